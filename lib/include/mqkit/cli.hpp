@@ -1,0 +1,45 @@
+// Command-line parsing: argv to a typed config, or a help/version request. Pure: never prints.
+#pragma once
+
+#include "mqkit/flags.hpp"
+#include "mqkit/options.hpp"
+
+#include <string>
+#include <vector>
+
+namespace mqkit {
+
+/// What the command line asks for.
+enum class cli_action { run, help, version };
+
+/// Environment lookups the parser may use (MQKIT_USERNAME, MQKIT_PASSWORD, HOME...), injectable
+/// for tests. Returns nullptr when unset.
+using env_lookup = const char* (*)(const char*);
+
+/// Identity used to generate a default client id.
+struct process_identity {
+    long pid = 0;
+    std::string hostname;
+};
+
+template <class Config>
+struct parse_result {
+    cli_action action = cli_action::run;
+    Config config{};
+    std::vector<std::string> warnings;  ///< non-fatal notes for stderr
+};
+
+/// Parses mqpub's arguments (args excludes argv[0]). Throws usage_error on any bad input.
+parse_result<pub_config> parse_pub(const std::vector<std::string>& args, env_lookup env = nullptr,
+                                   const process_identity& who = {});
+/// Parses mqsub's arguments (args excludes argv[0]). Throws usage_error on any bad input.
+parse_result<sub_config> parse_sub(const std::vector<std::string>& args, env_lookup env = nullptr,
+                                   const process_identity& who = {});
+
+/// Parses a number for `flag_name`; throws usage_error naming the flag and range.
+long parse_integer(const std::string& text, long min, long max, const std::string& flag_name);
+
+/// Closest long flag name to `unknown` within edit distance 2, or empty.
+std::string suggest_flag(const tool_spec& spec, const std::string& unknown);
+
+}  // namespace mqkit

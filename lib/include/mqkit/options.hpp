@@ -1,0 +1,87 @@
+// Typed configuration of mqpub and mqsub, produced by the command-line parser.
+#pragma once
+
+#include "mqkit/format.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mqkit {
+
+/// MQTT protocol level as sent in CONNECT.
+enum class mqtt_version { v31 = 3, v311 = 4, v5 = 5 };
+
+/// One -D/--property: `command identifier value [value2]`, already checked against the MQTT v5
+/// property table (name known, allowed for the command, value of the right type).
+struct v5_property {
+    std::string command;     ///< connect, publish, subscribe, unsubscribe, disconnect, will
+    std::string identifier;  ///< e.g. "user-property", "content-type"
+    std::string value;       ///< the value, or the name for user-property
+    std::string value2;      ///< the value of a user-property, else empty
+};
+
+/// The will message the broker publishes if the client goes away without DISCONNECT.
+struct will_config {
+    std::string topic;
+    std::string payload;
+    int qos = 0;
+    bool retain = false;
+};
+
+/// How to reach and log in to the broker; shared by all tools.
+struct connection_config {
+    std::string host = "localhost";  ///< broker host
+    int port = 1883;                 ///< 1-65535
+    std::string client_id;           ///< always set after parsing (generated if not given)
+    bool clean_session = true;       ///< false with -c
+    int keepalive = 60;              ///< seconds, 0-65535
+    mqtt_version version = mqtt_version::v311;
+    std::optional<std::uint32_t> session_expiry;  ///< v5 only; UINT32_MAX = never
+    std::optional<std::string> username;
+    std::optional<std::string> password;  ///< never printed
+    std::optional<will_config> will;
+    std::vector<v5_property> properties;  ///< all -D, any command
+    bool debug = false;  ///< -d
+    bool quiet = false;  ///< --quiet
+
+    /// Properties given with -D for one command ("connect", "publish", ...).
+    std::vector<v5_property> properties_for(const std::string& command) const;
+};
+
+/// Where mqpub's payload comes from.
+enum class pub_source { message, file, stdin_line, stdin_file, null_message };
+
+/// Everything mqpub needs to run.
+struct pub_config {
+    connection_config conn;
+    std::string topic;
+    pub_source source = pub_source::message;
+    std::string message;   ///< -m text, or -f file contents (read at run time)
+    std::string file;      ///< -f path
+    int qos = 0;
+    bool retain = false;
+    int max_inflight = 20;       ///< -M, 1-65535
+    long repeat = 1;             ///< --repeat, >= 1
+    double repeat_delay = 0.0;   ///< --repeat-delay, seconds >= 0
+};
+
+/// Everything mqsub needs to run.
+struct sub_config {
+    connection_config conn;
+    std::vector<std::string> topics;       ///< -t filters, at least one unless -U only
+    std::vector<std::string> filter_out;   ///< -T
+    std::vector<std::string> unsubscribe;  ///< -U
+    int qos = 0;
+    long count = 0;                        ///< -C, 0 = unlimited
+    std::optional<long> timeout;           ///< -W seconds
+    bool no_stale = false;                 ///< -R
+    bool exit_after_sub = false;           ///< -E
+    bool retained_only = false;
+    bool remove_retained = false;
+    bool retain_as_published = false;
+    output_options output;
+};
+
+}  // namespace mqkit

@@ -1,0 +1,21 @@
+// Entry points of the mqkit tools, called by the thin executables in apps/.
+#pragma once
+
+namespace mqkit {
+
+/// Flushes stdio and ends the process at once with `status`. Paho C stops its threads in 100 ms
+/// sleep steps at normal exit; every tool has flushed its output and received every
+/// acknowledgement before it returns, so nothing is lost by skipping that.
+[[noreturn]] void exit_now(int status);
+
+namespace pub {
+/// mqpub: parses argv, publishes, returns the exit status (see README "Exit status").
+int run(int argc, char** argv);
+}  // namespace pub
+
+namespace sub {
+/// mqsub: parses argv, subscribes and prints messages, returns the exit status.
+int run(int argc, char** argv);
+}  // namespace sub
+
+}  // namespace mqkit

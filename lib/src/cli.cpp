@@ -1,0 +1,453 @@
+// Command-line parsing for mqpub and mqsub: argv -> raw values (cxxopts) -> typed, checked config.
+#include "mqkit/cli.hpp"
+
+#include "mqkit/error.hpp"
+#include "mqkit/topic.hpp"
+#include "mqkit/url.hpp"
+#include "property_table.hpp"
+
+#include <cxxopts.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <map>
+
+namespace mqkit {
+
+std::vector<v5_property> connection_config::properties_for(const std::string& command) const {
+    std::vector<v5_property> out;
+    for (const auto& p : properties)
+        if (p.command == command) out.push_back(p);
+    return out;
+}
+
+long parse_integer(const std::string& text, long min, long max, const std::string& flag_name) {
+    long value = 0;
+    const char* first = text.data();
+    const char* last = text.data() + text.size();
+    if (!text.empty() && text[0] == '+') ++first;
+    auto [ptr, ec] = std::from_chars(first, last, value);
+    if (text.empty() || ec == std::errc::invalid_argument || ptr != last)
+        throw usage_error(fmt::format("{}: '{}' is not a whole number ({}-{})", flag_name, text, min, max));
+    if (ec == std::errc::result_out_of_range || value < min || value > max)
+        throw usage_error(fmt::format("{}: {} is out of range ({}-{})", flag_name, text, min, max));
+    return value;
+}
+
+namespace {
+
+double parse_number(const std::string& text, double min, double max, const std::string& flag_name) {
+    // std::from_chars for double is not in GCC 12's libstdc++ for all targets; strtod with an end check.
+    char* end = nullptr;
+    errno = 0;
+    double v = text.empty() ? 0.0 : std::strtod(text.c_str(), &end);
+    if (text.empty() || end != text.c_str() + text.size() || std::isnan(v) || errno == ERANGE)
+        throw usage_error(fmt::format("{}: '{}' is not a number", flag_name, text));
+    if (v < min || v > max) throw usage_error(fmt::format("{}: {} is out of range ({}-{})", flag_name, text, min, max));
+    return v;
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        cur[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j)
+            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+        std::swap(prev, cur);
+    }
+    return prev[b.size()];
+}
+
+/// The raw result of tokenizing: each flag's values in order, positionals, and -D groups.
+struct raw_args {
+    std::map<std::string, std::vector<std::string>, std::less<>> values;  // long name -> values
+    std::vector<std::string> positionals;
+    std::vector<std::vector<std::string>> properties;  // each -D's words
+
+    bool has(std::string_view name) const { return values.find(name) != values.end(); }
+    const std::string* last(std::string_view name) const {
+        auto it = values.find(name);
+        return it == values.end() || it->second.empty() ? nullptr : &it->second.back();
+    }
+};
+
+std::string flag_label(const tool_spec& spec, std::string_view name) {
+    const flag* f = spec.find(name);
+    return f ? display_name(*f) : fmt::format("--{}", name);
+}
+
+// Takes -D/--property groups out of the argument list (cxxopts cannot parse a flag with 3-4 words),
+// leaving everything else for cxxopts in the same order.
+std::vector<std::string> extract_properties(const tool_spec& spec, const std::vector<std::string>& args,
+                                            raw_args& raw) {
+    std::vector<std::string> rest;
+    auto take_property = [&](std::size_t& i, const std::string& as_typed) {
+        std::vector<std::string> words;
+        for (int n = 0; n < 3 && i + 1 < args.size(); ++n) words.push_back(args[++i]);
+        if (words.size() == 3 && words[1] == "user-property") {
+            if (i + 1 < args.size()) words.push_back(args[++i]);
+        }
+        if (words.size() < 3 || (words[1] == "user-property" && words.size() < 4))
+            throw usage_error(fmt::format("{}: needs 'command identifier value' (user-property: 'command "
+                                          "user-property name value')",
+                                          as_typed));
+        raw.properties.push_back(std::move(words));
+    };
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (a == "--") {
+            rest.insert(rest.end(), args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
+            break;
+        }
+        if (a == "-D" || a == "--property") {
+            take_property(i, a);
+            continue;
+        }
+        rest.push_back(a);
+        if (a.size() > 2 && a[0] == '-' && a[1] == '-') {
+            if (a.find('=') != std::string::npos) continue;
+            const flag* f = spec.find(std::string_view(a).substr(2));
+            if (f && f->kind != value_kind::none && i + 1 < args.size()) rest.push_back(args[++i]);
+        } else if (a.size() > 1 && a[0] == '-') {
+            for (std::size_t k = 1; k < a.size(); ++k) {
+                const flag* f = spec.find_short(a[k]);
+                if (!f || f->kind == value_kind::none) continue;
+                if (k + 1 == a.size() && i + 1 < args.size()) rest.push_back(args[++i]);
+                break;  // the rest of the group is this flag's value
+            }
+        }
+    }
+    return rest;
+}
+
+std::string unknown_option_message(const tool_spec& spec, const std::string& name, std::string& hint) {
+    std::string shown = name.size() == 1 ? "-" + name : "--" + name;
+    std::string guess = suggest_flag(spec, name);
+    if (!guess.empty()) hint = fmt::format("did you mean --{}?", guess);
+    else hint = fmt::format("see '{} --help'", spec.name);
+    return fmt::format("unknown option '{}'", shown);
+}
+
+raw_args tokenize(const tool_spec& spec, const std::vector<std::string>& args) {
+    raw_args raw;
+    std::vector<std::string> rest = extract_properties(spec, args, raw);
+
+    cxxopts::Options options(std::string(spec.name));
+    auto adder = options.add_options();
+    for (const auto& g : spec.groups)
+        for (const auto& f : g.flags) {
+            if (f.kind == value_kind::property) continue;
+            std::string names = f.short_name ? fmt::format("{},{}", f.short_name, f.name) : std::string(f.name);
+            if (f.kind == value_kind::none)
+                adder(names, std::string(f.help), cxxopts::value<bool>());
+            else
+                adder(names, std::string(f.help), cxxopts::value<std::string>());
+        }
+
+    std::vector<const char*> argv;
+    argv.push_back(spec.name.data());
+    for (const auto& a : rest) argv.push_back(a.c_str());
+    try {
+        auto result = options.parse(static_cast<int>(argv.size()), argv.data());
+        for (const auto& kv : result.arguments()) raw.values[kv.key()].push_back(kv.value());
+        raw.positionals = result.unmatched();
+    } catch (const cxxopts::exceptions::no_such_option& e) {
+        // cxxopts quotes the name in its message: Option ‘x’ does not exist
+        std::string what = e.what();
+        auto open = what.find("\xE2\x80\x98");
+        auto close = what.find("\xE2\x80\x99");
+        std::string name = open != std::string::npos && close != std::string::npos
+                               ? what.substr(open + 3, close - open - 3)
+                               : what;
+        std::string hint;
+        std::string msg = unknown_option_message(spec, name, hint);
+        throw usage_error(msg, hint);
+    } catch (const cxxopts::exceptions::missing_argument& e) {
+        std::string what = e.what();
+        auto open = what.find("\xE2\x80\x98");
+        auto close = what.find("\xE2\x80\x99");
+        std::string name = open != std::string::npos && close != std::string::npos
+                               ? what.substr(open + 3, close - open - 3)
+                               : what;
+        const flag* f = name.size() == 1 ? spec.find_short(name[0]) : spec.find(name);
+        if (f) throw usage_error(fmt::format("{}: missing argument <{}>", display_name(*f), f->arg));
+        throw usage_error(fmt::format("option '{}' is missing its argument", name));
+    } catch (const cxxopts::exceptions::exception& e) {
+        throw usage_error(e.what());
+    }
+    for (const auto& g : spec.groups)
+        for (const auto& f : g.flags)
+            if (f.unsupported && raw.has(f.name))
+                throw error(exit_code::failure,
+                            fmt::format("{}: not supported by this build (Eclipse Paho MQTT cannot do it)",
+                                        display_name(f)));
+    if (!raw.positionals.empty()) {
+        const std::string& p = raw.positionals.front();
+        if (!p.empty() && p[0] == '-' && p.size() > 1) {
+            std::string hint;
+            std::string msg = unknown_option_message(spec, p.substr(p[1] == '-' ? 2 : 1), hint);
+            throw usage_error(msg, hint);
+        }
+        throw usage_error(fmt::format("unexpected argument '{}'", p),
+                          "quote a value that holds spaces, e.g. -m 'hello world'");
+    }
+    return raw;
+}
+
+int parse_qos(const std::string& text, const std::string& flag_name) {
+    if (text.size() == 1 && text[0] >= '0' && text[0] <= '2') return text[0] - '0';
+    throw usage_error(fmt::format("{}: invalid QoS '{}' (use 0, 1 or 2)", flag_name, text));
+}
+
+void check_property_value(const detail::property_info& info, const std::string& value, const std::string& where) {
+    using detail::property_type;
+    switch (info.type) {
+    case property_type::byte: parse_integer(value, 0, 255, where); break;
+    case property_type::u16: parse_integer(value, 0, 65535, where); break;
+    case property_type::u32: parse_integer(value, 0, 4294967295L, where); break;
+    case property_type::varint: parse_integer(value, 1, 268435455L, where); break;
+    default: break;
+    }
+}
+
+std::vector<v5_property> build_properties(const raw_args& raw) {
+    static constexpr std::string_view commands[] = {"connect", "publish", "subscribe", "unsubscribe",
+                                                    "disconnect", "will"};
+    std::vector<v5_property> out;
+    for (const auto& w : raw.properties) {
+        v5_property p{w[0], w[1], w[2], w.size() > 3 ? w[3] : std::string{}};
+        std::transform(p.command.begin(), p.command.end(), p.command.begin(), ::tolower);
+        if (std::find(std::begin(commands), std::end(commands), p.command) == std::end(commands))
+            throw usage_error(fmt::format("-D: unknown command '{}' (use connect, publish, subscribe, "
+                                          "unsubscribe, disconnect or will)",
+                                          w[0]));
+        const auto* info = detail::find_property(p.identifier);
+        if (!info) throw usage_error(fmt::format("-D: unknown property '{}'", p.identifier));
+        std::string allowed(info->commands);
+        if ((" " + allowed + " ").find(" " + p.command + " ") == std::string::npos)
+            throw usage_error(fmt::format("-D: property '{}' is not allowed in {} (allowed in: {})", p.identifier,
+                                          p.command, allowed));
+        check_property_value(*info, p.value, fmt::format("-D {} {}", p.command, p.identifier));
+        out.push_back(std::move(p));
+    }
+    return out;
+}
+
+std::string default_client_id(std::string_view tool, const process_identity& who) {
+    std::string id = fmt::format("{}|{}-{}", tool, who.pid, who.hostname);
+    if (id.size() > 23) id.resize(23);  // the MQTT 3.1 limit every broker must accept
+    return id;
+}
+
+connection_config build_connection(const tool_spec& spec, const raw_args& raw, env_lookup env,
+                                   const process_identity& who, std::optional<broker_url>& url) {
+    connection_config c;
+    if (const auto* v = raw.last("url")) {
+        url = parse_broker_url(*v);
+        c.host = url->host;
+        c.port = url->port;
+        c.username = url->username;
+        c.password = url->password;
+    }
+    if (const auto* v = raw.last("host")) {
+        if (v->empty()) throw usage_error(fmt::format("{}: empty host name", flag_label(spec, "host")));
+        c.host = *v;
+    }
+    if (const auto* v = raw.last("port")) c.port = static_cast<int>(parse_integer(*v, 1, 65535, flag_label(spec, "port")));
+    if (const auto* v = raw.last("keepalive"))
+        c.keepalive = static_cast<int>(parse_integer(*v, 0, 65535, flag_label(spec, "keepalive")));
+    if (const auto* v = raw.last("protocol-version")) {
+        if (*v == "5" || *v == "mqttv5") c.version = mqtt_version::v5;
+        else if (*v == "311" || *v == "mqttv311") c.version = mqtt_version::v311;
+        else if (*v == "31" || *v == "mqttv31") c.version = mqtt_version::v31;
+        else
+            throw usage_error(fmt::format("{}: unknown protocol version '{}' (use 5, 311 or 31)",
+                                          flag_label(spec, "protocol-version"), *v));
+    }
+    bool v5 = c.version == mqtt_version::v5;
+    c.clean_session = !raw.has("disable-clean-session");
+    c.debug = raw.has("debug");
+    c.quiet = raw.has("quiet");
+
+    if (raw.has("id") && raw.has("id-prefix"))
+        throw usage_error("-i/--id and -I/--id-prefix cannot be used together");
+    if (const auto* v = raw.last("id")) {
+        if (v->empty()) throw usage_error("-i/--id: empty client id");
+        if (v->size() > 65535) throw usage_error("-i/--id: client id longer than 65535 bytes");
+        c.client_id = *v;
+    } else if (const auto* p = raw.last("id-prefix")) {
+        c.client_id = fmt::format("{}{}", *p, who.pid);
+    } else {
+        if (!c.clean_session)
+            throw usage_error("-c/--disable-clean-session needs a client id: give -i",
+                              "a persistent session is found again by its client id");
+        c.client_id = default_client_id(spec.name, who);
+    }
+
+    if (const auto* v = raw.last("session-expiry-interval")) {
+        if (!v5) throw usage_error("-x/--session-expiry-interval needs MQTT v5 (-V 5)");
+        if (*v == "-1" || *v == "inf" || *v == "\xE2\x88\x9E")
+            c.session_expiry = std::numeric_limits<std::uint32_t>::max();
+        else
+            c.session_expiry = static_cast<std::uint32_t>(
+                parse_integer(*v, 0, 4294967295L, "-x/--session-expiry-interval"));
+    } else if (v5) {
+        c.session_expiry = c.clean_session ? 0 : std::numeric_limits<std::uint32_t>::max();
+    }
+
+    if (const auto* v = raw.last("username")) c.username = *v;
+    if (const auto* v = raw.last("pw")) c.password = *v;
+    if (env) {
+        if (!c.username) {
+            if (const char* u = env("MQKIT_USERNAME"); u && *u) c.username = u;
+        }
+        if (!c.password) {
+            if (const char* p = env("MQKIT_PASSWORD"); p && *p) c.password = p;
+        }
+    }
+    if (c.password && !c.username && !v5)
+        throw usage_error("-P/--pw needs a user name (-u); MQTT 3.1.1 has no password without one");
+
+    bool any_will = raw.has("will-payload") || raw.has("will-qos") || raw.has("will-retain");
+    if (const auto* t = raw.last("will-topic")) {
+        if (auto why = topic_name_problem(*t); !why.empty())
+            throw usage_error(fmt::format("--will-topic: invalid topic '{}': {}", *t, why));
+        will_config w;
+        w.topic = *t;
+        if (const auto* p = raw.last("will-payload")) w.payload = *p;
+        if (const auto* q = raw.last("will-qos")) w.qos = parse_qos(*q, "--will-qos");
+        w.retain = raw.has("will-retain");
+        c.will = w;
+    } else if (any_will) {
+        throw usage_error("--will-payload/--will-qos/--will-retain need --will-topic");
+    }
+
+    c.properties = build_properties(raw);
+    if (!c.properties.empty() && !v5) throw usage_error("-D/--property needs MQTT v5 (-V 5)");
+    return c;
+}
+
+template <class Config>
+parse_result<Config> early_result(const raw_args& raw, bool& done) {
+    parse_result<Config> r;
+    done = true;
+    if (raw.has("help")) r.action = cli_action::help;
+    else if (raw.has("version")) r.action = cli_action::version;
+    else done = false;
+    return r;
+}
+
+}  // namespace
+
+std::string suggest_flag(const tool_spec& spec, const std::string& unknown) {
+    std::string best;
+    std::size_t best_d = 3;
+    for (const auto& g : spec.groups)
+        for (const auto& f : g.flags) {
+            std::size_t d = edit_distance(unknown, f.name);
+            if (d < best_d && !f.unsupported) {
+                best_d = d;
+                best = std::string(f.name);
+            }
+        }
+    return unknown.size() > 1 ? best : std::string{};
+}
+
+parse_result<pub_config> parse_pub(const std::vector<std::string>& args, env_lookup env,
+                                   const process_identity& who) {
+    const tool_spec& spec = mqpub_spec();
+    raw_args raw = tokenize(spec, args);
+    bool done = false;
+    auto result = early_result<pub_config>(raw, done);
+    if (done) return result;
+
+    std::optional<broker_url> url;
+    pub_config& c = result.config;
+    c.conn = build_connection(spec, raw, env, who, url);
+    if (url && !url->topic.empty()) c.topic = url->topic;
+    if (const auto* t = raw.last("topic")) {
+        if (raw.values.at("topic").size() > 1) throw usage_error("-t/--topic given more than once; mqpub publishes to one topic");
+        c.topic = *t;
+    }
+
+    int sources = 0;
+    if (const auto* m = raw.last("message")) { c.source = pub_source::message; c.message = *m; ++sources; }
+    if (const auto* f = raw.last("file")) { c.source = pub_source::file; c.file = *f; ++sources; }
+    if (raw.has("stdin-line")) { c.source = pub_source::stdin_line; ++sources; }
+    if (raw.has("stdin-file")) { c.source = pub_source::stdin_file; ++sources; }
+    if (raw.has("null-message")) { c.source = pub_source::null_message; ++sources; }
+    if (sources > 1) throw usage_error("give only one of -m, -f, -l, -s, -n: each is a different message source");
+
+    if (c.topic.empty() && !raw.has("topic"))
+        throw usage_error("no topic: give -t <topic> (or -L mqtt://host/topic)");
+    if (auto why = topic_name_problem(c.topic); !why.empty())
+        throw usage_error(fmt::format("-t/--topic: invalid topic '{}': {}", c.topic, why));
+    if (sources == 0) throw usage_error("no message: give one of -m <message>, -f <file>, -l, -s or -n");
+
+    if (const auto* q = raw.last("qos")) c.qos = parse_qos(*q, "-q/--qos");
+    c.retain = raw.has("retain");
+    if (const auto* m = raw.last("max-inflight"))
+        c.max_inflight = static_cast<int>(parse_integer(*m, 1, 65535, "-M/--max-inflight"));
+    if (const auto* r = raw.last("repeat")) {
+        c.repeat = parse_integer(*r, 1, std::numeric_limits<int>::max(), "--repeat");
+        if (c.source == pub_source::stdin_line) throw usage_error("--repeat cannot be used with -l");
+    }
+    if (const auto* d = raw.last("repeat-delay")) c.repeat_delay = parse_number(*d, 0.0, 86400.0 * 365, "--repeat-delay");
+    return result;
+}
+
+parse_result<sub_config> parse_sub(const std::vector<std::string>& args, env_lookup env,
+                                   const process_identity& who) {
+    const tool_spec& spec = mqsub_spec();
+    raw_args raw = tokenize(spec, args);
+    bool done = false;
+    auto result = early_result<sub_config>(raw, done);
+    if (done) return result;
+
+    std::optional<broker_url> url;
+    sub_config& c = result.config;
+    c.conn = build_connection(spec, raw, env, who, url);
+    if (url && !url->topic.empty()) c.topics.push_back(url->topic);
+    auto filters = [&](std::string_view name, std::vector<std::string>& into) {
+        auto it = raw.values.find(name);
+        if (it == raw.values.end()) return;
+        for (const auto& f : it->second) {
+            if (auto why = topic_filter_problem(f); !why.empty())
+                throw usage_error(fmt::format("{}: invalid topic filter '{}': {}", flag_label(spec, name), f, why));
+            into.push_back(f);
+        }
+    };
+    filters("topic", c.topics);
+    filters("filter-out", c.filter_out);
+    filters("unsubscribe", c.unsubscribe);
+    if (c.topics.empty() && c.unsubscribe.empty())
+        throw usage_error("no topic: give at least one -t <filter> (or -L mqtt://host/filter)");
+
+    if (const auto* q = raw.last("qos")) c.qos = parse_qos(*q, "-q/--qos");
+    if (const auto* v = raw.last("count")) c.count = parse_integer(*v, 1, std::numeric_limits<long>::max(), "-C/--count");
+    if (const auto* v = raw.last("timeout")) c.timeout = parse_integer(*v, 1, 31536000L, "-W/--timeout");
+    c.no_stale = raw.has("no-stale");
+    c.exit_after_sub = raw.has("exit-after-sub");
+    c.retained_only = raw.has("retained-only");
+    c.remove_retained = raw.has("remove-retained");
+    c.retain_as_published = raw.has("retain-as-published");
+    if (c.retained_only && c.no_stale)
+        throw usage_error("--retained-only and -R/--no-stale contradict each other: one prints only retained "
+                          "messages, the other none");
+    if (c.retain_as_published && c.conn.version != mqtt_version::v5)
+        throw usage_error("--retain-as-published needs MQTT v5 (-V 5)");
+    c.output.verbose = raw.has("verbose");
+    c.output.eol = !raw.has("no-eol");
+    c.output.pretty = raw.has("pretty");
+    if (const auto* f = raw.last("format")) {
+        validate_format(*f);
+        c.output.format = *f;
+    }
+    return result;
+}
+
+}  // namespace mqkit

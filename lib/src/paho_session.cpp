@@ -1,0 +1,337 @@
+// One MQTT connection on Paho C++: connect, windowed publish, subscribe, disconnect; errors as mqkit::error.
+#include "paho_session.hpp"
+
+#include "mqkit/error.hpp"
+#include "property_table.hpp"
+
+#include <fmt/format.h>
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <cstring>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace mqkit::detail {
+namespace {
+
+std::string server_uri(const connection_config& c) {
+    bool v6 = c.host.find(':') != std::string::npos;
+    return fmt::format("tcp://{}{}{}:{}", v6 ? "[" : "", c.host, v6 ? "]" : "", c.port);
+}
+
+// After Paho reports a failed TCP connect, find out why, the way a user would want it said.
+std::string diagnose_connect_failure(const connection_config& c) {
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* res = nullptr;
+    std::string port = std::to_string(c.port);
+    if (int rc = getaddrinfo(c.host.c_str(), port.c_str(), &hints, &res); rc != 0)
+        return fmt::format("cannot resolve host '{}': {}", c.host, gai_strerror(rc));
+    std::string why = "connection failed";
+    for (addrinfo* ai = res; ai; ai = ai->ai_next) {
+        int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+        if (fd < 0) continue;
+        int rc = ::connect(fd, ai->ai_addr, ai->ai_addrlen);
+        int err = rc == 0 ? 0 : errno;
+        if (rc != 0 && err == EINPROGRESS) {
+            pollfd p{fd, POLLOUT, 0};
+            if (::poll(&p, 1, 3000) == 1) {
+                socklen_t len = sizeof err;
+                getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+            } else {
+                err = ETIMEDOUT;
+            }
+        }
+        ::close(fd);
+        if (err == 0) {
+            why = "the broker accepted the TCP connection but did not complete the MQTT handshake (is it an MQTT "
+                  "broker, or does it expect TLS?)";
+            break;
+        }
+        why = std::strerror(err);
+    }
+    freeaddrinfo(res);
+    return fmt::format("cannot connect to {}:{}: {}", c.host, c.port, why);
+}
+
+}  // namespace
+
+std::string reason_text(int code, mqtt_version version) {
+    if (version != mqtt_version::v5) {
+        switch (code) {
+        case 1: return "connection refused: unacceptable protocol version";
+        case 2: return "connection refused: client identifier rejected";
+        case 3: return "connection refused: broker unavailable";
+        case 4: return "connection refused: bad user name or password";
+        case 5: return "connection refused: not authorised";
+        default: return fmt::format("connection refused (CONNACK code {})", code);
+        }
+    }
+    switch (code) {
+    case 128: return "unspecified error";
+    case 129: return "malformed packet";
+    case 130: return "protocol error";
+    case 131: return "implementation specific error";
+    case 132: return "unsupported protocol version";
+    case 133: return "client identifier not valid";
+    case 134: return "bad user name or password";
+    case 135: return "not authorized";
+    case 136: return "server unavailable";
+    case 137: return "server busy";
+    case 138: return "banned";
+    case 140: return "bad authentication method";
+    case 144: return "topic name invalid";
+    case 149: return "packet too large";
+    case 151: return "quota exceeded";
+    case 153: return "payload format invalid";
+    case 154: return "retain not supported";
+    case 155: return "QoS not supported";
+    case 156: return "use another server";
+    case 157: return "server moved";
+    case 159: return "connection rate exceeded";
+    default: return fmt::format("reason code {}", code);
+    }
+}
+
+mqtt::properties to_paho_properties(const std::vector<v5_property>& props) {
+    mqtt::properties out;
+    for (const auto& p : props) {
+        const auto* info = find_property(p.identifier);
+        if (!info) continue;  // the parser already refused unknown names
+        auto code = static_cast<mqtt::property::code>(info->code);
+        switch (info->type) {
+        case property_type::byte: out.add(mqtt::property(code, static_cast<uint8_t>(std::stoul(p.value)))); break;
+        case property_type::u16: out.add(mqtt::property(code, static_cast<uint16_t>(std::stoul(p.value)))); break;
+        case property_type::u32:
+        case property_type::varint: out.add(mqtt::property(code, static_cast<uint32_t>(std::stoul(p.value)))); break;
+        case property_type::string:
+        case property_type::binary: out.add(mqtt::property(code, p.value)); break;
+        case property_type::pair: out.add(mqtt::property(code, p.value, p.value2)); break;
+        }
+    }
+    return out;
+}
+
+/// Counts finished publishes; Paho calls it on its own threads.
+class session::publish_listener : public mqtt::iaction_listener {
+public:
+    explicit publish_listener(session& s) : s_(s) {}
+    void on_success(const mqtt::token&) override {
+        std::lock_guard<std::mutex> lock(s_.mutex_);
+        --s_.unfinished_;
+        s_.cv_.notify_all();
+    }
+    void on_failure(const mqtt::token& tok) override {
+        std::lock_guard<std::mutex> lock(s_.mutex_);
+        --s_.unfinished_;
+        ++s_.failed_;
+        if (s_.first_failure_.empty()) {
+            int rc = tok.get_return_code();
+            int reason = tok.get_reason_code();
+            s_.first_failure_ = reason >= 128 ? reason_text(reason, mqtt_version::v5)
+                                              : fmt::format("{} (Paho code {})", mqtt::exception::error_str(rc), rc);
+        }
+        s_.cv_.notify_all();
+    }
+
+private:
+    session& s_;
+};
+
+session::session(const connection_config& config, packet_trace* trace)
+    : config_(config), trace_(trace), listener_(std::make_unique<publish_listener>(*this)) {
+    mqtt::create_options create(static_cast<int>(config.version));
+    // Paho refuses a publish once this many are queued unsent, even while connected; the tools
+    // bound their own queue with a window well below it.
+    create.set_max_buffered_messages(65535);
+    client_ = std::make_unique<mqtt::async_client>(server_uri(config), config.client_id, create, nullptr);
+    client_->set_connected_handler([this](const std::string&) {
+        std::function<void()> handler;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            lost_ = false;
+            if (connected_once_) handler = on_reconnect_;
+            connected_once_ = true;
+        }
+        cv_.notify_all();
+        if (handler) handler();
+    });
+    client_->set_connection_lost_handler([this](const std::string& cause) {
+        std::function<void(const std::string&)> handler;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            lost_ = true;
+            handler = on_lost_;
+        }
+        cv_.notify_all();
+        if (handler) handler(cause);
+    });
+}
+
+session::~session() {
+    // Destroying the last Paho client makes Paho C stop its threads, polling in 100 ms sleeps.
+    // The tools end the process with _exit right after, so the client is left to the OS.
+    (void)client_.release();
+}
+
+void session::on_message(message_handler handler) { client_->set_message_callback(std::move(handler)); }
+
+void session::on_reconnect(std::function<void()> handler) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    on_reconnect_ = std::move(handler);
+}
+
+void session::on_connection_lost(std::function<void(const std::string&)> handler) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    on_lost_ = std::move(handler);
+}
+
+void session::throw_connect_error(const mqtt::exception& e) {
+    int rc = e.get_return_code();
+    if (rc > 0) {  // the broker answered CONNACK with a refusal
+        std::string hint;
+        if ((config_.version != mqtt_version::v5 && (rc == 4 || rc == 5)) || rc == 134 || rc == 135)
+            hint = config_.username ? "check the user name and password (-u, -P or MQKIT_PASSWORD) and the broker's ACL"
+                                    : "the broker may require a user name and password (-u, -P)";
+        throw error(rc, reason_text(rc, config_.version), hint);
+    }
+    throw error(exit_code::failure, diagnose_connect_failure(config_));
+}
+
+void session::connect(bool auto_reconnect, int max_inflight) {
+    bool v5 = config_.version == mqtt_version::v5;
+    mqtt::connect_options opts;
+    opts.set_mqtt_version(static_cast<int>(config_.version));
+    opts.set_clean_session(!v5 && config_.clean_session);
+    opts.set_clean_start(v5 && config_.clean_session);
+    opts.set_keep_alive_interval(config_.keepalive);
+    opts.set_connect_timeout(10);
+    // mqkit enforces the window itself (session::publish). Paho counts a message as in flight for a
+    // moment after it reports it complete, so its own limit gets headroom or a full window stalls.
+    opts.set_max_inflight(std::min(65535, std::max(max_inflight, 1) * 2 + 16));
+    if (config_.username) opts.set_user_name(*config_.username);
+    if (config_.password) opts.set_password(*config_.password);
+    if (auto_reconnect) opts.set_automatic_reconnect(1, 30);
+    if (config_.will) {
+        mqtt::will_options will(config_.will->topic, config_.will->payload, config_.will->qos, config_.will->retain);
+        if (v5) will.set_properties(to_paho_properties(config_.properties_for("will")));
+        opts.set_will(will);
+    }
+    if (v5) {
+        mqtt::properties props = to_paho_properties(config_.properties_for("connect"));
+        if (config_.session_expiry && !props.contains(mqtt::property::SESSION_EXPIRY_INTERVAL))
+            props.add(mqtt::property(mqtt::property::SESSION_EXPIRY_INTERVAL, *config_.session_expiry));
+        opts.set_properties(props);
+    }
+    try {
+        client_->connect(opts)->wait();
+    } catch (const mqtt::exception& e) {
+        throw_connect_error(e);
+    }
+}
+
+void session::publish(const std::string& topic, std::string payload, int qos, bool retain,
+                      const mqtt::properties& props, std::size_t window) {
+    {
+        std::unique_lock<std::mutex> lock(mutex_);
+        // One publish per freed slot, not bursts: each publish also wakes Paho's send thread,
+        // which otherwise sleeps up to 1 s after skipping a command while a PUBREL was being
+        // written on the same socket (seen as QoS 2 stalls with burst refills).
+        cv_.wait(lock, [&] { return unfinished_ < window || lost_; });
+        if (lost_)
+            throw error(exit_code::connection_lost, fmt::format("connection to {}:{} lost", config_.host, config_.port));
+        ++unfinished_;
+    }
+    if (trace_) trace_->expect_publish(topic);
+    auto msg = mqtt::message::create(topic, std::move(payload), qos, retain, props);
+    try {
+        client_->publish(std::move(msg), nullptr, *listener_);
+    } catch (const mqtt::exception& e) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        --unfinished_;
+        throw error(exit_code::connection_lost, fmt::format("publish to '{}' failed: {}", topic, e.what()));
+    }
+}
+
+std::size_t session::wait_published(std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    cv_.wait_for(lock, timeout, [&] { return unfinished_ == 0 || lost_; });
+    return unfinished_;
+}
+
+std::size_t session::failed_publishes() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return failed_;
+}
+
+std::string session::first_failure() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return first_failure_;
+}
+
+std::vector<int> session::subscribe(const std::vector<std::string>& filters, int qos, bool retain_as_published,
+                                    const mqtt::properties& props, bool wait, int* mid) {
+    bool v5 = config_.version == mqtt_version::v5;
+    // Paho C++ 1.2 loses a per-topic options list when it copies its response options (it then
+    // passes a dangling list to Paho C), so filters that need options go one SUBSCRIBE each.
+    if (v5 && retain_as_published && filters.size() > 1) {
+        std::vector<int> granted;
+        for (const auto& f : filters) {
+            auto one = subscribe({f}, qos, retain_as_published, props, wait, mid);
+            granted.insert(granted.end(), one.begin(), one.end());
+        }
+        return granted;
+    }
+    if (trace_) {
+        std::vector<std::pair<std::string, int>> shown;
+        for (const auto& f : filters) shown.emplace_back(f, qos);
+        trace_->expect_subscribe(std::move(shown), retain_as_published ? 0x08 : 0x00);
+    }
+    try {
+        mqtt::token_ptr tok;
+        if (filters.size() == 1)
+            tok = client_->subscribe(filters[0], qos, mqtt::subscribe_options(false, retain_as_published), props);
+        else
+            tok = client_->subscribe(mqtt::string_collection::create(filters),
+                                     mqtt::iasync_client::qos_collection(filters.size(), qos),
+                                     std::vector<mqtt::subscribe_options>{}, props);
+        if (!wait) return {};
+        tok->wait();
+        if (mid) *mid = tok->get_message_id();
+        const mqtt::subscribe_response response = tok->get_subscribe_response();  // by value: keep it alive
+        std::vector<int> granted;
+        for (auto rc : response.get_reason_codes()) granted.push_back(static_cast<int>(rc));
+        return granted;
+    } catch (const mqtt::exception& e) {
+        int rc = e.get_reason_code() ? e.get_reason_code() : e.get_return_code();
+        throw error(exit_code::failure,
+                    fmt::format("subscribe failed: {}", rc >= 128 ? reason_text(rc, mqtt_version::v5) : e.what()));
+    }
+}
+
+void session::unsubscribe(const std::vector<std::string>& filters, const mqtt::properties& props) {
+    if (trace_) trace_->expect_unsubscribe(filters);
+    try {
+        client_->unsubscribe(mqtt::string_collection::create(filters), props)->wait();
+    } catch (const mqtt::exception& e) {
+        throw error(exit_code::failure, fmt::format("unsubscribe failed: {}", e.what()));
+    }
+}
+
+bool session::is_connected() const { return client_->is_connected(); }
+
+void session::disconnect() {
+    if (!client_->is_connected()) return;
+    try {
+        mqtt::disconnect_options opts(1000);
+        if (config_.version == mqtt_version::v5) opts.set_properties(to_paho_properties(config_.properties_for("disconnect")));
+        client_->disconnect(opts)->wait_for(std::chrono::seconds(2));
+    } catch (const mqtt::exception&) {
+        // Already gone: nothing left to tell the broker.
+    }
+}
+
+}  // namespace mqkit::detail

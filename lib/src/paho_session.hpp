@@ -1,0 +1,98 @@
+// One MQTT connection on Paho C++: connect, windowed publish, subscribe, disconnect; errors as mqkit::error.
+#pragma once
+
+#include "mqkit/options.hpp"
+#include "trace.hpp"
+
+// Paho C++ 1.2 hides the C structs behind UNIT_TESTS; the guarded code is only inline read-only
+// accessors (no data members, so no layout change). mqsub needs the packet id of a received
+// message (%m, -d), which Paho C++ exposes no other way.
+#define UNIT_TESTS 1
+#include <mqtt/async_client.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace mqkit::detail {
+
+/// Converts -D properties for one packet type into Paho properties.
+mqtt::properties to_paho_properties(const std::vector<v5_property>& props);
+
+/// Returns the one-line reason for a CONNACK/SUBACK/PUBACK reason code.
+std::string reason_text(int code, mqtt_version version);
+
+/// An MQTT connection as mqpub/mqsub use it. Not thread-safe except where noted: the main thread
+/// drives it; Paho's threads call the handlers.
+class session {
+public:
+    using message_handler = std::function<void(const mqtt::const_message_ptr&)>;
+
+    /// `trace` may be null (no -d).
+    session(const connection_config& config, packet_trace* trace);
+    ~session();
+
+    /// Called for each received message, on Paho's receive thread.
+    void on_message(message_handler handler);
+    /// Called on Paho's thread after an automatic reconnect succeeded.
+    void on_reconnect(std::function<void()> handler);
+    /// Called on Paho's thread when the connection drops.
+    void on_connection_lost(std::function<void(const std::string&)> handler);
+
+    /// Connects and waits for CONNACK. `auto_reconnect`: Paho reconnects after a lost link
+    /// (1 s, doubling up to 30 s). Throws mqkit::error (CONNACK refusals carry the reason code).
+    void connect(bool auto_reconnect, int max_inflight);
+
+    /// Queues one PUBLISH, first waiting while `window` messages are unfinished (QoS 0: not yet
+    /// written; QoS 1/2: not yet acknowledged). Throws if the connection is gone.
+    void publish(const std::string& topic, std::string payload, int qos, bool retain,
+                 const mqtt::properties& props, std::size_t window);
+
+    /// Waits until every publish has finished or failed, or `timeout` passes. Returns the number
+    /// still unfinished (0 on success).
+    std::size_t wait_published(std::chrono::milliseconds timeout);
+    /// Publishes that failed (connection lost before the acknowledgement, broker refusal).
+    std::size_t failed_publishes() const;
+    /// The first publish failure's description, if any.
+    std::string first_failure() const;
+
+    /// Subscribes to all filters in one SUBSCRIBE and waits for SUBACK; returns granted QoS/reason
+    /// codes, one per filter.
+    /// With `wait` false (from a Paho callback, which must not block) it returns at once, empty.
+    /// `mid` receives the SUBSCRIBE's packet identifier.
+    std::vector<int> subscribe(const std::vector<std::string>& filters, int qos, bool retain_as_published,
+                               const mqtt::properties& props, bool wait, int* mid = nullptr);
+    /// Unsubscribes and waits for UNSUBACK.
+    void unsubscribe(const std::vector<std::string>& filters, const mqtt::properties& props);
+
+    /// Sends DISCONNECT (if connected) and waits briefly for it to go out.
+    void disconnect();
+    bool is_connected() const;
+
+private:
+    class publish_listener;
+
+    [[noreturn]] void throw_connect_error(const mqtt::exception& e);
+
+    const connection_config& config_;
+    packet_trace* trace_;
+    std::unique_ptr<mqtt::async_client> client_;
+    std::unique_ptr<publish_listener> listener_;
+
+    mutable std::mutex mutex_;
+    std::condition_variable cv_;
+    std::size_t unfinished_ = 0;
+    std::size_t failed_ = 0;
+    std::string first_failure_;
+    bool connected_once_ = false;
+    bool lost_ = false;
+    std::function<void()> on_reconnect_;
+    std::function<void(const std::string&)> on_lost_;
+};
+
+}  // namespace mqkit::detail

@@ -1,0 +1,228 @@
+// mqpub: connect, publish one message (or one per stdin line), wait for every acknowledgement, disconnect.
+#include "mqkit/cli.hpp"
+#include "mqkit/error.hpp"
+#include "mqkit/tool.hpp"
+#include "output.hpp"
+#include "paho_session.hpp"
+#include "tool_common.hpp"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <csignal>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <memory>
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace mqkit::pub {
+namespace {
+
+constexpr std::string_view tool_name = "mqpub";
+/// MQTT's largest payload: a 268,435,455-byte remaining length, less the PUBLISH header.
+constexpr std::size_t max_payload = 268435455;
+/// Unwritten QoS 0 messages allowed at once (bounds memory when stdin outruns the socket).
+constexpr std::size_t qos0_window = 256;
+
+int read_fd_all(int fd, std::string& out, const std::string& what) {
+    char buf[65536];
+    while (true) {
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n == 0) return 0;
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw error(exit_code::failure, fmt::format("cannot read {}: {}", what, std::strerror(errno)));
+        }
+        out.append(buf, static_cast<std::size_t>(n));
+        if (out.size() > max_payload)
+            throw error(exit_code::failure,
+                        fmt::format("{} is larger than MQTT's maximum payload of {} bytes", what, max_payload));
+    }
+}
+
+std::string load_file(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw error(exit_code::failure, fmt::format("-f/--file: cannot open '{}': {}", path, std::strerror(errno)));
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        ::close(fd);
+        throw error(exit_code::failure, fmt::format("-f/--file: '{}' is a directory", path));
+    }
+    std::string data;
+    try {
+        read_fd_all(fd, data, fmt::format("'{}'", path));
+    } catch (...) {
+        ::close(fd);
+        throw;
+    }
+    ::close(fd);
+    return data;
+}
+
+/// Reads stdin line by line without blocking signal handling: poll() on stdin and the signal fd.
+class line_reader {
+public:
+    /// Next line without its '\n'; false at end of input or on a signal.
+    bool next(std::string& line) {
+        while (true) {
+            auto nl = buf_.find('\n', pos_);
+            if (nl != std::string::npos) {
+                line.assign(buf_, pos_, nl - pos_);
+                pos_ = nl + 1;
+                return true;
+            }
+            if (eof_) {
+                if (pos_ < buf_.size()) {  // a last line without '\n' is still a line
+                    line.assign(buf_, pos_, std::string::npos);
+                    pos_ = buf_.size();
+                    return true;
+                }
+                return false;
+            }
+            if (pos_ > 0) {
+                buf_.erase(0, pos_);
+                pos_ = 0;
+            }
+            if (!fill()) return false;
+        }
+    }
+
+private:
+    bool fill() {
+        pollfd fds[2] = {{0, POLLIN, 0}, {detail::stop_signal::wake_fd(), POLLIN, 0}};
+        while (true) {
+            int rc = ::poll(fds, 2, -1);
+            if (rc < 0 && errno == EINTR) continue;
+            if (fds[1].revents != 0) return false;
+            break;
+        }
+        char chunk[65536];
+        ssize_t n;
+        do n = ::read(0, chunk, sizeof chunk);
+        while (n < 0 && errno == EINTR);
+        if (n < 0) throw error(exit_code::failure, fmt::format("cannot read standard input: {}", std::strerror(errno)));
+        if (n == 0) eof_ = true;
+        else buf_.append(chunk, static_cast<std::size_t>(n));
+        if (buf_.size() - pos_ > max_payload)
+            throw error(exit_code::failure, fmt::format("a line of standard input is longer than MQTT's maximum payload "
+                                                        "of {} bytes",
+                                                        max_payload));
+        return true;
+    }
+
+    std::string buf_;
+    std::size_t pos_ = 0;
+    bool eof_ = false;
+};
+
+int signal_status() {
+    int sig = detail::stop_signal::received();
+    return sig == SIGTERM ? static_cast<int>(exit_code::terminated) : static_cast<int>(exit_code::interrupted);
+}
+
+int publish_all(const pub_config& c) {
+    std::string payload;
+    switch (c.source) {
+    case pub_source::message: payload = c.message; break;
+    case pub_source::file: payload = load_file(c.file); break;
+    case pub_source::stdin_file: read_fd_all(0, payload, "standard input"); break;
+    case pub_source::null_message:
+    case pub_source::stdin_line: break;
+    }
+    if (payload.size() > max_payload)
+        throw error(exit_code::failure, fmt::format("message is larger than MQTT's maximum payload of {} bytes", max_payload));
+
+    detail::stdout_writer out;
+    std::unique_ptr<detail::packet_trace> trace;
+    if (c.conn.debug && !c.conn.quiet) {
+        trace = std::make_unique<detail::packet_trace>(out, c.conn.client_id);
+        trace->install();
+    }
+    detail::session session(c.conn, trace.get());
+    session.connect(false, c.max_inflight);
+
+    const std::size_t window = c.qos == 0 ? qos0_window : static_cast<std::size_t>(c.max_inflight);
+    const mqtt::properties props = c.conn.version == mqtt_version::v5
+                                       ? detail::to_paho_properties(c.conn.properties_for("publish"))
+                                       : mqtt::properties{};
+    std::size_t sent = 0;
+    bool interrupted = false;
+    if (c.source == pub_source::stdin_line) {
+        line_reader reader;
+        std::string line;
+        while (reader.next(line)) {
+            if (line.empty()) continue;  // deliberate: mosquitto 2.0 sends blank lines, clearing retained values
+            session.publish(c.topic, line, c.qos, c.retain, props, window);
+            ++sent;
+        }
+        interrupted = detail::stop_signal::received() != 0;
+    } else {
+        for (long i = 0; i < c.repeat; ++i) {
+            if (detail::stop_signal::received()) {
+                interrupted = true;
+                break;
+            }
+            session.publish(c.topic, payload, c.qos, c.retain, props, window);
+            ++sent;
+            if (c.repeat_delay > 0 && i + 1 < c.repeat) {
+                // A user-requested pause, cut short by Ctrl-C.
+                pollfd p{detail::stop_signal::wake_fd(), POLLIN, 0};
+                ::poll(&p, 1, static_cast<int>(c.repeat_delay * 1000));
+            }
+        }
+    }
+
+    // Wait for every message to be written (QoS 0) or acknowledged (QoS 1/2).
+    std::size_t unfinished = 0;
+    while ((unfinished = session.wait_published(std::chrono::milliseconds(200))) > 0) {
+        if (detail::stop_signal::received()) {
+            interrupted = true;
+            break;
+        }
+        if (!session.is_connected()) break;
+    }
+    std::size_t failed = session.failed_publishes();
+    session.disconnect();
+    out.flush();
+
+    if (unfinished > 0 || failed > 0) {
+        std::string why = failed > 0 ? session.first_failure() : std::string("connection lost");
+        throw error(interrupted ? signal_status() : static_cast<int>(exit_code::connection_lost),
+                    fmt::format("{} of {} messages were not {}: {}", unfinished + failed, sent,
+                                c.qos == 0 ? "sent" : "acknowledged", interrupted ? "interrupted" : why));
+    }
+    return interrupted ? signal_status() : 0;
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+    std::vector<std::string> args = detail::args_of(argc, argv);
+    bool quiet = detail::has_quiet(args);
+    try {
+        detail::stop_signal::install();
+        auto parsed = parse_pub(args, [](const char* n) -> const char* { return std::getenv(n); }, detail::current_identity());
+        detail::scrub_secrets(argc, argv);
+        if (parsed.action == cli_action::help) {
+            std::fputs(render_help(mqpub_spec()).c_str(), stdout);
+            return 0;
+        }
+        if (parsed.action == cli_action::version) {
+            std::fputs(detail::version_text(tool_name).c_str(), stdout);
+            return 0;
+        }
+        for (const auto& w : parsed.warnings) detail::warn(tool_name, w, quiet);
+        return publish_all(parsed.config);
+    } catch (const error& e) {
+        return detail::report(tool_name, e, quiet);
+    } catch (const std::exception& e) {
+        return detail::report(tool_name, error(exit_code::failure, fmt::format("internal error: {}", e.what())), quiet);
+    }
+}
+
+}  // namespace mqkit::pub

@@ -1,0 +1,167 @@
+// What every tool's run() shares: argv handling, error reporting, signals, version text.
+#include "tool_common.hpp"
+
+#include "mqkit/tool.hpp"
+
+#include <MQTTAsync.h>
+#include <fmt/format.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <pthread.h>
+#include <sys/eventfd.h>
+#include <thread>
+#include <unistd.h>
+
+namespace mqkit {
+
+void exit_now(int status) {
+    std::fflush(stdout);
+    std::fflush(stderr);
+    ::_exit(status);
+}
+
+namespace detail {
+
+std::vector<std::string> args_of(int argc, char** argv) {
+    std::vector<std::string> out;
+    for (int i = 1; i < argc; ++i) out.emplace_back(argv[i]);
+    return out;
+}
+
+process_identity current_identity() {
+    process_identity who;
+    who.pid = static_cast<long>(::getpid());
+    char host[256] = {};
+    if (::gethostname(host, sizeof host - 1) == 0) who.hostname = host;
+    return who;
+}
+
+void scrub_secrets(int argc, char** argv) {
+    auto blank = [](char* s) { std::memset(s, '*', std::strlen(s)); };
+    for (int i = 1; i < argc; ++i) {
+        std::string_view a = argv[i];
+        if (a == "--") break;
+        if ((a == "-P" || a == "--pw") && i + 1 < argc) {
+            blank(argv[++i]);
+        } else if (a.rfind("--pw=", 0) == 0) {
+            blank(argv[i] + 5);
+        } else if (a.size() > 2 && a.rfind("-P", 0) == 0) {
+            blank(argv[i] + 2);
+        } else if ((a == "-L" || a == "--url") && i + 1 < argc) {
+            // mqtt://user:password@host -> mqtt://user:********@host
+            char* url = argv[++i];
+            char* scheme = std::strstr(url, "://");
+            char* at = scheme ? std::strchr(scheme + 3, '@') : nullptr;
+            char* slash = scheme ? std::strchr(scheme + 3, '/') : nullptr;
+            if (at && (!slash || at < slash)) {
+                char* colon = static_cast<char*>(std::memchr(scheme + 3, ':', static_cast<std::size_t>(at - scheme - 3)));
+                if (colon) std::memset(colon + 1, '*', static_cast<std::size_t>(at - colon - 1));
+            }
+        }
+    }
+}
+
+bool has_quiet(const std::vector<std::string>& args) {
+    for (const auto& a : args)
+        if (a == "--quiet") return true;
+    return false;
+}
+
+int report(std::string_view tool, const error& e, bool quiet) {
+    std::fflush(stdout);
+    if (!quiet) {
+        std::string text = fmt::format("{}: error: {}\n", tool, e.what());
+        if (!e.hint().empty()) text += fmt::format("{}: hint: {}\n", tool, e.hint());
+        std::fputs(text.c_str(), stderr);
+    }
+    return e.status();
+}
+
+void warn(std::string_view tool, std::string_view message, bool quiet) {
+    if (!quiet) std::fputs(fmt::format("{}: warning: {}\n", tool, message).c_str(), stderr);
+}
+
+std::string version_text(std::string_view tool) {
+    std::string paho_c = "unknown";
+    for (MQTTAsync_nameValue* nv = MQTTAsync_getVersionInfo(); nv && nv->name; ++nv)
+        if (std::strcmp(nv->name, "Version") == 0) paho_c = nv->value;
+    return fmt::format("{} {} (libmqkit {}, Eclipse Paho MQTT C++ 1.2, Paho MQTT C {})\n", tool, MQKIT_VERSION,
+                       MQKIT_VERSION, paho_c);
+}
+
+namespace {
+std::atomic<int> signal_received{0};
+int signal_event_fd = -1;
+std::mutex signal_mutex;
+std::vector<std::function<void()>> signal_callbacks;
+}  // namespace
+
+void stop_signal::install() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        std::signal(SIGPIPE, SIG_IGN);  // a closed stdout shows up as EPIPE, handled as a quiet exit
+        signal_event_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGINT);
+        sigaddset(&set, SIGTERM);
+        pthread_sigmask(SIG_BLOCK, &set, nullptr);
+        std::thread([set] {
+            int sig = 0;
+            while (sigwait(&set, &sig) == 0) {
+                signal_received.store(sig);
+                std::uint64_t one = 1;
+                (void)!::write(signal_event_fd, &one, sizeof one);
+                std::vector<std::function<void()>> callbacks;
+                {
+                    std::lock_guard<std::mutex> lock(signal_mutex);
+                    callbacks = signal_callbacks;
+                }
+                for (auto& cb : callbacks) cb();
+            }
+        }).detach();
+    });
+}
+
+int stop_signal::received() { return signal_received.load(); }
+int stop_signal::wake_fd() { return signal_event_fd; }
+void stop_signal::on_signal(std::function<void()> callback) {
+    std::lock_guard<std::mutex> lock(signal_mutex);
+    signal_callbacks.push_back(std::move(callback));
+}
+
+void completion::finish(int status) {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (done_) return;
+        done_ = true;
+        status_ = status;
+    }
+    cv_.notify_all();
+}
+
+bool completion::wait(double seconds) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (seconds < 0) {
+        cv_.wait(lock, [&] { return done_; });
+        return true;
+    }
+    return cv_.wait_for(lock, std::chrono::duration<double>(seconds), [&] { return done_; });
+}
+
+bool completion::done() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return done_;
+}
+
+int completion::status() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return status_;
+}
+
+}  // namespace detail
+}  // namespace mqkit

@@ -1,0 +1,63 @@
+// What every tool's run() shares: argv handling, error reporting, signals, version text.
+#pragma once
+
+#include "mqkit/cli.hpp"
+#include "mqkit/error.hpp"
+
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mqkit::detail {
+
+/// argv[1..] as strings.
+std::vector<std::string> args_of(int argc, char** argv);
+/// The pid and host name used for default client ids.
+process_identity current_identity();
+/// Overwrites secrets given on the command line (-P/--pw values, passwords in -L URLs) in the
+/// process's own argv, so `ps` shows "****" once they have been read.
+void scrub_secrets(int argc, char** argv);
+/// True if argv holds --quiet (used when parsing itself failed).
+bool has_quiet(const std::vector<std::string>& args);
+
+/// Prints "<tool>: error: <message>" (and "<tool>: hint: <hint>") to stderr; returns e.status().
+int report(std::string_view tool, const error& e, bool quiet);
+/// Prints "<tool>: warning: <message>" to stderr.
+void warn(std::string_view tool, std::string_view message, bool quiet);
+
+/// "mqpub 0.1.0 (libmqkit 0.1.0, Eclipse Paho MQTT C++ 1.2.0, Paho C 1.3.11)".
+std::string version_text(std::string_view tool);
+
+/// SIGINT/SIGTERM delivered to a sigwait() thread instead of interrupting Paho's threads.
+/// install() must run before any other thread starts so every thread inherits the blocked mask.
+class stop_signal {
+public:
+    static void install();
+    /// The signal received (SIGINT, SIGTERM) or 0.
+    static int received();
+    /// An fd that becomes readable when a signal arrives (for poll() on stdin).
+    static int wake_fd();
+    /// Called (on the signal thread) when a signal arrives.
+    static void on_signal(std::function<void()> callback);
+};
+
+/// A one-shot "we are done" flag with a status, settable from any thread.
+class completion {
+public:
+    void finish(int status);
+    /// Waits until finished or `seconds` pass (negative: forever). Returns true if finished.
+    bool wait(double seconds);
+    bool done() const;
+    int status() const;
+
+private:
+    mutable std::mutex mutex_;
+    std::condition_variable cv_;
+    bool done_ = false;
+    int status_ = 0;
+};
+
+}  // namespace mqkit::detail

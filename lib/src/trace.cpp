@@ -1,0 +1,214 @@
+// -d: renders Paho's protocol trace as mosquitto's "Client <id> sending PUBLISH (...)" lines.
+#include "trace.hpp"
+
+#include <MQTTAsync.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+
+namespace mqkit::detail {
+namespace {
+
+std::atomic<packet_trace*> active_trace{nullptr};
+
+extern "C" void paho_trace_callback(enum MQTTASYNC_TRACE_LEVELS level, char* message) {
+    if (level != MQTTASYNC_TRACE_PROTOCOL || message == nullptr) return;
+    if (auto* t = active_trace.load()) t->on_paho_line(message);
+}
+
+// Reads the integer that follows `key` in `text`; -1 if absent.
+int field(std::string_view text, std::string_view key) {
+    auto at = text.find(key);
+    if (at == std::string_view::npos) return -1;
+    const char* first = text.data() + at + key.size();
+    const char* last = text.data() + text.size();
+    while (first < last && *first == ' ') ++first;
+    int v = -1;
+    std::from_chars(first, last, v);
+    return v;
+}
+
+bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+
+}  // namespace
+
+packet_trace::packet_trace(stdout_writer& out, std::string client_id) : out_(out), client_id_(std::move(client_id)) {}
+
+packet_trace::~packet_trace() {
+    packet_trace* self = this;
+    if (active_trace.compare_exchange_strong(self, nullptr)) {
+        MQTTAsync_setTraceCallback(nullptr);
+    }
+}
+
+void packet_trace::install() {
+    active_trace.store(this);
+    MQTTAsync_setTraceLevel(MQTTASYNC_TRACE_PROTOCOL);
+    MQTTAsync_setTraceCallback(paho_trace_callback);
+}
+
+void packet_trace::expect_publish(std::string topic) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    publish_topics_.push_back(std::move(topic));
+}
+
+void packet_trace::expect_subscribe(std::vector<std::pair<std::string, int>> filters, int options) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    subscribes_.emplace_back(std::move(filters), options);
+}
+
+void packet_trace::expect_unsubscribe(std::vector<std::string> filters) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    unsubscribes_.push_back(std::move(filters));
+}
+
+void packet_trace::client_line(std::string_view text) {
+    out_.write_with([&](std::string& o) {
+        o.append("Client ").append(client_id_).append(" ").append(text).push_back('\n');
+    });
+}
+
+void packet_trace::after_suback(int mid, std::string line) {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        auto seen = std::find(subacks_seen_.begin(), subacks_seen_.end(), mid);
+        if (seen == subacks_seen_.end()) {
+            after_suback_[mid] = std::move(line);
+            return;
+        }
+        subacks_seen_.erase(seen);
+    }
+    out_.write(line + "\n");
+}
+
+void packet_trace::received_publish(bool dup, int qos, bool retain, int mid, std::string_view topic, std::size_t len) {
+    client_line(fmt::format("received PUBLISH (d{}, q{}, r{}, m{}, '{}', ... ({} bytes))", dup ? 1 : 0, qos,
+                            retain ? 1 : 0, mid, topic, len));
+}
+
+void packet_trace::on_paho_line(std::string_view line) {
+    // "<date> <time> <socket> <client id> -> PUBLISH msgid: 1 qos: 2 ..."
+    auto id_at = line.find(" " + client_id_ + " ");
+    if (id_at == std::string_view::npos) return;
+    std::string_view rest = line.substr(id_at + client_id_.size() + 2);
+    if (rest.size() < 3) return;
+    bool sent = starts_with(rest, "->");
+    bool received = starts_with(rest, "<-");
+    if (!sent && !received) return;
+    std::string_view what = rest.substr(3);
+
+    std::string text;
+    if (sent && starts_with(what, "CONNECT")) {
+        text = "sending CONNECT";
+    } else if (received && starts_with(what, "CONNACK")) {
+        text = fmt::format("received CONNACK ({})", field(what, "rc:"));
+    } else if (sent && starts_with(what, "PUBLISH")) {
+        int mid = field(what, "msgid:");
+        int qos = field(what, "qos:");
+        int retained = field(what, "retained:");
+        int len = field(what, "len(");
+        std::string topic;
+        bool dup = false;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            auto known = mid > 0 ? inflight_topics_.find(mid) : inflight_topics_.end();
+            if (known != inflight_topics_.end()) {
+                topic = known->second;  // a resend of a message still in flight
+                dup = true;
+            } else if (!publish_topics_.empty()) {
+                topic = std::move(publish_topics_.front());
+                publish_topics_.pop_front();
+                if (mid > 0) inflight_topics_[mid] = topic;
+            }
+            if (mid < 0) mid = ++qos0_mid_;  // mosquitto numbers QoS 0 messages too
+            else qos0_mid_ = mid;
+        }
+        text = fmt::format("sending PUBLISH (d{}, q{}, r{}, m{}, '{}', ... ({} bytes))", dup ? 1 : 0,
+                           qos < 0 ? 0 : qos, retained < 0 ? 0 : retained, mid, topic, len < 0 ? 0 : len);
+    } else if (received && starts_with(what, "PUBACK")) {
+        int mid = field(what, "msgid:");
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            inflight_topics_.erase(mid);
+        }
+        text = fmt::format("received PUBACK (Mid: {}, RC:0)", mid);
+    } else if (received && starts_with(what, "PUBREC")) {
+        text = fmt::format("received PUBREC (Mid: {})", field(what, "msgid:"));
+    } else if (sent && starts_with(what, "PUBREL")) {
+        text = fmt::format("sending PUBREL (m{})", field(what, "msgid:"));
+    } else if (received && starts_with(what, "PUBCOMP")) {
+        int mid = field(what, "msgid:");
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            inflight_topics_.erase(mid);
+        }
+        text = fmt::format("received PUBCOMP (Mid: {}, RC:0)", mid);
+    } else if (sent && starts_with(what, "PUBACK")) {
+        text = fmt::format("sending PUBACK (m{}, rc0)", field(what, "msgid:"));
+    } else if (sent && starts_with(what, "PUBREC")) {
+        text = fmt::format("sending PUBREC (m{}, rc0)", field(what, "msgid:"));
+    } else if (received && starts_with(what, "PUBREL")) {
+        text = fmt::format("received PUBREL (Mid: {})", field(what, "msgid"));
+    } else if (sent && starts_with(what, "PUBCOMP")) {
+        text = fmt::format("sending PUBCOMP (m{})", field(what, "msgid"));
+    } else if (sent && starts_with(what, "SUBSCRIBE")) {
+        int mid = field(what, "msgid:");
+        std::pair<std::vector<std::pair<std::string, int>>, int> sub;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            if (!subscribes_.empty()) {
+                sub = std::move(subscribes_.front());
+                subscribes_.pop_front();
+            }
+        }
+        for (const auto& [filter, qos] : sub.first)
+            client_line(fmt::format("sending SUBSCRIBE (Mid: {}, Topic: {}, QoS: {}, Options: 0x{:02x})", mid, filter,
+                                    qos, sub.second));
+        return;
+    } else if (received && starts_with(what, "SUBACK")) {
+        int mid = field(what, "msgid:");
+        std::string follow;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            auto waiting = after_suback_.find(mid);
+            if (waiting == after_suback_.end()) {
+                subacks_seen_.push_back(mid);
+            } else {
+                follow = std::move(waiting->second);
+                after_suback_.erase(waiting);
+            }
+        }
+        client_line("received SUBACK");
+        if (!follow.empty()) out_.write(follow + "\n");
+        return;
+    } else if (sent && starts_with(what, "UNSUBSCRIBE")) {
+        int mid = field(what, "msgid:");
+        std::vector<std::string> filters;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            if (!unsubscribes_.empty()) {
+                filters = std::move(unsubscribes_.front());
+                unsubscribes_.pop_front();
+            }
+        }
+        for (const auto& f : filters) client_line(fmt::format("sending UNSUBSCRIBE (Mid: {}, Topic: {})", mid, f));
+        return;
+    } else if (received && starts_with(what, "UNSUBACK")) {
+        text = "received UNSUBACK";
+    } else if (sent && starts_with(what, "PINGREQ")) {
+        text = "sending PINGREQ";
+    } else if (received && starts_with(what, "PINGRESP")) {
+        text = "received PINGRESP";
+    } else if (sent && starts_with(what, "DISCONNECT")) {
+        text = "sending DISCONNECT";
+    } else if (received && starts_with(what, "DISCONNECT")) {
+        text = "received DISCONNECT";
+    } else {
+        return;  // "<- PUBLISH" is printed from the message callback, which knows the topic
+    }
+    client_line(text);
+}
+
+}  // namespace mqkit::detail

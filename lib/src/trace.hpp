@@ -1,0 +1,61 @@
+// -d: renders Paho's protocol trace as mosquitto's "Client <id> sending PUBLISH (...)" lines.
+#pragma once
+
+#include "output.hpp"
+
+#include <deque>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace mqkit::detail {
+
+/// Turns Paho C's protocol-level trace into mosquitto 2.0's debug lines on stdout (mosquitto's
+/// clients print -d output with printf, so scripts that grep it read stdout). Paho's trace lacks
+/// topics, so the session announces each PUBLISH/SUBSCRIBE before handing it to Paho; Paho sends
+/// commands in the order it was given them, so a FIFO pairs them up. Passwords never reach it:
+/// Paho does not trace them and this class prints only the fields it parses.
+class packet_trace {
+public:
+    packet_trace(stdout_writer& out, std::string client_id);
+    ~packet_trace();
+
+    /// Routes Paho's global trace callback to this object (one active trace per process).
+    void install();
+
+    /// The next outgoing PUBLISH will carry this topic.
+    void expect_publish(std::string topic);
+    /// The next outgoing SUBSCRIBE carries these filters with these options.
+    void expect_subscribe(std::vector<std::pair<std::string, int>> filters, int options);
+    /// The next outgoing UNSUBSCRIBE carries these filters.
+    void expect_unsubscribe(std::vector<std::string> filters);
+
+    /// Prints "Client <id> <text>".
+    void client_line(std::string_view text);
+    /// Prints `line` (e.g. "Subscribed (mid: 1): 0") right after "received SUBACK" for `mid`. Paho
+    /// completes the subscribe before it traces the SUBACK, so the line may arrive on either side.
+    void after_suback(int mid, std::string line);
+    /// Prints a received PUBLISH the way mosquitto does (called from the message callback, which
+    /// knows the topic).
+    void received_publish(bool dup, int qos, bool retain, int mid, std::string_view topic, std::size_t len);
+
+    /// Handles one line of Paho's trace (public for unit tests).
+    void on_paho_line(std::string_view line);
+
+private:
+    stdout_writer& out_;
+    std::string client_id_;
+    std::mutex mutex_;
+    std::deque<std::string> publish_topics_;
+    std::map<int, std::string> inflight_topics_;  // msgid -> topic, for resends
+    std::deque<std::pair<std::vector<std::pair<std::string, int>>, int>> subscribes_;
+    std::deque<std::vector<std::string>> unsubscribes_;
+    std::map<int, std::string> after_suback_;  // mid -> line waiting for its SUBACK trace
+    std::vector<int> subacks_seen_;            // SUBACK traces nobody claimed yet
+    int qos0_mid_ = 0;
+};
+
+}  // namespace mqkit::detail

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, builds, and runs every unit and end-to-end test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/deps.sh
+./scripts/build.sh -DMQKIT_WARNINGS_AS_ERRORS=ON
+cd build
+ctest --output-on-failure --timeout 120 -j "$(nproc)"
