@@ -4,6 +4,7 @@
 #include "mqkit/error.hpp"
 #include "mqkit/topic.hpp"
 #include "mqkit/url.hpp"
+#include "cli_detail.hpp"
 #include "property_table.hpp"
 
 #include <cxxopts.hpp>
@@ -37,7 +38,7 @@ long parse_integer(const std::string& text, long min, long max, const std::strin
     return value;
 }
 
-namespace {
+namespace detail {
 
 double parse_number(const std::string& text, double min, double max, const std::string& flag_name) {
     // std::from_chars for double is not in GCC 12's libstdc++ for all targets; strtod with an end check.
@@ -49,6 +50,8 @@ double parse_number(const std::string& text, double min, double max, const std::
     if (v < min || v > max) throw usage_error(fmt::format("{}: {} is out of range ({}-{})", flag_name, text, min, max));
     return v;
 }
+
+namespace {
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
     std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
@@ -62,23 +65,15 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
     return prev[b.size()];
 }
 
-/// The raw result of tokenizing: each flag's values in order, positionals, and -D groups.
-struct raw_args {
-    std::map<std::string, std::vector<std::string>, std::less<>> values;  // long name -> values
-    std::vector<std::string> positionals;
-    std::vector<std::vector<std::string>> properties;  // each -D's words
 
-    bool has(std::string_view name) const { return values.find(name) != values.end(); }
-    const std::string* last(std::string_view name) const {
-        auto it = values.find(name);
-        return it == values.end() || it->second.empty() ? nullptr : &it->second.back();
-    }
-};
+}  // namespace
 
 std::string flag_label(const tool_spec& spec, std::string_view name) {
     const flag* f = spec.find(name);
     return f ? display_name(*f) : fmt::format("--{}", name);
 }
+
+namespace {
 
 // Takes -D/--property groups out of the argument list (cxxopts cannot parse a flag with 3-4 words),
 // leaving everything else for cxxopts in the same order.
@@ -131,6 +126,8 @@ std::string unknown_option_message(const tool_spec& spec, const std::string& nam
     else hint = fmt::format("see '{} --help'", spec.name);
     return fmt::format("unknown option '{}'", shown);
 }
+
+}  // namespace
 
 raw_args tokenize(const tool_spec& spec, const std::vector<std::string>& args) {
     raw_args raw;
@@ -203,6 +200,8 @@ int parse_qos(const std::string& text, const std::string& flag_name) {
     throw usage_error(fmt::format("{}: invalid QoS '{}' (use 0, 1 or 2)", flag_name, text));
 }
 
+namespace {
+
 void check_property_value(const detail::property_info& info, const std::string& value, const std::string& where) {
     using detail::property_type;
     switch (info.type) {
@@ -236,6 +235,8 @@ std::vector<v5_property> build_properties(const raw_args& raw) {
     }
     return out;
 }
+
+}  // namespace
 
 std::string default_client_id(std::string_view tool, const process_identity& who) {
     std::string id = fmt::format("{}|{}-{}", tool, who.pid, who.hostname);
@@ -331,24 +332,22 @@ connection_config build_connection(const tool_spec& spec, const raw_args& raw, e
     return c;
 }
 
-template <class Config>
-parse_result<Config> early_result(const raw_args& raw, bool& done) {
-    parse_result<Config> r;
-    done = true;
-    if (raw.has("help")) r.action = cli_action::help;
-    else if (raw.has("version")) r.action = cli_action::version;
-    else done = false;
-    return r;
+cli_action early_action(const raw_args& raw) {
+    if (raw.has("help")) return cli_action::help;
+    if (raw.has("version")) return cli_action::version;
+    return cli_action::run;
 }
 
-}  // namespace
+}  // namespace detail
+
+using namespace detail;  // the building blocks below are shared with the other tools
 
 std::string suggest_flag(const tool_spec& spec, const std::string& unknown) {
     std::string best;
     std::size_t best_d = 3;
     for (const auto& g : spec.groups)
         for (const auto& f : g.flags) {
-            std::size_t d = edit_distance(unknown, f.name);
+            std::size_t d = detail::edit_distance(unknown, f.name);
             if (d < best_d && !f.unsupported) {
                 best_d = d;
                 best = std::string(f.name);
@@ -361,9 +360,9 @@ parse_result<pub_config> parse_pub(const std::vector<std::string>& args, env_loo
                                    const process_identity& who) {
     const tool_spec& spec = mqpub_spec();
     raw_args raw = tokenize(spec, args);
-    bool done = false;
-    auto result = early_result<pub_config>(raw, done);
-    if (done) return result;
+    parse_result<pub_config> result;
+    result.action = early_action(raw);
+    if (result.action != cli_action::run) return result;
 
     std::optional<broker_url> url;
     pub_config& c = result.config;
@@ -404,9 +403,9 @@ parse_result<sub_config> parse_sub(const std::vector<std::string>& args, env_loo
                                    const process_identity& who) {
     const tool_spec& spec = mqsub_spec();
     raw_args raw = tokenize(spec, args);
-    bool done = false;
-    auto result = early_result<sub_config>(raw, done);
-    if (done) return result;
+    parse_result<sub_config> result;
+    result.action = early_action(raw);
+    if (result.action != cli_action::run) return result;
 
     std::optional<broker_url> url;
     sub_config& c = result.config;

@@ -1,17 +1,26 @@
 // The flag tables of mqpub and mqsub, and the --help text rendered from them.
 #include "mqkit/flags.hpp"
 
+#include "flag_groups.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
 
 namespace mqkit {
+namespace detail {
 namespace {
 
 using vk = value_kind;
 
-const std::vector<std::string_view> qos_choices{"0", "1", "2"};
 const std::vector<std::string_view> version_choices{"5", "311", "31", "mqttv5", "mqttv311", "mqttv31"};
+
+}  // namespace
+
+const std::vector<std::string_view>& qos_choices() {
+    static const std::vector<std::string_view> choices{"0", "1", "2"};
+    return choices;
+}
 
 flag_group connection_group() {
     return {"Connection",
@@ -57,7 +66,7 @@ flag_group will_group() {
             {
                 {0, "will-topic", "topic", vk::topic, "topic of the will message"},
                 {0, "will-payload", "payload", vk::text, "payload of the will message (default: empty)"},
-                {0, "will-qos", "qos", vk::choice, "QoS of the will message (default: 0)", {}, qos_choices},
+                {0, "will-qos", "qos", vk::choice, "QoS of the will message (default: 0)", {}, qos_choices()},
                 {0, "will-retain", "", vk::none, "retain the will message"},
             }};
 }
@@ -81,6 +90,17 @@ flag_group general_group() {
                 {0, "version", "", vk::none, "show version information and exit"},
             }};
 }
+
+}  // namespace detail
+
+namespace {
+
+using vk = value_kind;
+using detail::auth_group;
+using detail::connection_group;
+using detail::general_group;
+using detail::qos_choices;
+using detail::will_group;
 
 tool_spec make_mqpub() {
     tool_spec s{
@@ -106,7 +126,7 @@ tool_spec make_mqpub() {
               "retained value)."},
              {'s', "stdin-file", "", vk::none, "send all of standard input as one message"},
              {'n', "null-message", "", vk::none, "send a zero-length message (with -r: clear the retained message)"},
-             {'q', "qos", "qos", vk::choice, "quality of service: 0, 1 or 2 (default: 0)", {}, qos_choices},
+             {'q', "qos", "qos", vk::choice, "quality of service: 0, 1 or 2 (default: 0)", {}, qos_choices()},
              {'r', "retain", "", vk::none, "ask the broker to retain the message"},
              {'M', "max-inflight", "count", vk::integer,
               "messages in flight at once with -l or --repeat, 1-65535 (default: 20)"},
@@ -138,7 +158,7 @@ tool_spec make_mqsub() {
              {'T', "filter-out", "filter", vk::topic, "do not print messages whose topic matches this filter (repeatable)",
               {}, {}, true},
              {'q', "qos", "qos", vk::choice, "maximum QoS of the subscription: 0, 1 or 2 (default: 0)", {},
-              qos_choices},
+              qos_choices()},
              {'C', "count", "count", vk::integer, "exit after printing this many messages"},
              {'W', "timeout", "seconds", vk::integer,
               "exit with status 27 if no message arrives within this many seconds"},
@@ -194,6 +214,11 @@ const tool_spec& mqpub_spec() {
 const tool_spec& mqsub_spec() {
     static const tool_spec spec = make_mqsub();
     return spec;
+}
+
+const std::vector<const tool_spec*>& all_tool_specs() {
+    static const std::vector<const tool_spec*> specs{&mqpub_spec(), &mqsub_spec()};
+    return specs;
 }
 
 std::string display_name(const flag& f) {

@@ -19,7 +19,27 @@ namespace {
 
 std::string server_uri(const connection_config& c) {
     bool v6 = c.host.find(':') != std::string::npos;
-    return fmt::format("tcp://{}{}{}:{}", v6 ? "[" : "", c.host, v6 ? "]" : "", c.port);
+    bool ws = c.transport_kind == transport::websocket;
+    const char* scheme = ws ? (c.tls.enabled ? "wss" : "ws") : (c.tls.enabled ? "ssl" : "tcp");
+    return fmt::format("{}://{}{}{}:{}{}", scheme, v6 ? "[" : "", c.host, v6 ? "]" : "", c.port, ws ? c.ws_path : "");
+}
+
+mqtt::ssl_options to_paho_ssl(const tls_config& t) {
+    mqtt::ssl_options ssl;
+    if (!t.cafile.empty()) ssl.set_trust_store(t.cafile);
+    if (!t.capath.empty()) ssl.ca_path(t.capath);
+    if (!t.certfile.empty()) ssl.set_key_store(t.certfile);
+    if (!t.keyfile.empty()) ssl.set_private_key(t.keyfile);
+    if (!t.key_password.empty()) ssl.set_private_key_password(t.key_password);
+    if (!t.ciphers.empty()) ssl.set_enabled_cipher_suites(t.ciphers);
+    if (t.version == "tlsv1.2") ssl.set_ssl_version(MQTT_SSL_VERSION_TLS_1_2);
+    else if (t.version == "tlsv1.1") ssl.set_ssl_version(MQTT_SSL_VERSION_TLS_1_1);
+    else if (t.version == "tlsv1") ssl.set_ssl_version(MQTT_SSL_VERSION_TLS_1_0);
+    if (!t.alpn.empty()) ssl.set_alpn_protos({t.alpn});
+    // Paho: enableServerCertAuth checks the chain, verify checks the host name.
+    ssl.set_enable_server_cert_auth(true);
+    ssl.set_verify(!t.insecure);
+    return ssl;
 }
 
 // After Paho reports a failed TCP connect, find out why, the way a user would want it said.
@@ -215,6 +235,7 @@ void session::connect(bool auto_reconnect, int max_inflight) {
     if (config_.username) opts.set_user_name(*config_.username);
     if (config_.password) opts.set_password(*config_.password);
     if (auto_reconnect) opts.set_automatic_reconnect(1, 30);
+    if (config_.tls.enabled) opts.set_ssl(to_paho_ssl(config_.tls));
     if (config_.will) {
         mqtt::will_options will(config_.will->topic, config_.will->payload, config_.will->qos, config_.will->retain);
         if (v5) will.set_properties(to_paho_properties(config_.properties_for("will")));

@@ -202,27 +202,7 @@ int publish_all(const pub_config& c) {
 }  // namespace
 
 int run(int argc, char** argv) {
-    std::vector<std::string> args = detail::args_of(argc, argv);
-    bool quiet = detail::has_quiet(args);
-    try {
-        detail::stop_signal::install();
-        auto parsed = parse_pub(args, [](const char* n) -> const char* { return std::getenv(n); }, detail::current_identity());
-        detail::scrub_secrets(argc, argv);
-        if (parsed.action == cli_action::help) {
-            std::fputs(render_help(mqpub_spec()).c_str(), stdout);
-            return 0;
-        }
-        if (parsed.action == cli_action::version) {
-            std::fputs(detail::version_text(tool_name).c_str(), stdout);
-            return 0;
-        }
-        for (const auto& w : parsed.warnings) detail::warn(tool_name, w, quiet);
-        return publish_all(parsed.config);
-    } catch (const error& e) {
-        return detail::report(tool_name, e, quiet);
-    } catch (const std::exception& e) {
-        return detail::report(tool_name, error(exit_code::failure, fmt::format("internal error: {}", e.what())), quiet);
-    }
+    return detail::run_tool(mqpub_spec(), argc, argv, parse_pub, publish_all);
 }
 
 }  // namespace mqkit::pub

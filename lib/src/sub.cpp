@@ -166,27 +166,7 @@ int subscribe_and_print(const sub_config& c) {
 }  // namespace
 
 int run(int argc, char** argv) {
-    std::vector<std::string> args = detail::args_of(argc, argv);
-    bool quiet = detail::has_quiet(args);
-    try {
-        detail::stop_signal::install();
-        auto parsed = parse_sub(args, [](const char* n) -> const char* { return std::getenv(n); }, detail::current_identity());
-        detail::scrub_secrets(argc, argv);
-        if (parsed.action == cli_action::help) {
-            std::fputs(render_help(mqsub_spec()).c_str(), stdout);
-            return 0;
-        }
-        if (parsed.action == cli_action::version) {
-            std::fputs(detail::version_text(tool_name).c_str(), stdout);
-            return 0;
-        }
-        for (const auto& w : parsed.warnings) detail::warn(tool_name, w, quiet);
-        return subscribe_and_print(parsed.config);
-    } catch (const error& e) {
-        return detail::report(tool_name, e, quiet);
-    } catch (const std::exception& e) {
-        return detail::report(tool_name, error(exit_code::failure, fmt::format("internal error: {}", e.what())), quiet);
-    }
+    return detail::run_tool(mqsub_spec(), argc, argv, parse_sub, subscribe_and_print);
 }
 
 }  // namespace mqkit::sub

@@ -3,8 +3,14 @@
 
 #include "mqkit/cli.hpp"
 #include "mqkit/error.hpp"
+#include "mqkit/flags.hpp"
+
+#include <fmt/format.h>
 
 #include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -59,5 +65,36 @@ private:
     bool done_ = false;
     int status_ = 0;
 };
+
+/// getenv as an env_lookup.
+inline const char* process_env(const char* name) { return std::getenv(name); }
+
+/// The one way every tool runs: signals are set up before any thread starts, `parse(args, env,
+/// identity)` builds the config (help and version are answered from `spec`), secrets are scrubbed
+/// from argv, then `body(config)` returns the exit status. Every mqkit::error is printed once, here.
+template <class Parse, class Body>
+int run_tool(const tool_spec& spec, int argc, char** argv, Parse&& parse, Body&& body) {
+    const std::vector<std::string> args = args_of(argc, argv);
+    const bool quiet = has_quiet(args);
+    try {
+        stop_signal::install();
+        auto parsed = parse(args, process_env, current_identity());
+        scrub_secrets(argc, argv);
+        if (parsed.action == cli_action::help) {
+            std::fputs(render_help(spec).c_str(), stdout);
+            return 0;
+        }
+        if (parsed.action == cli_action::version) {
+            std::fputs(version_text(spec.name).c_str(), stdout);
+            return 0;
+        }
+        for (const auto& w : parsed.warnings) warn(spec.name, w, quiet);
+        return body(parsed.config);
+    } catch (const error& e) {
+        return report(spec.name, e, quiet);
+    } catch (const std::exception& e) {
+        return report(spec.name, error(exit_code::failure, fmt::format("internal error: {}", e.what())), quiet);
+    }
+}
 
 }  // namespace mqkit::detail

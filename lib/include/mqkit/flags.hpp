@@ -59,6 +59,10 @@ struct tool_spec {
 const tool_spec& mqpub_spec();
 const tool_spec& mqsub_spec();
 
+/// Every tool's table, in the order the tools are documented (for the man/completion generators
+/// and the tests that check them).
+const std::vector<const tool_spec*>& all_tool_specs();
+
 /// The flag as a user would write it: "-t/--topic" or "--will-topic".
 std::string display_name(const flag& f);
 

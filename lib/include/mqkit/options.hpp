@@ -30,10 +30,31 @@ struct will_config {
     bool retain = false;
 };
 
+/// TLS as mosquitto's clients take it. Enabled by any TLS flag or an mqtts:// / wss:// URL.
+struct tls_config {
+    bool enabled = false;       ///< use TLS at all
+    std::string cafile;         ///< --cafile: PEM file of trusted CA certificates
+    std::string capath;         ///< --capath: directory of hashed CA certificates
+    std::string certfile;       ///< --cert: client certificate (PEM), with keyfile
+    std::string keyfile;        ///< --key: client private key (PEM)
+    std::string key_password;   ///< passphrase of keyfile; never printed
+    std::string ciphers;        ///< --ciphers: OpenSSL cipher list; empty = library default
+    std::string version;        ///< --tls-version: tlsv1.2 or tlsv1.3; empty = library default
+    std::string alpn;           ///< --tls-alpn: protocol to negotiate; empty = none
+    bool insecure = false;      ///< --insecure: do not check the server's host name
+    bool use_os_certs = false;  ///< --tls-use-os-certs: trust the system CA store
+};
+
+/// How the MQTT packets travel.
+enum class transport { tcp, websocket };
+
 /// How to reach and log in to the broker; shared by all tools.
 struct connection_config {
     std::string host = "localhost";  ///< broker host
     int port = 1883;                 ///< 1-65535
+    transport transport_kind = transport::tcp;  ///< plain TCP, or WebSockets (ws:// / wss://)
+    std::string ws_path = "/mqtt";   ///< HTTP path of the WebSocket endpoint
+    tls_config tls;                  ///< TLS settings; tls.enabled = false for plain TCP/ws
     std::string client_id;           ///< always set after parsing (generated if not given)
     bool clean_session = true;       ///< false with -c
     int keepalive = 60;              ///< seconds, 0-65535
