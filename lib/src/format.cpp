@@ -81,10 +81,14 @@ void write_payload(std::string& out, std::string_view payload, int hex, const sp
 }
 
 void write_int(std::string& out, long value, const spec& s) {
-    if (s.width == 0) out += fmt::format("{}", value);
-    else if (s.left) out += fmt::format("{:<{}}", value, s.width);
-    else if (s.pad == '0') out += fmt::format("{:0{}}", value, s.width);
-    else out += fmt::format("{:>{}}", value, s.width);
+    if (s.width == 0)
+        out += fmt::format("{}", value);
+    else if (s.left)
+        out += fmt::format("{:<{}}", value, s.width);
+    else if (s.pad == '0')
+        out += fmt::format("{:0{}}", value, s.width);
+    else
+        out += fmt::format("{:>{}}", value, s.width);
 }
 
 void write_str(std::string& out, std::string_view value, const spec& s) {
@@ -99,7 +103,9 @@ void write_str(std::string& out, std::string_view value, const spec& s) {
     if (s.left) out.append(fill, ' ');
 }
 
-void write_blank(std::string& out, char pad, int width) { out.append(static_cast<std::size_t>(width), pad); }
+void write_blank(std::string& out, char pad, int width) {
+    out.append(static_cast<std::size_t>(width), pad);
+}
 
 void write_properties_json(json& root, const received_message& m) {
     json& props = root.add("properties", json::object());
@@ -108,36 +114,38 @@ void write_properties_json(json& root, const received_message& m) {
     std::size_t next_sub_id = 0;
     for (int id : m.property_order) {
         switch (id) {
-        case 1:
-            if (m.payload_format_indicator) props.add("payload-format-indicator", json::number(*m.payload_format_indicator));
-            break;
-        case 2:
-            if (m.message_expiry) props.add("message-expiry-interval", json::number(*m.message_expiry));
-            break;
-        case 3:
-            if (m.content_type) props.add("content-type", json::string(*m.content_type));
-            break;
-        case 8:
-            if (m.response_topic) props.add("response-topic", json::string(*m.response_topic));
-            break;
-        case 9:
-            if (m.correlation_data) props.add("correlation-data", json::string(*m.correlation_data));
-            break;
-        case 11:
-            if (next_sub_id < m.subscription_ids.size())
-                props.add("subscription-identifier", json::number(m.subscription_ids[next_sub_id++]));
-            break;
-        case 35:
-            if (m.topic_alias) props.add("topic-alias", json::number(*m.topic_alias));
-            break;
-        case 38:
-            if (next_user < m.user_properties.size()) {
-                if (!user) user = &props.add("user-properties", json::object());
-                const auto& [name, value] = m.user_properties[next_user++];
-                user->add(name, json::string(value));
-            }
-            break;
-        default: break;
+            case 1:
+                if (m.payload_format_indicator)
+                    props.add("payload-format-indicator", json::number(*m.payload_format_indicator));
+                break;
+            case 2:
+                if (m.message_expiry) props.add("message-expiry-interval", json::number(*m.message_expiry));
+                break;
+            case 3:
+                if (m.content_type) props.add("content-type", json::string(*m.content_type));
+                break;
+            case 8:
+                if (m.response_topic) props.add("response-topic", json::string(*m.response_topic));
+                break;
+            case 9:
+                if (m.correlation_data) props.add("correlation-data", json::string(*m.correlation_data));
+                break;
+            case 11:
+                if (next_sub_id < m.subscription_ids.size())
+                    props.add("subscription-identifier", json::number(m.subscription_ids[next_sub_id++]));
+                break;
+            case 35:
+                if (m.topic_alias) props.add("topic-alias", json::number(*m.topic_alias));
+                break;
+            case 38:
+                if (next_user < m.user_properties.size()) {
+                    if (!user) user = &props.add("user-properties", json::object());
+                    const auto& [name, value] = m.user_properties[next_user++];
+                    user->add(name, json::string(value));
+                }
+                break;
+            default:
+                break;
         }
     }
 }
@@ -171,59 +179,94 @@ bool render_format(std::string& out, const received_message& m, const output_opt
             }
             s.conversion = f[i];
             switch (s.conversion) {
-            case '%': out += '%'; break;
-            case 'A':
-                if (m.topic_alias) write_int(out, *m.topic_alias, s);
-                else write_blank(out, s.pad, s.width);
-                break;
-            case 'C':
-                if (m.content_type) write_str(out, *m.content_type, s);
-                else write_blank(out, ' ', s.width);
-                break;
-            case 'D':
-                if (m.correlation_data) out += *m.correlation_data;
-                break;
-            case 'E':
-                if (m.message_expiry) write_int(out, static_cast<int>(*m.message_expiry), s);
-                else write_blank(out, s.pad, s.width);
-                break;
-            case 'F':
-                if (m.payload_format_indicator) write_int(out, *m.payload_format_indicator, s);
-                else write_blank(out, s.pad, s.width);
-                break;
-            case 'I': {
-                std::string t;
-                append_strftime(t, "%FT%T%z", when.tm);
-                write_str(out, t, s);
-                break;
-            }
-            case 'j': render_json(out, m, false, opts.pretty); break;
-            case 'J': ok = render_json(out, m, true, opts.pretty) && ok; break;
-            case 'l': write_int(out, static_cast<long>(m.payload.size()), s); break;
-            case 'm': write_int(out, m.mid, s); break;
-            case 'P':
-                for (std::size_t k = 0; k < m.user_properties.size(); ++k) {
-                    if (k > 0) out += ' ';
-                    write_str(out, m.user_properties[k].first, {});
-                    out += ':';
-                    write_str(out, m.user_properties[k].second, {});
+                case '%':
+                    out += '%';
+                    break;
+                case 'A':
+                    if (m.topic_alias)
+                        write_int(out, *m.topic_alias, s);
+                    else
+                        write_blank(out, s.pad, s.width);
+                    break;
+                case 'C':
+                    if (m.content_type)
+                        write_str(out, *m.content_type, s);
+                    else
+                        write_blank(out, ' ', s.width);
+                    break;
+                case 'D':
+                    if (m.correlation_data) out += *m.correlation_data;
+                    break;
+                case 'E':
+                    if (m.message_expiry)
+                        write_int(out, static_cast<int>(*m.message_expiry), s);
+                    else
+                        write_blank(out, s.pad, s.width);
+                    break;
+                case 'F':
+                    if (m.payload_format_indicator)
+                        write_int(out, *m.payload_format_indicator, s);
+                    else
+                        write_blank(out, s.pad, s.width);
+                    break;
+                case 'I': {
+                    std::string t;
+                    append_strftime(t, "%FT%T%z", when.tm);
+                    write_str(out, t, s);
+                    break;
                 }
-                break;
-            case 'p': write_payload(out, m.payload, 0, s); break;
-            case 'q': out += static_cast<char>('0' + m.qos); break;
-            case 'R':
-                if (m.response_topic) write_str(out, *m.response_topic, s);
-                break;
-            case 'r': out += m.retained ? '1' : '0'; break;
-            case 'S':
-                if (!m.subscription_ids.empty()) write_int(out, static_cast<int>(m.subscription_ids.front()), s);
-                else write_blank(out, s.pad, s.width);
-                break;
-            case 't': write_str(out, m.topic, s); break;
-            case 'U': out += fmt::format("{}.{:09}", static_cast<long long>(when.seconds), when.ns); break;
-            case 'x': write_payload(out, m.payload, 1, s); break;
-            case 'X': write_payload(out, m.payload, 2, s); break;
-            default: break;
+                case 'j':
+                    render_json(out, m, false, opts.pretty);
+                    break;
+                case 'J':
+                    ok = render_json(out, m, true, opts.pretty) && ok;
+                    break;
+                case 'l':
+                    write_int(out, static_cast<long>(m.payload.size()), s);
+                    break;
+                case 'm':
+                    write_int(out, m.mid, s);
+                    break;
+                case 'P':
+                    for (std::size_t k = 0; k < m.user_properties.size(); ++k) {
+                        if (k > 0) out += ' ';
+                        write_str(out, m.user_properties[k].first, {});
+                        out += ':';
+                        write_str(out, m.user_properties[k].second, {});
+                    }
+                    break;
+                case 'p':
+                    write_payload(out, m.payload, 0, s);
+                    break;
+                case 'q':
+                    out += static_cast<char>('0' + m.qos);
+                    break;
+                case 'R':
+                    if (m.response_topic) write_str(out, *m.response_topic, s);
+                    break;
+                case 'r':
+                    out += m.retained ? '1' : '0';
+                    break;
+                case 'S':
+                    if (!m.subscription_ids.empty())
+                        write_int(out, static_cast<int>(m.subscription_ids.front()), s);
+                    else
+                        write_blank(out, s.pad, s.width);
+                    break;
+                case 't':
+                    write_str(out, m.topic, s);
+                    break;
+                case 'U':
+                    out += fmt::format("{}.{:09}", static_cast<long long>(when.seconds), when.ns);
+                    break;
+                case 'x':
+                    write_payload(out, m.payload, 1, s);
+                    break;
+                case 'X':
+                    write_payload(out, m.payload, 2, s);
+                    break;
+                default:
+                    break;
             }
         } else if (c == '@') {
             if (i + 1 >= len) continue;
@@ -239,15 +282,32 @@ bool render_format(std::string& out, const received_message& m, const output_opt
         } else if (c == '\\') {
             if (i + 1 >= len) continue;
             switch (f[++i]) {
-            case '\\': out += '\\'; break;
-            case '0': out += '\0'; break;
-            case 'a': out += '\a'; break;
-            case 'e': out += '\033'; break;
-            case 'n': out += '\n'; break;
-            case 'r': out += '\r'; break;
-            case 't': out += '\t'; break;
-            case 'v': out += '\v'; break;
-            default: break;
+                case '\\':
+                    out += '\\';
+                    break;
+                case '0':
+                    out += '\0';
+                    break;
+                case 'a':
+                    out += '\a';
+                    break;
+                case 'e':
+                    out += '\033';
+                    break;
+                case 'n':
+                    out += '\n';
+                    break;
+                case 'r':
+                    out += '\r';
+                    break;
+                case 't':
+                    out += '\t';
+                    break;
+                case 'v':
+                    out += '\v';
+                    break;
+                default:
+                    break;
             }
         } else {
             out += c;

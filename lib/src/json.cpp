@@ -1,7 +1,8 @@
 // JSON values parsed and printed with cJSON's rules, so mqsub's %j/%J match mosquitto_sub byte for byte.
 #include "mqkit/json.hpp"
 
-#include <climits>
+#include <algorithm>
+#include <cfloat>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -41,9 +42,18 @@ private:
     bool value(json& out, std::size_t depth) {
         if (pos_ >= s_.size()) return false;
         char c = s_[pos_];
-        if (literal("null")) { out = json(); return true; }
-        if (literal("false")) { out = json::boolean(false); return true; }
-        if (literal("true")) { out = json::boolean(true); return true; }
+        if (literal("null")) {
+            out = json();
+            return true;
+        }
+        if (literal("false")) {
+            out = json::boolean(false);
+            return true;
+        }
+        if (literal("true")) {
+            out = json::boolean(true);
+            return true;
+        }
         if (c == '"') {
             std::string text;
             if (!string(text)) return false;
@@ -60,8 +70,8 @@ private:
         // cJSON copies the characters a number may hold, then lets strtod decide.
         char buf[64];
         std::size_t n = 0;
-        while (pos_ + n < s_.size() && n < sizeof buf - 1 &&
-               std::strchr("0123456789+-eE.", s_[pos_ + n]) != nullptr && s_[pos_ + n] != '\0')
+        while (pos_ + n < s_.size() && n < sizeof buf - 1 && std::strchr("0123456789+-eE.", s_[pos_ + n]) != nullptr &&
+               s_[pos_ + n] != '\0')
             buf[n] = s_[pos_ + n], ++n;
         buf[n] = '\0';
         char* end = nullptr;
@@ -76,10 +86,14 @@ private:
         int v = 0;
         for (char c : h) {
             v <<= 4;
-            if (c >= '0' && c <= '9') v |= c - '0';
-            else if (c >= 'a' && c <= 'f') v |= c - 'a' + 10;
-            else if (c >= 'A' && c <= 'F') v |= c - 'A' + 10;
-            else return -1;
+            if (c >= '0' && c <= '9')
+                v |= c - '0';
+            else if (c >= 'a' && c <= 'f')
+                v |= c - 'a' + 10;
+            else if (c >= 'A' && c <= 'F')
+                v |= c - 'A' + 10;
+            else
+                return -1;
         }
         return v;
     }
@@ -115,29 +129,44 @@ private:
             if (pos_ >= s_.size()) return false;
             char e = s_[pos_++];
             switch (e) {
-            case 'b': out += '\b'; break;
-            case 'f': out += '\f'; break;
-            case 'n': out += '\n'; break;
-            case 'r': out += '\r'; break;
-            case 't': out += '\t'; break;
-            case '"': case '\\': case '/': out += e; break;
-            case 'u': {
-                if (pos_ + 4 > s_.size()) return false;
-                int first = hex4(s_.substr(pos_, 4));
-                pos_ += 4;
-                if (first < 0 || (first >= 0xDC00 && first <= 0xDFFF)) return false;
-                unsigned long cp = static_cast<unsigned long>(first);
-                if (first >= 0xD800 && first <= 0xDBFF) {
-                    if (pos_ + 6 > s_.size() || s_[pos_] != '\\' || s_[pos_ + 1] != 'u') return false;
-                    int second = hex4(s_.substr(pos_ + 2, 4));
-                    if (second < 0xDC00 || second > 0xDFFF) return false;
-                    pos_ += 6;
-                    cp = 0x10000 + (((cp & 0x3FF) << 10) | (static_cast<unsigned long>(second) & 0x3FF));
+                case 'b':
+                    out += '\b';
+                    break;
+                case 'f':
+                    out += '\f';
+                    break;
+                case 'n':
+                    out += '\n';
+                    break;
+                case 'r':
+                    out += '\r';
+                    break;
+                case 't':
+                    out += '\t';
+                    break;
+                case '"':
+                case '\\':
+                case '/':
+                    out += e;
+                    break;
+                case 'u': {
+                    if (pos_ + 4 > s_.size()) return false;
+                    int first = hex4(s_.substr(pos_, 4));
+                    pos_ += 4;
+                    if (first < 0 || (first >= 0xDC00 && first <= 0xDFFF)) return false;
+                    unsigned long cp = static_cast<unsigned long>(first);
+                    if (first >= 0xD800 && first <= 0xDBFF) {
+                        if (pos_ + 6 > s_.size() || s_[pos_] != '\\' || s_[pos_ + 1] != 'u') return false;
+                        int second = hex4(s_.substr(pos_ + 2, 4));
+                        if (second < 0xDC00 || second > 0xDFFF) return false;
+                        pos_ += 6;
+                        cp = 0x10000 + (((cp & 0x3FF) << 10) | (static_cast<unsigned long>(second) & 0x3FF));
+                    }
+                    put_utf8(out, cp);
+                    break;
                 }
-                put_utf8(out, cp);
-                break;
-            }
-            default: return false;
+                default:
+                    return false;
             }
         }
         // cJSON keeps strings as C strings: a decoded \u0000 ends the string.
@@ -270,74 +299,96 @@ void json_quote(std::string& out, std::string_view s) {
     for (char ch : s) {
         auto c = static_cast<unsigned char>(ch);
         switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\b': out += "\\b"; break;
-        case '\f': out += "\\f"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-            if (c < 32) {
-                char buf[8];
-                std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                out += buf;
-            } else {
-                out += ch;
-            }
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\b':
+                out += "\\b";
+                break;
+            case '\f':
+                out += "\\f";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            default:
+                if (c < 32) {
+                    char buf[8];
+                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
+                    out += buf;
+                } else {
+                    out += ch;
+                }
         }
     }
     out += '"';
 }
 
 void json_number(std::string& out, double v) {
+    // cJSON 1.7.15 (Debian 12): null for NaN/infinity, else %1.15g, or %1.17g when 15 digits do not
+    // give the same double back. So -0 prints as "-0" and 1e300 as "1e+300".
     if (std::isnan(v) || std::isinf(v)) {
         out += "null";
         return;
     }
-    // cJSON keeps a saturated int copy of every number and prints %d when the two agree.
-    int as_int = v >= INT_MAX ? INT_MAX : v <= static_cast<double>(INT_MIN) ? INT_MIN : static_cast<int>(v);
     char buf[32];
-    if (v == static_cast<double>(as_int)) {
-        std::snprintf(buf, sizeof buf, "%d", as_int);
-    } else {
-        std::snprintf(buf, sizeof buf, "%1.15g", v);
-        if (std::strtod(buf, nullptr) != v) std::snprintf(buf, sizeof buf, "%1.17g", v);
-    }
+    std::snprintf(buf, sizeof buf, "%1.15g", v);
+    double back = std::strtod(buf, nullptr);
+    if (std::fabs(back - v) > std::max(std::fabs(back), std::fabs(v)) * DBL_EPSILON)
+        std::snprintf(buf, sizeof buf, "%1.17g", v);
     out += buf;
 }
 
 void json::dump_at(std::string& out, bool pretty, std::size_t depth) const {
     switch (kind_) {
-    case kind::null: out += "null"; break;
-    case kind::boolean: out += bool_ ? "true" : "false"; break;
-    case kind::number: json_number(out, number_); break;
-    case kind::string: json_quote(out, string_); break;
-    case kind::array:
-        out += '[';
-        for (std::size_t i = 0; i < items_.size(); ++i) {
-            if (i > 0) out += pretty ? ", " : ",";
-            items_[i].dump_at(out, pretty, depth + 1);
-        }
-        out += ']';
-        break;
-    case kind::object:
-        out += pretty ? "{\n" : "{";
-        for (std::size_t i = 0; i < members_.size(); ++i) {
-            if (pretty) out.append(depth + 1, '\t');
-            json_quote(out, members_[i].first);
-            out += pretty ? ":\t" : ":";
-            members_[i].second.dump_at(out, pretty, depth + 1);
-            if (i + 1 < members_.size()) out += ',';
-            if (pretty) out += '\n';
-        }
-        if (pretty) out.append(depth, '\t');
-        out += '}';
-        break;
+        case kind::null:
+            out += "null";
+            break;
+        case kind::boolean:
+            out += bool_ ? "true" : "false";
+            break;
+        case kind::number:
+            json_number(out, number_);
+            break;
+        case kind::string:
+            json_quote(out, string_);
+            break;
+        case kind::array:
+            out += '[';
+            for (std::size_t i = 0; i < items_.size(); ++i) {
+                if (i > 0) out += pretty ? ", " : ",";
+                items_[i].dump_at(out, pretty, depth + 1);
+            }
+            out += ']';
+            break;
+        case kind::object:
+            out += pretty ? "{\n" : "{";
+            for (std::size_t i = 0; i < members_.size(); ++i) {
+                if (pretty) out.append(depth + 1, '\t');
+                json_quote(out, members_[i].first);
+                out += pretty ? ":\t" : ":";
+                members_[i].second.dump_at(out, pretty, depth + 1);
+                if (i + 1 < members_.size()) out += ',';
+                if (pretty) out += '\n';
+            }
+            if (pretty) out.append(depth, '\t');
+            out += '}';
+            break;
     }
 }
 
-void json::dump_to(std::string& out, bool pretty) const { dump_at(out, pretty, 0); }
+void json::dump_to(std::string& out, bool pretty) const {
+    dump_at(out, pretty, 0);
+}
 
 std::string json::dump(bool pretty) const {
     std::string out;
@@ -345,6 +396,8 @@ std::string json::dump(bool pretty) const {
     return out;
 }
 
-std::optional<json> json::parse(std::string_view text) { return parser(text).document(); }
+std::optional<json> json::parse(std::string_view text) {
+    return parser(text).document();
+}
 
 }  // namespace mqkit

@@ -64,8 +64,8 @@ private:
 /// strings, so `s` ends at its first NUL byte.
 void json_quote(std::string& out, std::string_view s);
 
-/// Appends a number the way cJSON prints it: integral values that fit an int as %d, others with
-/// 15 significant digits (17 if 15 do not round-trip), NaN and infinities as null.
+/// Appends a number the way cJSON 1.7.15 prints it: 15 significant digits (17 if 15 do not give
+/// the same double back), NaN and infinities as null.
 void json_number(std::string& out, double v);
 
 }  // namespace mqkit
