@@ -1,0 +1,251 @@
+#!/usr/bin/env python3
+"""mqpub/mqsub against mosquitto_pub/mosquitto_sub, side by side in one run, against one throwaway
+local mosquitto (127.0.0.1, free port, stopped by PID). Prints a Markdown table with ratios.
+
+  bench/compare.py [--bin build/apps] [--runs 40] [--lines 200000] [--quick]
+
+Measures: one-shot publish (median wall, CPU, peak RSS per process), `-l` streaming of N lines at
+QoS 0/1/2 (messages per second, every message confirmed by a subscriber), and subscriber ingest
+(messages per second printed to /dev/null). Bounded: every child has a timeout.
+"""
+import argparse
+import os
+import pwd
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Broker:
+    """A private mosquitto on a free loopback port, in its own temp dir."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="mqkit-bench-")
+        self.port = free_port()
+        conf = os.path.join(self.dir, "mosquitto.conf")
+        with open(conf, "w") as f:
+            # Subscriptions are logged so the bench can wait for them instead of sleeping; no
+            # per-message logging, which would slow the broker down.
+            # "user": as root, mosquitto would switch to the mosquitto user, who cannot write here.
+            f.write(f"listener {self.port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\n"
+                    f"user {pwd.getpwuid(os.getuid()).pw_name}\n"
+                    f"log_dest file {self.dir}/mosquitto.log\nlog_type error\nlog_type warning\n"
+                    "log_type subscribe\n")
+        self.proc = subprocess.Popen([shutil.which("mosquitto") or "/usr/sbin/mosquitto", "-c", conf],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.02)
+        raise SystemExit("bench: mosquitto did not start")
+
+    def stop(self):
+        self.proc.terminate()  # by PID, the one we started
+        self.proc.wait(timeout=10)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def run_measured(cmd, stdin=None, timeout=120):
+    """Runs cmd; returns (wall seconds, cpu seconds, wait4's max RSS KiB, exit code). The RSS is
+    not the tool's own (Linux carries the spawning Python's peak across exec): see peak_rss()."""
+    exe = shutil.which(cmd[0]) or cmd[0]
+    null = os.open(os.devnull, os.O_RDWR)
+    rfd = wfd = None
+    actions = [(os.POSIX_SPAWN_DUP2, null, 1), (os.POSIX_SPAWN_DUP2, null, 2)]
+    if stdin is not None:
+        rfd, wfd = os.pipe()
+        actions.append((os.POSIX_SPAWN_DUP2, rfd, 0))
+        actions.append((os.POSIX_SPAWN_CLOSE, wfd))
+    else:
+        actions.append((os.POSIX_SPAWN_DUP2, null, 0))
+    start = time.perf_counter()
+    pid = os.posix_spawn(exe, cmd, os.environ, file_actions=actions)
+    os.close(null)
+    if stdin is not None:
+        os.close(rfd)
+        with os.fdopen(wfd, "wb") as w:
+            try:
+                w.write(stdin)
+            except BrokenPipeError:
+                pass
+    deadline = time.monotonic() + timeout
+    while True:
+        got, status, ru = os.wait4(pid, os.WNOHANG)
+        if got:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, 9)
+            got, status, ru = os.wait4(pid, 0)
+            break
+        time.sleep(0.0002)
+    wall = time.perf_counter() - start
+    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss, os.waitstatus_to_exitcode(status)
+
+
+def peak_rss(cmd):
+    """The tool's own peak RSS in KiB, measured by GNU time (apt-get install time), else None."""
+    gnu_time = "/usr/bin/time"
+    if not os.access(gnu_time, os.X_OK):
+        return None
+    with tempfile.NamedTemporaryFile("r") as out:
+        run_measured([gnu_time, "-f", "%M", "-o", out.name] + cmd)
+        return int(out.read().split()[-1])
+
+
+def one_shot(args, broker, runs):
+    rows = []
+    for qos in ("0", "1", "2"):
+        res = {}
+        for name, exe in (("mqkit", args.pub), ("mosquitto", "mosquitto_pub")):
+            walls, cpus = [], []
+            cmd = [exe, "-p", str(broker.port), "-t", "bench/one", "-m", "x", "-q", qos]
+            for _ in range(runs):
+                w, c, _, rc = run_measured(cmd)
+                if rc != 0:
+                    raise SystemExit(f"bench: {exe} exited {rc}")
+                walls.append(w * 1000)
+                cpus.append(c * 1000)
+            rss = peak_rss(cmd)
+            res[name] = (statistics.median(walls), statistics.median(cpus), rss if rss is not None else "n/a")
+        rows.append((f"one-shot publish, QoS {qos}: median wall ms", res["mqkit"][0], res["mosquitto"][0]))
+        rows.append((f"one-shot publish, QoS {qos}: median CPU ms", res["mqkit"][1], res["mosquitto"][1]))
+        rows.append((f"one-shot publish, QoS {qos}: peak RSS KiB", res["mqkit"][2], res["mosquitto"][2]))
+    return rows
+
+
+def count_lines(path):
+    with open(path, "rb") as f:
+        return sum(1 for _ in f)
+
+
+def streaming(args, broker, lines):
+    rows = []
+    payload = b"".join(b"reading %d\n" % i for i in range(lines))
+    for qos in ("0", "1", "2"):
+        res = {}
+        for name, exe in (("mqkit", args.pub), ("mosquitto", "mosquitto_pub")):
+            topic = f"bench/stream/{name}/{qos}"
+            out = os.path.join(broker.dir, f"stream-{name}-{qos}")
+            cid = f"bench-stream-{name}-{qos}"
+            # The confirming subscriber is the same for both sides: mosquitto_sub at the same QoS.
+            with open(out, "wb") as f:
+                sub = subprocess.Popen(["mosquitto_sub", "-p", str(broker.port), "-t", topic, "-q", qos, "-i", cid,
+                                        "-C", str(lines), "-W", "60"], stdout=f, stderr=subprocess.DEVNULL)
+                wait_subscribed(broker, cid, qos, topic)
+                start = time.perf_counter()
+                _, _, _, rc = run_measured([exe, "-p", str(broker.port), "-t", topic, "-q", qos, "-l"], payload, 90)
+                try:
+                    sub.wait(timeout=65)
+                except subprocess.TimeoutExpired:
+                    sub.kill()
+                    sub.wait()
+                elapsed = time.perf_counter() - start
+            got = count_lines(out)
+            res[name] = (got / elapsed, got, rc)
+        label = f"-l {lines} lines, QoS {qos}: msg/s delivered"
+        rows.append((label, res["mqkit"][0], res["mosquitto"][0]))
+        rows.append((f"-l {lines} lines, QoS {qos}: delivered (exit code)",
+                     f"{res['mqkit'][1]} ({res['mqkit'][2]})", f"{res['mosquitto'][1]} ({res['mosquitto'][2]})"))
+    return rows
+
+
+def wait_subscribed(broker, cid, qos, topic, timeout=10):
+    """Waits for mosquitto's subscribe log line "<client id> <qos> <filter>"."""
+    deadline = time.monotonic() + timeout
+    path = os.path.join(broker.dir, "mosquitto.log")
+    line = f"{cid} {qos} {topic}".encode()
+    while time.monotonic() < deadline:
+        if os.path.exists(path):
+            with open(path, "rb") as f:
+                if line in f.read():
+                    return
+        time.sleep(0.01)
+    raise SystemExit(f"bench: subscriber {cid} did not subscribe")
+
+
+def ingest(args, broker, lines):
+    rows = []
+    payload = b"".join(b"value %d\n" % i for i in range(lines))
+    res = {}
+    for name, exe in (("mqkit", args.sub), ("mosquitto", "mosquitto_sub")):
+        topic = f"bench/ingest/{name}"
+        cid = f"bench-ingest-{name}"
+        sub = subprocess.Popen([exe, "-p", str(broker.port), "-t", topic, "-q", "1", "-i", cid, "-C", str(lines),
+                                "-W", "60"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_subscribed(broker, cid, "1", topic)
+        start = time.perf_counter()
+        run_measured(["mosquitto_pub", "-p", str(broker.port), "-t", topic, "-q", "1", "-l"], payload, 90)
+        try:
+            sub.wait(timeout=65)
+        except subprocess.TimeoutExpired:
+            sub.kill()
+            sub.wait()
+        elapsed = time.perf_counter() - start
+        res[name] = (lines / elapsed if sub.returncode == 0 else 0.0, sub.returncode)
+    rows.append((f"subscriber ingest, {lines} msgs QoS 1: msg/s (exit {res['mqkit'][1]}/{res['mosquitto'][1]})",
+                 res["mqkit"][0], res["mosquitto"][0]))
+    return rows
+
+
+def fmt(v):
+    return f"{v:,.1f}" if isinstance(v, float) else str(v)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--bin", default=os.path.join(ROOT, "build", "apps"))
+    ap.add_argument("--runs", type=int, default=40)
+    ap.add_argument("--lines", type=int, default=200000)
+    ap.add_argument("--quick", action="store_true", help="10 runs, 20,000 lines")
+    args = ap.parse_args()
+    if args.quick:
+        args.runs, args.lines = 10, 20000
+    args.pub = os.path.join(args.bin, "mqpub")
+    args.sub = os.path.join(args.bin, "mqsub")
+    for exe in (args.pub, args.sub, shutil.which("mosquitto_pub"), shutil.which("mosquitto_sub")):
+        if not exe or not os.access(exe, os.X_OK):
+            raise SystemExit(f"bench: missing {exe}; build first and install mosquitto-clients")
+    broker = Broker()
+    try:
+        rows = one_shot(args, broker, args.runs)
+    finally:
+        broker.stop()
+    broker = Broker()
+    try:
+        rows += streaming(args, broker, args.lines)
+        rows += ingest(args, broker, args.lines)
+    finally:
+        broker.stop()
+    print(f"| measure ({os.cpu_count()} cores, mosquitto {mosquitto_version()}) | mqkit | mosquitto | mqkit / mosquitto |")
+    print("| --- | ---: | ---: | ---: |")
+    for label, ours, ref in rows:
+        numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (ours, ref))
+        ratio = f"{ours / ref:.2f}" if numbers and ref else ""
+        print(f"| {label} | {fmt(ours)} | {fmt(ref)} | {ratio} |")
+
+
+def mosquitto_version():
+    out = subprocess.run(["mosquitto_sub", "--help"], capture_output=True, text=True).stdout
+    for word in out.split():
+        if word[:1].isdigit() and word.count(".") == 2:
+            return word.rstrip(".")
+    return "?"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
