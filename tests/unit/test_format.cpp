@@ -73,7 +73,7 @@ TEST_CASE("plain, -v and -N output follow mosquitto_sub's rules", "[format]") {
     CHECK(out == "x");
 }
 
-TEST_CASE("-F time specifiers use the arrival time", "[format]") {
+TEST_CASE("mqsub -F time specifiers use the arrival time", "[format]") {
     received_message m = sample();
     CHECK(render(m, "%I") == "2024-03-05T06:07:08+0000\n");
     CHECK(render(m, "%U") == "1709618828.123456789\n");
@@ -83,7 +83,7 @@ TEST_CASE("-F time specifiers use the arrival time", "[format]") {
                              "\n");
 }
 
-TEST_CASE("-F field widths, precision and the payload quirks", "[format]") {
+TEST_CASE("mqsub -F field widths, precision and the payload quirks", "[format]") {
     received_message m = sample();
     CHECK(render(m, "[%10t][%-10t][%.3t][%6.3t]") == "[  lab/temp][lab/temp  ][lab][   lab]\n");
     CHECK(render(m, "[%5l][%-5l][%05l][%05m]") == "[    4][4    ][00004][00007]\n");
@@ -93,7 +93,7 @@ TEST_CASE("-F field widths, precision and the payload quirks", "[format]") {
     CHECK(render(m, "\\t\\\\\\0|") == std::string("\t\\\0|\n", 5));
 }
 
-TEST_CASE("-F MQTT v5 properties, absent and present", "[format][v5]") {
+TEST_CASE("mqsub -F MQTT v5 properties, absent and present", "[format][v5]") {
     received_message m = sample();
     CHECK(render(m, "[%C][%5C][%E][%03F][%P][%R][%D]") == "[][     ][][000][][][]\n");
     m.content_type = "text/plain";
@@ -108,7 +108,7 @@ TEST_CASE("-F MQTT v5 properties, absent and present", "[format][v5]") {
           std::string::npos);
 }
 
-TEST_CASE("-F strings mosquitto_sub refuses are refused, with the position", "[format]") {
+TEST_CASE("mqsub -F strings mosquitto_sub refuses are refused, with the position", "[format]") {
     CHECK(format_error("%t %p").empty());
     CHECK(format_error("%-05p %.3t @@ \\n").empty());
     CHECK(format_error("abc%") == "-F/--format: incomplete format specifier '%' at byte 4");
