@@ -434,6 +434,7 @@ parse_result<sub_config> parse_sub(const std::vector<std::string>& args, env_loo
     c.retained_only = raw.has("retained-only");
     c.remove_retained = raw.has("remove-retained");
     c.retain_as_published = raw.has("retain-as-published");
+    if (const auto* v = raw.last("random-filter")) c.random_filter = parse_number(*v, 0.1, 100.0, "--random-filter");
     if (c.retained_only && c.no_stale)
         throw usage_error("--retained-only and -R/--no-stale contradict each other: one prints only retained "
                           "messages, the other none");

@@ -161,7 +161,8 @@ tool_spec make_mqsub() {
               qos_choices()},
              {'C', "count", "count", vk::integer, "exit after printing this many messages"},
              {'W', "timeout", "seconds", vk::integer,
-              "exit with status 27 if no message arrives within this many seconds"},
+              "stop after this many seconds with exit status 27, unless -C or -E ended it first",
+              "As in mosquitto_sub, this is a limit on the whole run, not on the gap between messages."},
              {'R', "no-stale", "", vk::none, "do not print retained (stale) messages"},
              {'E', "exit-after-sub", "", vk::none, "exit once the subscriptions are acknowledged"},
              {'U', "unsubscribe", "filter", vk::topic, "unsubscribe from this filter (repeatable)", {}, {},
@@ -169,6 +170,10 @@ tool_spec make_mqsub() {
              {0, "retained-only", "", vk::none, "print only retained messages; exit at the first live one"},
              {0, "remove-retained", "", vk::none, "clear every retained message that is received"},
              {0, "retain-as-published", "", vk::none, "MQTT v5: keep the retain flag as published"},
+             {0, "random-filter", "percent", vk::number,
+              "print only this percentage (0.1-100) of the messages, chosen at random",
+              "Messages filtered out still count towards -C. mosquitto_sub 2.0 prints a tenth of the "
+              "percentage it is given (a bug); mqkit prints the percentage asked for."},
          }});
     s.groups.push_back(
         {"Output",

@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <limits>
 #include <memory>
+#include <random>
 
 namespace mqkit::sub {
 namespace {
@@ -46,15 +47,32 @@ void fill_message(received_message& out, const mqtt::message& m) {
         out.property_order.push_back(p.identifier);
         auto text = [](const MQTTLenString& s) { return std::string(s.data, static_cast<std::size_t>(s.len)); };
         switch (p.identifier) {
-        case MQTTPROPERTY_CODE_PAYLOAD_FORMAT_INDICATOR: out.payload_format_indicator = p.value.byte; break;
-        case MQTTPROPERTY_CODE_MESSAGE_EXPIRY_INTERVAL: out.message_expiry = p.value.integer4; break;
-        case MQTTPROPERTY_CODE_CONTENT_TYPE: out.content_type = text(p.value.data); break;
-        case MQTTPROPERTY_CODE_RESPONSE_TOPIC: out.response_topic = text(p.value.data); break;
-        case MQTTPROPERTY_CODE_CORRELATION_DATA: out.correlation_data = text(p.value.data); break;
-        case MQTTPROPERTY_CODE_SUBSCRIPTION_IDENTIFIER: out.subscription_ids.push_back(p.value.integer4); break;
-        case MQTTPROPERTY_CODE_TOPIC_ALIAS: out.topic_alias = p.value.integer2; break;
-        case MQTTPROPERTY_CODE_USER_PROPERTY: out.user_properties.emplace_back(text(p.value.data), text(p.value.value)); break;
-        default: break;
+            case MQTTPROPERTY_CODE_PAYLOAD_FORMAT_INDICATOR:
+                out.payload_format_indicator = p.value.byte;
+                break;
+            case MQTTPROPERTY_CODE_MESSAGE_EXPIRY_INTERVAL:
+                out.message_expiry = p.value.integer4;
+                break;
+            case MQTTPROPERTY_CODE_CONTENT_TYPE:
+                out.content_type = text(p.value.data);
+                break;
+            case MQTTPROPERTY_CODE_RESPONSE_TOPIC:
+                out.response_topic = text(p.value.data);
+                break;
+            case MQTTPROPERTY_CODE_CORRELATION_DATA:
+                out.correlation_data = text(p.value.data);
+                break;
+            case MQTTPROPERTY_CODE_SUBSCRIPTION_IDENTIFIER:
+                out.subscription_ids.push_back(p.value.integer4);
+                break;
+            case MQTTPROPERTY_CODE_TOPIC_ALIAS:
+                out.topic_alias = p.value.integer2;
+                break;
+            case MQTTPROPERTY_CODE_USER_PROPERTY:
+                out.user_properties.emplace_back(text(p.value.data), text(p.value.value));
+                break;
+            default:
+                break;
         }
     }
 }
@@ -70,21 +88,25 @@ int subscribe_and_print(const sub_config& c) {
     detail::completion done;
     detail::stop_signal::on_signal([&done] {
         done.finish(detail::stop_signal::received() == SIGTERM ? static_cast<int>(exit_code::terminated)
-                                                                : static_cast<int>(exit_code::interrupted));
+                                                               : static_cast<int>(exit_code::interrupted));
     });
 
     const bool v5 = c.conn.version == mqtt_version::v5;
-    const mqtt::properties sub_props = v5 ? detail::to_paho_properties(c.conn.properties_for("subscribe")) : mqtt::properties{};
-    const mqtt::properties unsub_props = v5 ? detail::to_paho_properties(c.conn.properties_for("unsubscribe")) : mqtt::properties{};
+    const mqtt::properties sub_props =
+        v5 ? detail::to_paho_properties(c.conn.properties_for("subscribe")) : mqtt::properties{};
+    const mqtt::properties unsub_props =
+        v5 ? detail::to_paho_properties(c.conn.properties_for("unsubscribe")) : mqtt::properties{};
 
     // Runs on Paho's receive thread, one message at a time.
+    std::mt19937_64 rng{std::random_device{}()};
     received_message msg;
     long printed = 0;
     session.on_message([&](const mqtt::const_message_ptr& m) {
         if (done.done()) return;
         const MQTTAsync_message& cm = m->c_struct();
-        if (trace) trace->received_publish(cm.dup != 0, cm.qos, cm.retained != 0, cm.msgid, m->get_topic(),
-                                           static_cast<std::size_t>(cm.payloadlen));
+        if (trace)
+            trace->received_publish(cm.dup != 0, cm.qos, cm.retained != 0, cm.msgid, m->get_topic(),
+                                    static_cast<std::size_t>(cm.payloadlen));
         bool retained = cm.retained != 0;
         if (c.retained_only && !retained) {
             done.finish(0);
@@ -100,6 +122,10 @@ int subscribe_and_print(const sub_config& c) {
             } catch (const error&) {
                 // The link dropped; the retained message stays and shows up again next time.
             }
+        }
+        if (c.random_filter < 100.0 && std::uniform_real_distribution<double>(0.0, 100.0)(rng) >= c.random_filter) {
+            if (c.count > 0 && ++printed >= c.count) done.finish(0);  // still counts, as in mosquitto_sub
+            return;
         }
         fill_message(msg, *m);
         bool json_ok = true;
@@ -139,7 +165,8 @@ int subscribe_and_print(const sub_config& c) {
         }
         bool any_allowed = false;
         for (std::size_t i = 0; i < granted.size(); ++i) {
-            if (granted[i] < 128) any_allowed = true;
+            if (granted[i] < 128)
+                any_allowed = true;
             else if (i < c.topics.size())
                 detail::warn(tool_name,
                              fmt::format("the broker refused the subscription to '{}' (reason code {})", c.topics[i],

@@ -55,8 +55,10 @@ TEST_CASE("lab: subscribe in one terminal, publish in another", "[e2e][lab]") {
 TEST_CASE("topics are case sensitive and wildcards match levels", "[e2e][lab]") {
     broker b;
     auto sub = start_sub(b, "wild", {"-t", "home/+/temp", "-v", "-C", "2"});
-    for (auto [topic, value] : {std::pair{"home/kitchen/temp", "21"}, {"home/kitchen/humidity", "40"},
-                                {"Home/bath/temp", "99"}, {"home/bath/temp", "23"}})
+    for (auto [topic, value] : {std::pair{"home/kitchen/temp", "21"},
+                                {"home/kitchen/humidity", "40"},
+                                {"Home/bath/temp", "99"},
+                                {"home/bath/temp", "23"}})
         REQUIRE(mqpub(b, {"-t", topic, "-m", value}).exit_code == 0);
     auto r = sub->wait(10s);
     INFO(describe(r));
@@ -84,8 +86,8 @@ TEST_CASE("mqpub -d shows the QoS 0, 1 and 2 handshakes exactly like mosquitto_p
     if (std::string(MOSQUITTO_PUB_EXECUTABLE).empty()) return;
     for (const char* qos : {"0", "1", "2"}) {
         auto ours = mqpub(b, {"-i", "same", "-t", "x/y", "-m", "payload", "-r", "-d", "-q", qos});
-        auto ref = run_tool(MOSQUITTO_PUB_EXECUTABLE, with_port(b, {"-i", "same", "-t", "x/y", "-m", "payload", "-r",
-                                                                    "-d", "-q", qos}));
+        auto ref = run_tool(MOSQUITTO_PUB_EXECUTABLE,
+                            with_port(b, {"-i", "same", "-t", "x/y", "-m", "payload", "-r", "-d", "-q", qos}));
         CHECK(ours.out == ref.out);
         CHECK(ours.exit_code == ref.exit_code);
     }
@@ -99,8 +101,9 @@ TEST_CASE("mqsub -d shows SUBSCRIBE, SUBACK and each PUBLISH like mosquitto_sub"
     const std::string pre = "Client dsub ";
     CHECK(r.out == pre + "sending CONNECT\n" + pre + "received CONNACK (0)\n" + pre +
                        "sending SUBSCRIBE (Mid: 1, Topic: i/#, QoS: 0, Options: 0x00)\n" + pre + "received SUBACK\n" +
-                       "Subscribed (mid: 1): 0\n" + pre + "received PUBLISH (d0, q0, r0, m0, 'i/LOVE/Python', ... (2 bytes))\n" +
-                       "hi\n" + pre + "sending DISCONNECT\n");
+                       "Subscribed (mid: 1): 0\n" + pre +
+                       "received PUBLISH (d0, q0, r0, m0, 'i/LOVE/Python', ... (2 bytes))\n" + "hi\n" + pre +
+                       "sending DISCONNECT\n");
 }
 
 TEST_CASE("retained messages: set, seen by late subscribers, cleared with -r -n", "[e2e][lab][retain]") {
@@ -199,6 +202,21 @@ TEST_CASE("mqsub -C, -T, -E, -N", "[e2e]") {
     CHECK(e.out.empty());
 }
 
+TEST_CASE("mqsub --random-filter prints a fraction but counts every message for -C", "[e2e]") {
+    broker b;
+    auto all = start_sub(b, "all", {"-t", "rf", "-C", "20", "--random-filter", "100"});
+    auto few = start_sub(b, "few", {"-t", "rf", "-C", "20", "--random-filter", "0.1"});
+    std::string lines;
+    for (int i = 0; i < 20; ++i) lines += "m" + std::to_string(i) + "\n";
+    REQUIRE(mqpub(b, {"-t", "rf", "-l", "-q", "1"}, lines).exit_code == 0);
+    auto a = all->wait(10s);
+    auto f = few->wait(10s);
+    CHECK(a.exit_code == 0);
+    CHECK(a.out == lines);
+    CHECK(f.exit_code == 0);  // ended by -C 20 although (almost surely) nothing was printed
+    CHECK(count_of(f.out, "\n") < 20);
+}
+
 TEST_CASE("persistent sessions keep QoS 1 messages; -U removes a subscription", "[e2e][session]") {
     broker b;
     REQUIRE(run_tool(tool("mqsub"), with_port(b, {"-t", "p/a", "-t", "p/b", "-q", "1", "-c", "-i", "keeper", "-E"}))
@@ -206,8 +224,8 @@ TEST_CASE("persistent sessions keep QoS 1 messages; -U removes a subscription", 
     REQUIRE(run_tool(tool("mqsub"), with_port(b, {"-U", "p/b", "-c", "-i", "keeper", "-E"})).exit_code == 0);
     REQUIRE(mqpub(b, {"-t", "p/a", "-m", "kept", "-q", "1"}).exit_code == 0);
     REQUIRE(mqpub(b, {"-t", "p/b", "-m", "dropped", "-q", "1"}).exit_code == 0);
-    auto r = run_tool(tool("mqsub"), with_port(b, {"-t", "p/a", "-q", "1", "-c", "-i", "keeper", "-C", "1", "-v"}), {},
-                      10s);
+    auto r =
+        run_tool(tool("mqsub"), with_port(b, {"-t", "p/a", "-q", "1", "-c", "-i", "keeper", "-C", "1", "-v"}), {}, 10s);
     INFO(describe(r));
     CHECK(r.exit_code == 0);
     CHECK(r.out == "p/a kept\n");
@@ -216,8 +234,9 @@ TEST_CASE("persistent sessions keep QoS 1 messages; -U removes a subscription", 
 TEST_CASE("the will is published when a client dies", "[e2e][will]") {
     broker b;
     auto watcher = start_sub(b, "watcher", {"-t", "status/#", "-v", "-C", "1"});
-    auto doomed = start_sub(b, "doomed", {"-t", "nothing", "--will-topic", "status/doomed", "--will-payload", "offline",
-                                          "--will-qos", "1"});
+    auto doomed =
+        start_sub(b, "doomed",
+                  {"-t", "nothing", "--will-topic", "status/doomed", "--will-payload", "offline", "--will-qos", "1"});
     doomed->signal(SIGKILL);
     auto r = watcher->wait(15s);
     INFO(describe(r));
@@ -228,8 +247,8 @@ TEST_CASE("MQTT v5 user properties reach the subscriber", "[e2e][v5]") {
     if (std::string(MOSQUITTO_SUB_EXECUTABLE).empty()) return;
     broker b;
     auto sub = start_sub(b, "v5ref", {"-t", "v5", "-V", "5", "-F", "%P|%C|%p", "-C", "1"}, MOSQUITTO_SUB_EXECUTABLE);
-    auto pub = mqpub(b, {"-t", "v5", "-m", "body", "-V", "5", "-D", "publish", "user-property", "room", "lab",
-                         "-D", "publish", "content-type", "text/plain"});
+    auto pub = mqpub(b, {"-t", "v5", "-m", "body", "-V", "5", "-D", "publish", "user-property", "room", "lab", "-D",
+                         "publish", "content-type", "text/plain"});
     INFO(describe(pub));
     CHECK(pub.exit_code == 0);
     CHECK(sub->wait(10s).out == "room:lab|text/plain|body\n");
@@ -238,7 +257,8 @@ TEST_CASE("MQTT v5 user properties reach the subscriber", "[e2e][v5]") {
 TEST_CASE("a -L URL sets host, port and topic", "[e2e][url]") {
     broker b;
     auto sub = start_sub(b, "urlsub", {"-L", "mqtt://127.0.0.1:" + std::to_string(b.port()) + "/lab/url", "-C", "1"});
-    auto pub = run_tool(tool("mqpub"), {"-L", "mqtt://127.0.0.1:" + std::to_string(b.port()) + "/lab/url", "-m", "via url"});
+    auto pub =
+        run_tool(tool("mqpub"), {"-L", "mqtt://127.0.0.1:" + std::to_string(b.port()) + "/lab/url", "-m", "via url"});
     CHECK(pub.exit_code == 0);
     CHECK(sub->wait(10s).out == "via url\n");
 }
@@ -331,8 +351,9 @@ TEST_CASE("errors: one clear line on stderr and mosquitto's exit codes", "[e2e][
     SECTION("bad arguments exit 1 before connecting") {
         auto r = run_tool(tool("mqpub"), {"-t", "a/#", "-m", "x"});
         CHECK(r.exit_code == 1);
-        CHECK(r.err == "mqpub: error: -t/--topic: invalid topic 'a/#': a topic to publish to cannot contain the "
-                       "wildcards + or #\n");
+        CHECK(r.err ==
+              "mqpub: error: -t/--topic: invalid topic 'a/#': a topic to publish to cannot contain the "
+              "wildcards + or #\n");
         auto u = run_tool(tool("mqpub"), {"-t", "a", "-m", "x", "--retian"});
         CHECK(u.exit_code == 1);
         CHECK(u.err == "mqpub: error: unknown option '--retian'\nmqpub: hint: did you mean --retain?\n");

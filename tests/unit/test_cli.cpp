@@ -27,8 +27,12 @@ const char* lookup(const char* name) {
     return it == fake_env().end() ? nullptr : it->second.c_str();
 }
 
-pub_config pub(const args& a) { return parse_pub(a, lookup, who).config; }
-sub_config sub(const args& a) { return parse_sub(a, lookup, who).config; }
+pub_config pub(const args& a) {
+    return parse_pub(a, lookup, who).config;
+}
+sub_config sub(const args& a) {
+    return parse_sub(a, lookup, who).config;
+}
 
 // The message of the usage_error that parsing `a` throws ("" if it does not throw).
 std::string pub_error(const args& a) {
@@ -76,12 +80,12 @@ TEST_CASE("mqpub defaults match mosquitto_pub", "[cli][pub]") {
 }
 
 TEST_CASE("short, long and --flag=value forms are the same", "[cli][pub]") {
-    for (const auto& a : {args{"-h", "broker", "-p", "1884", "-t", "x", "-m", "y", "-q", "2", "-r", "-k", "30"},
-                          args{"--host", "broker", "--port", "1884", "--topic", "x", "--message", "y", "--qos", "2",
-                               "--retain", "--keepalive", "30"},
-                          args{"--host=broker", "--port=1884", "--topic=x", "--message=y", "--qos=2", "--retain",
-                               "--keepalive=30"},
-                          args{"-hbroker", "-p1884", "-tx", "-my", "-q2", "-r", "-k30"}}) {
+    for (const auto& a :
+         {args{"-h", "broker", "-p", "1884", "-t", "x", "-m", "y", "-q", "2", "-r", "-k", "30"},
+          args{"--host", "broker", "--port", "1884", "--topic", "x", "--message", "y", "--qos", "2", "--retain",
+               "--keepalive", "30"},
+          args{"--host=broker", "--port=1884", "--topic=x", "--message=y", "--qos=2", "--retain", "--keepalive=30"},
+          args{"-hbroker", "-p1884", "-tx", "-my", "-q2", "-r", "-k30"}}) {
         auto c = pub(a);
         CHECK(c.conn.host == "broker");
         CHECK(c.conn.port == 1884);
@@ -188,8 +192,10 @@ TEST_CASE("client ids", "[cli]") {
 TEST_CASE("session expiry needs MQTT v5", "[cli]") {
     CHECK(pub_error({"-t", "a", "-n", "-x", "60"}) == "-x/--session-expiry-interval needs MQTT v5 (-V 5)");
     CHECK(*pub({"-t", "a", "-n", "-V", "5", "-x", "60"}).conn.session_expiry == 60);
-    CHECK(*pub({"-t", "a", "-n", "-V", "5", "-x", "-1"}).conn.session_expiry == std::numeric_limits<std::uint32_t>::max());
-    CHECK(*pub({"-t", "a", "-n", "-V", "5", "-x", "inf"}).conn.session_expiry == std::numeric_limits<std::uint32_t>::max());
+    CHECK(*pub({"-t", "a", "-n", "-V", "5", "-x", "-1"}).conn.session_expiry ==
+          std::numeric_limits<std::uint32_t>::max());
+    CHECK(*pub({"-t", "a", "-n", "-V", "5", "-x", "inf"}).conn.session_expiry ==
+          std::numeric_limits<std::uint32_t>::max());
     CHECK(*pub({"-t", "a", "-n", "-V", "5"}).conn.session_expiry == 0);
     CHECK(*pub({"-t", "a", "-n", "-V", "5", "-c", "-i", "k"}).conn.session_expiry ==
           std::numeric_limits<std::uint32_t>::max());
@@ -213,7 +219,8 @@ TEST_CASE("credentials from flags and environment", "[cli]") {
 }
 
 TEST_CASE("will options", "[cli]") {
-    auto c = pub({"-t", "a", "-n", "--will-topic", "dead", "--will-payload", "bye", "--will-qos", "1", "--will-retain"});
+    auto c =
+        pub({"-t", "a", "-n", "--will-topic", "dead", "--will-payload", "bye", "--will-qos", "1", "--will-retain"});
     REQUIRE(c.conn.will);
     CHECK(c.conn.will->topic == "dead");
     CHECK(c.conn.will->payload == "bye");
@@ -241,8 +248,9 @@ TEST_CASE("properties given with -D", "[cli]") {
     CHECK(pub_error({"-t", "a", "-n", "-V", "5", "-D", "publish", "no-such", "x"}) == "-D: unknown property 'no-such'");
     CHECK(pub_error({"-t", "a", "-n", "-V", "5", "-D", "bogus", "content-type", "x"}).find("unknown command") !=
           std::string::npos);
-    CHECK(pub_error({"-t", "a", "-n", "-V", "5", "-D", "connect", "content-type", "x"}).find("not allowed in connect") !=
-          std::string::npos);
+    CHECK(
+        pub_error({"-t", "a", "-n", "-V", "5", "-D", "connect", "content-type", "x"}).find("not allowed in connect") !=
+        std::string::npos);
     CHECK(pub_error({"-t", "a", "-n", "-V", "5", "-D", "publish", "message-expiry-interval", "soon"})
               .find("not a whole number") != std::string::npos);
     CHECK(pub_error({"-t", "a", "-n", "-V", "5", "-D", "publish", "user-property", "k"}).find("needs") !=
@@ -279,8 +287,9 @@ TEST_CASE("mqsub flags", "[cli][sub]") {
     CHECK(d.output.eol);
     CHECK_FALSE(d.output.format);
 
-    auto c = sub({"-t", "a", "--topic", "b/+", "-T", "b/x", "--filter-out", "b/y", "-U", "old", "-q", "1", "-C", "5",
-                  "-W", "9", "-R", "-E", "-v", "-N", "--remove-retained"});
+    auto c =
+        sub({"-t", "a", "--topic", "b/+", "-T", "b/x", "--filter-out",     "b/y", "-U", "old", "-q", "1", "-C", "5",
+             "-W", "9", "-R",      "-E",  "-v", "-N",  "--remove-retained"});
     CHECK(c.topics == std::vector<std::string>{"a", "b/+"});
     CHECK(c.filter_out == std::vector<std::string>{"b/x", "b/y"});
     CHECK(c.unsubscribe == std::vector<std::string>{"old"});
@@ -292,15 +301,16 @@ TEST_CASE("mqsub flags", "[cli][sub]") {
     CHECK(c.output.verbose);
     CHECK_FALSE(c.output.eol);
     CHECK(c.remove_retained);
-    auto l = sub({"--topic=x", "--count=2", "--timeout=3", "--exit-after-sub", "--verbose", "--no-eol",
-                  "--retained-only"});
+    auto l =
+        sub({"--topic=x", "--count=2", "--timeout=3", "--exit-after-sub", "--verbose", "--no-eol", "--retained-only"});
     CHECK(l.count == 2);
     CHECK(*l.timeout == 3);
     CHECK(l.retained_only);
 }
 
 TEST_CASE("mqsub rejects bad filters and values", "[cli][sub]") {
-    CHECK(sub_error({"-t", "a/#/b"}) == "-t/--topic: invalid topic filter 'a/#/b': # is only allowed as the last level");
+    CHECK(sub_error({"-t", "a/#/b"}) ==
+          "-t/--topic: invalid topic filter 'a/#/b': # is only allowed as the last level");
     CHECK(sub_error({"-t", "a/b#"}).find("must fill a whole topic level") != std::string::npos);
     CHECK(sub_error({"-t", "a+/b"}).find("must fill a whole topic level") != std::string::npos);
     CHECK(sub_error({"-t", "a", "-T", "x/#/y"}).find("-T/--filter-out") != std::string::npos);
@@ -310,6 +320,15 @@ TEST_CASE("mqsub rejects bad filters and values", "[cli][sub]") {
     CHECK(sub_error({"-t", "a", "-R", "--retained-only"}).find("contradict") != std::string::npos);
     CHECK(sub_error({"-t", "a", "--retain-as-published"}) == "--retain-as-published needs MQTT v5 (-V 5)");
     CHECK(sub_error({"-t", "a", "-q", "5"}) == "-q/--qos: invalid QoS '5' (use 0, 1 or 2)");
+    CHECK(sub_error({"-t", "a", "--random-filter", "0"}) == "--random-filter: 0 is out of range (0.1-100)");
+    CHECK(sub_error({"-t", "a", "--random-filter", "101"}) == "--random-filter: 101 is out of range (0.1-100)");
+    CHECK(sub_error({"-t", "a", "--random-filter", "ten"}) == "--random-filter: 'ten' is not a number");
+}
+
+TEST_CASE("mqsub --random-filter takes a percentage", "[cli][sub]") {
+    CHECK(sub({"-t", "a"}).random_filter == 100.0);
+    CHECK(sub({"-t", "a", "--random-filter", "12.5"}).random_filter == 12.5);
+    CHECK(sub({"-t", "a", "--random-filter=0.1"}).random_filter == 0.1);
 }
 
 TEST_CASE("flags Paho cannot honour are refused clearly", "[cli]") {

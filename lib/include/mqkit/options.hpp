@@ -102,6 +102,7 @@ struct sub_config {
     bool retained_only = false;
     bool remove_retained = false;
     bool retain_as_published = false;
+    double random_filter = 100.0;          ///< --random-filter: percentage of messages printed, 0.1-100
     output_options output;
 };
 
