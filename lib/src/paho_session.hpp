@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -83,6 +84,8 @@ private:
     packet_trace* trace_;
     std::unique_ptr<mqtt::async_client> client_;
     std::unique_ptr<publish_listener> listener_;
+    std::unique_ptr<tls_trace> tls_trace_;  // set while a TLS connect is under way
+    bool key_encrypted_ = false;            // a passphrase was given for --key
 
     mutable std::mutex mutex_;
     std::condition_variable cv_;
