@@ -332,6 +332,7 @@ public:
             int reason = tok.get_reason_code();
             s_.first_failure_ = reason >= 128 ? reason_text(reason, mqtt_version::v5)
                                               : fmt::format("{} (Paho code {})", mqtt::exception::error_str(rc), rc);
+            if (reason >= 128) s_.first_failure_reason_ = reason;
         }
         s_.cv_.notify_all();
     }
@@ -498,6 +499,11 @@ std::size_t session::failed_publishes() const {
 std::string session::first_failure() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return first_failure_;
+}
+
+int session::first_failure_reason() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return first_failure_reason_;
 }
 
 std::vector<int> session::subscribe(const std::vector<std::string>& filters, int qos, bool retain_as_published,

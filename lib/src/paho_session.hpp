@@ -61,6 +61,9 @@ public:
     std::size_t failed_publishes() const;
     /// The first publish failure's description, if any.
     std::string first_failure() const;
+    /// The MQTT v5 reason code (>= 128) of the first publish failure if the broker refused it
+    /// (e.g. 135 not authorized in PUBACK), else 0.
+    int first_failure_reason() const;
 
     /// Subscribes to all filters in one SUBSCRIBE and waits for SUBACK; returns granted QoS/reason
     /// codes, one per filter.
@@ -92,6 +95,7 @@ private:
     std::size_t unfinished_ = 0;
     std::size_t failed_ = 0;
     std::string first_failure_;
+    int first_failure_reason_ = 0;
     bool connected_once_ = false;
     bool lost_ = false;
     std::function<void()> on_reconnect_;
