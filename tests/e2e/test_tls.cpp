@@ -4,11 +4,21 @@
 
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace mqkit::test;
@@ -47,6 +57,99 @@ std::unique_ptr<background_process> start_sub(const broker& b, const std::string
     return p;
 }
 
+/// A minimal HTTP CONNECT proxy on 127.0.0.1 for --proxy tests: serves one client at a time, tunnels
+/// only to 127.0.0.1, and records the request line and Proxy-Authorization header of each CONNECT.
+class connect_proxy {
+public:
+    connect_proxy() {
+        listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof addr;
+        if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(listen_fd_, 4) != 0 ||
+            ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+            throw std::runtime_error("connect_proxy: cannot listen on 127.0.0.1");
+        port_ = ntohs(addr.sin_port);
+        thread_ = std::thread([this] { serve(); });
+    }
+    ~connect_proxy() {
+        stop_ = true;
+        thread_.join();
+        ::close(listen_fd_);
+    }
+    int port() const { return port_; }
+    /// "CONNECT host:port HTTP/1.1" lines seen, each followed by " auth=<header value>" if one was sent.
+    std::vector<std::string> requests() const {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return requests_;
+    }
+
+private:
+    // Waits up to 100 ms for fd to become readable.
+    static bool readable(int fd) {
+        pollfd p{fd, POLLIN, 0};
+        return ::poll(&p, 1, 100) == 1;
+    }
+    void serve() {
+        while (!stop_) {
+            if (!readable(listen_fd_)) continue;
+            int client = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+            if (client < 0) continue;
+            tunnel(client);
+            ::close(client);
+        }
+    }
+    void tunnel(int client) {
+        std::string head;
+        char buf[4096];
+        while (head.find("\r\n\r\n") == std::string::npos && !stop_) {
+            if (!readable(client)) continue;
+            ssize_t n = ::read(client, buf, sizeof buf);
+            if (n <= 0) return;
+            head.append(buf, static_cast<std::size_t>(n));
+        }
+        std::string line = head.substr(0, head.find("\r\n"));
+        if (auto at = head.find("Proxy-authorization: "); at != std::string::npos)
+            line += " auth=" + head.substr(at + 21, head.find("\r\n", at) - at - 21);
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            requests_.push_back(line);
+        }
+        const std::string prefix = "CONNECT 127.0.0.1:";
+        if (line.rfind(prefix, 0) != 0) return;  // loopback only
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        addr.sin_port = htons(static_cast<std::uint16_t>(std::stoi(line.substr(prefix.size()))));
+        int server = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (::connect(server, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+            ::close(server);
+            return;
+        }
+        const std::string ok = "HTTP/1.1 200 Connection established\r\n\r\n";
+        if (::write(client, ok.data(), ok.size()) == static_cast<ssize_t>(ok.size())) {
+            for (bool open = true; open && !stop_;) {
+                pollfd p[2] = {{client, POLLIN, 0}, {server, POLLIN, 0}};
+                if (::poll(p, 2, 100) <= 0) continue;
+                for (int i = 0; i < 2 && open; ++i) {
+                    if (p[i].revents == 0) continue;
+                    ssize_t n = ::read(p[i].fd, buf, sizeof buf);
+                    open = n > 0 && ::write(p[1 - i].fd, buf, static_cast<std::size_t>(n)) == n;
+                }
+            }
+        }
+        ::close(server);
+    }
+
+    int listen_fd_ = -1;
+    int port_ = 0;
+    std::atomic<bool> stop_{false};
+    std::thread thread_;
+    mutable std::mutex mutex_;
+    std::vector<std::string> requests_;
+};
+
 std::string cmdline_of(pid_t pid) {
     return run_tool("/bin/cat", {"/proc/" + std::to_string(pid) + "/cmdline"}).out;
 }
@@ -69,6 +172,13 @@ TEST_CASE("TLS with a server certificate: publish and subscribe round trip", "[e
     auto r = sub->wait(10s);
     CHECK(r.exit_code == 0);
     CHECK(r.out == "secure/ip one\nsecure/name two\n");
+    // -d over TLS prints exactly what it prints over plain TCP.
+    auto traced =
+        mqpub(at(b, b.tls_port(), {"--cafile", b.ca_file(), "-i", "tdbg", "-t", "t", "-m", "m", "-q", "1", "-d"}));
+    const std::string pre = "Client tdbg ";
+    CHECK(traced.out == pre + "sending CONNECT\n" + pre + "received CONNACK (0)\n" + pre +
+                            "sending PUBLISH (d0, q1, r0, m1, 't', ... (1 bytes))\n" + pre +
+                            "received PUBACK (Mid: 1, RC:0)\n" + pre + "sending DISCONNECT\n");
     CHECK(b.log().find("New client connected from 127.0.0.1") != std::string::npos);
 }
 
@@ -340,4 +450,29 @@ TEST_CASE("passwords from the environment or a file never reach the process list
     const std::string argv_cmdline = cmdline_of(argv_sub->pid());
     CHECK(argv_cmdline.find("pw-on-argv") == std::string::npos);
     CHECK(argv_cmdline.find(std::string("-P") + '\0' + "**********") != std::string::npos);
+}
+
+TEST_CASE("--proxy tunnels through an HTTP CONNECT proxy; $http_proxy is ignored", "[e2e][proxy]") {
+    broker b(tls_options());
+    connect_proxy proxy;
+    const std::string via = "http://tunnel:tunnel-pw@127.0.0.1:" + std::to_string(proxy.port());
+    auto plain = mqpub(at(b, b.port(), {"--proxy", via, "-t", "p", "-m", "x", "-d"}));
+    INFO(describe(plain));
+    CHECK(plain.exit_code == 0);
+    CHECK(plain.out.find("tunnel-pw") == std::string::npos);
+    auto tls = mqpub(at(b, b.tls_port(), {"--proxy", via, "--cafile", b.ca_file(), "-t", "p", "-m", "x"}));
+    INFO(describe(tls));
+    CHECK(tls.exit_code == 0);
+    const auto seen = proxy.requests();
+    REQUIRE(seen.size() == 2);
+    // Basic auth of "tunnel:tunnel-pw".
+    CHECK(seen[0] == "CONNECT 127.0.0.1:" + std::to_string(b.port()) + " HTTP/1.1 auth=Basic dHVubmVsOnR1bm5lbC1wdw==");
+    CHECK(seen[1].rfind("CONNECT 127.0.0.1:" + std::to_string(b.tls_port()) + " HTTP/1.1", 0) == 0);
+    // Paho C would send every connection through $http_proxy; mqkit, like mosquitto, does not.
+    auto env = mqpub(at(b, b.port(), {"-t", "p", "-m", "x"}), {{"http_proxy", via}, {"https_proxy", via}});
+    CHECK(env.exit_code == 0);
+    CHECK(proxy.requests().size() == 2);
+    auto socks = mqpub(at(b, b.port(), {"--proxy", "socks5h://127.0.0.1:1080", "-t", "p", "-m", "x"}));
+    CHECK(socks.exit_code == 1);
+    CHECK(socks.err.rfind("mqpub: error: --proxy: SOCKS5 proxies are not supported by this build", 0) == 0);
 }
