@@ -387,7 +387,7 @@ TEST_CASE("WebSockets: publish and subscribe over ws:// and wss://", "[e2e][ws]"
     CHECK(not_ws.err.find("the WebSocket handshake for path '/mqtt' failed") != std::string::npos);
 }
 
-TEST_CASE("config files: read before the command line, which wins", "[e2e][config]") {
+TEST_CASE("config files are read before the command line which wins", "[e2e][config]") {
     broker_options o;
     o.users = {{"erin", "cfg-secret"}};
     o.allow_anonymous = false;
@@ -452,7 +452,8 @@ TEST_CASE("passwords from the environment or a file never reach the process list
     CHECK(argv_cmdline.find(std::string("-P") + '\0' + "**********") != std::string::npos);
 }
 
-TEST_CASE("--proxy tunnels through an HTTP CONNECT proxy; $http_proxy is ignored", "[e2e][proxy]") {
+TEST_CASE("proxy: --proxy tunnels through an HTTP CONNECT proxy and the http_proxy variable is ignored",
+          "[e2e][proxy]") {
     broker b(tls_options());
     connect_proxy proxy;
     const std::string via = "http://tunnel:tunnel-pw@127.0.0.1:" + std::to_string(proxy.port());

@@ -76,7 +76,7 @@ TEST_CASE("TLS is off by default and every TLS flag has its mosquitto default", 
     CHECK(parse_pub(with_message({}), lookup, who).warnings.empty());
 }
 
-TEST_CASE("--cafile, --capath and --tls-use-os-certs enable TLS on port 8883", "[cli][tls]") {
+TEST_CASE("TLS is enabled by --cafile or --capath or --tls-use-os-certs and moves to port 8883", "[cli][tls]") {
     env_vars().clear();
     for (const auto& a : {args{"--cafile", "/etc/ca.pem"}, args{"--cafile=/etc/ca.pem"}}) {
         auto c = conn(a);
@@ -108,7 +108,7 @@ TEST_CASE("--cafile, --capath and --tls-use-os-certs enable TLS on port 8883", "
     }
 }
 
-TEST_CASE("port 8883 and mqtts:// mean TLS with the system's CA store, as in mosquitto", "[cli][tls]") {
+TEST_CASE("port 8883 and mqtts:// mean TLS with the system CA store as in mosquitto", "[cli][tls]") {
     env_vars().clear();
     auto p = conn({"-p", "8883"});
     CHECK(p.tls.enabled);
@@ -127,7 +127,7 @@ TEST_CASE("port 8883 and mqtts:// mean TLS with the system's CA store, as in mos
     CHECK(plain.port == 1883);
 }
 
-TEST_CASE("--cert and --key go together and need TLS", "[cli][tls]") {
+TEST_CASE("client certificate: --cert and --key go together and need TLS", "[cli][tls]") {
     env_vars().clear();
     auto c = conn({"--cafile", "/ca.pem", "--cert", "/c.pem", "--key", "/k.pem"});
     CHECK(c.tls.certfile == "/c.pem");
@@ -156,7 +156,7 @@ TEST_CASE("the key passphrase comes from --key-pw-file or MQKIT_KEY_PASSWORD", "
     CHECK(message({"--key-pw-file", "/kpw"}).rfind("--key-pw-file needs TLS", 0) == 0);
 }
 
-TEST_CASE("--keyform, --tls-version, --ciphers, --tls-alpn", "[cli][tls]") {
+TEST_CASE("TLS options: --keyform --tls-version --ciphers --tls-alpn", "[cli][tls]") {
     env_vars().clear();
     CHECK(conn({"--cafile", "/ca", "--keyform", "pem"}).tls.enabled);
     auto engine = fails({"--cafile", "/ca", "--keyform", "engine"});
@@ -182,7 +182,7 @@ TEST_CASE("--keyform, --tls-version, --ciphers, --tls-alpn", "[cli][tls]") {
         CHECK(message(a).rfind(a[0] + " needs TLS", 0) == 0);
 }
 
-TEST_CASE("--insecure needs TLS and warns", "[cli][tls]") {
+TEST_CASE("TLS option --insecure needs TLS and warns", "[cli][tls]") {
     env_vars().clear();
     auto r = parse_pub(with_message({"--cafile", "/ca", "--insecure"}), lookup, who);
     CHECK(r.config.conn.tls.insecure);
@@ -204,7 +204,7 @@ TEST_CASE("options Paho cannot do are refused by name", "[cli][tls]") {
     CHECK(message({"--unix", "/tmp/s"}).find("not supported by this build") != std::string::npos);
 }
 
-TEST_CASE("WebSockets: ws:// and wss:// URLs, --ws and --ws-path", "[cli][ws]") {
+TEST_CASE("WebSockets: ws:// and wss:// URLs and the --ws and --ws-path flags", "[cli][ws]") {
     env_vars().clear();
     auto ws = parse_sub({"-L", "ws://broker.example/a/b"}, lookup, who).config;
     CHECK(ws.conn.transport_kind == transport::websocket);
@@ -232,7 +232,7 @@ TEST_CASE("WebSockets: ws:// and wss:// URLs, --ws and --ws-path", "[cli][ws]") 
     CHECK(message({"-L", "wsx://b/t"}) == "-L: unsupported scheme 'wsx://' (use mqtt://, mqtts://, ws:// or wss://)");
 }
 
-TEST_CASE("--proxy takes an HTTP CONNECT proxy; SOCKS5 is refused", "[cli][proxy]") {
+TEST_CASE("proxy: --proxy takes an HTTP CONNECT proxy and refuses SOCKS5", "[cli][proxy]") {
     env_vars().clear();
     CHECK(conn({"--proxy", "http://proxy.example:3128"}).proxy == "http://proxy.example:3128");
     CHECK(conn({"--proxy=http://u:p@proxy.example"}).proxy == "http://u:p@proxy.example");
@@ -246,7 +246,7 @@ TEST_CASE("--proxy takes an HTTP CONNECT proxy; SOCKS5 is refused", "[cli][proxy
     CHECK(message({"--proxy", "http://proxy:99999"}) == "--proxy port: 99999 is out of range (1-65535)");
 }
 
-TEST_CASE("--pw-file: the password is read at connect time, never from argv", "[cli][secrets]") {
+TEST_CASE("password file: --pw-file is read at connect time and never from argv", "[cli][secrets]") {
     env_vars().clear();
     auto c = conn({"-u", "alice", "--pw-file", "/run/secrets/mqtt"});
     CHECK(c.password_file == "/run/secrets/mqtt");
@@ -264,12 +264,12 @@ TEST_CASE("--pw-file: the password is read at connect time, never from argv", "[
     CHECK(message({"-u", "a", "--pw-file="}) == "--pw-file: empty file name");
 }
 
-TEST_CASE("--no-config is accepted by every tool", "[cli][config]") {
+TEST_CASE("config file: --no-config is accepted by every tool", "[cli][config]") {
     CHECK(parse_pub(with_message({"--no-config"}), lookup, who).action == cli_action::run);
     CHECK(parse_sub({"-t", "a", "--no-config"}, lookup, who).action == cli_action::run);
 }
 
-TEST_CASE("config file location follows XDG, like mosquitto's clients", "[config]") {
+TEST_CASE("config file location follows XDG like mosquitto clients", "[config]") {
     env_vars().clear();
     CHECK(config_file_path("mqpub", lookup).empty());
     env_vars()["HOME"] = "/home/u";
@@ -333,7 +333,7 @@ TEST_CASE("arguments that hold a password are recognised", "[config][secrets]") 
     CHECK_FALSE(args_hold_password({"-u", "alice", "--pw-file", "/pw", "-p", "1883"}));
 }
 
-TEST_CASE("--help lists the TLS group but not the refused flags", "[flags][tls]") {
+TEST_CASE("help lists the TLS group but not the refused flags", "[flags][tls]") {
     for (const tool_spec* spec : {&mqpub_spec(), &mqsub_spec()}) {
         const std::string help = render_help(*spec);
         CHECK(help.find("\nTLS:\n") != std::string::npos);
