@@ -31,7 +31,7 @@ flag_group connection_group() {
             {'h', "host", "host", vk::host, "broker host name or address (default: localhost)"},
             {'p', "port", "port", vk::integer, "broker port, 1-65535 (default: 1883)"},
             {'L', "url", "url", vk::url,
-             "connect to {mqtt,mqtts,ws,wss}://[user[:password]@]host[:port]/topic instead of -h -p -t",
+             "broker URL {mqtt,mqtts,ws,wss}://[user[:password]@]host[:port]/topic (instead of -h -p -t)",
              "The topic part may be empty for mqsub when -t is given. mqtts and wss use TLS, ws and wss "
              "WebSockets; the default port follows the scheme (1883, 8883, 80, 443). The path is the "
              "topic for every scheme, as in mosquitto; the WebSocket endpoint is --ws-path. A password "
@@ -82,7 +82,7 @@ flag_group tls_group() {
             {0, "keyform", "form", vk::choice, "format of --key: pem (engine is not supported)", {}, keyform_choices},
             {0, "ciphers", "list", vk::text, "OpenSSL cipher list for TLS 1.2 (default: OpenSSL's)"},
             {0, "tls-version", "version", vk::choice,
-             "oldest TLS version to accept: tlsv1.2 (the default; tlsv1.3 and tlsv1.1 are not supported)",
+             "oldest TLS version to accept: tlsv1.2, the default (tlsv1.3, tlsv1.1: not supported)",
              "Eclipse Paho with OpenSSL 3 negotiates TLS 1.3 when the broker offers it and refuses "
              "anything older than TLS 1.2; it cannot be made to refuse TLS 1.2.",
              tls_version_choices},
