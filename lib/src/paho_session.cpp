@@ -42,9 +42,9 @@ std::string os_ca_dir() {
 // sslVersion is ignored with OpenSSL >= 1.1 (TLS_client_method: TLS 1.2 or 1.3 at Paho's security
 // level 1), which is why the parser accepts only --tls-version tlsv1.2. Paho C++ 1.2's
 // set_error_handler is not used: connect() copies the options and Paho C keeps a pointer to the
-// copy's handler after it is destroyed; the reasons come from tls_trace instead.
-mqtt::ssl_options to_paho_ssl(const tls_config& t, const std::string& key_password) {
-    mqtt::ssl_options ssl;
+// copy's handler after it is destroyed; the reasons come from tls_trace instead. Its copies also
+// keep a pointer to the original's CA path instead of copying it, so `ssl` must outlive connect().
+void fill_paho_ssl(mqtt::ssl_options& ssl, const tls_config& t, const std::string& key_password) {
     std::string cafile = t.cafile;
     std::string capath = t.capath;
     if (t.use_os_certs && !cafile.empty())
@@ -60,7 +60,6 @@ mqtt::ssl_options to_paho_ssl(const tls_config& t, const std::string& key_passwo
     if (!t.alpn.empty()) ssl.set_alpn_protos({t.alpn});
     ssl.set_enable_server_cert_auth(true);
     ssl.set_verify(!t.insecure);
-    return ssl;
 }
 
 // Reads a secret file (--pw-file, --key-pw-file): its first line, without the line break.
@@ -433,7 +432,11 @@ void session::connect(bool auto_reconnect, int max_inflight) {
     if (config_.username) opts.set_user_name(*config_.username);
     if (password) opts.set_password(*password);
     if (auto_reconnect) opts.set_automatic_reconnect(1, 30);
-    if (config_.tls.enabled) opts.set_ssl(to_paho_ssl(config_.tls, key_password));
+    if (config_.tls.enabled) {
+        ssl_ = std::make_unique<mqtt::ssl_options>();
+        fill_paho_ssl(*ssl_, config_.tls, key_password);
+        opts.set_ssl(*ssl_);
+    }
     if (!config_.proxy.empty()) {
         opts.set_http_proxy(config_.proxy);   // plain TCP and ws://
         opts.set_https_proxy(config_.proxy);  // TLS: the same HTTP CONNECT tunnel

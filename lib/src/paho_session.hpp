@@ -87,7 +87,8 @@ private:
     packet_trace* trace_;
     std::unique_ptr<mqtt::async_client> client_;
     std::unique_ptr<publish_listener> listener_;
-    std::unique_ptr<tls_trace> tls_trace_;  // set while a TLS connect is under way
+    std::unique_ptr<mqtt::ssl_options> ssl_;  // kept: Paho C++ 1.2 copies point into it (CA path)
+    std::unique_ptr<tls_trace> tls_trace_;    // set while a TLS connect is under way
     bool key_encrypted_ = false;            // a passphrase was given for --key
 
     mutable std::mutex mutex_;

@@ -182,6 +182,28 @@ TEST_CASE("TLS with a server certificate: publish and subscribe round trip", "[e
     CHECK(b.log().find("New client connected from 127.0.0.1") != std::string::npos);
 }
 
+TEST_CASE("CA sources: --capath and the system store with or without --cafile", "[e2e][tls]") {
+    broker b(tls_options());
+    const std::string capath = b.dir() + "/capath";
+    std::filesystem::create_directories(capath);
+    std::filesystem::copy_file(b.ca_file(), capath + "/ca.crt");
+    REQUIRE(run_tool("openssl", {"rehash", capath}).exit_code == 0);
+    auto by_dir = mqpub(at(b, b.tls_port(), {"--capath", capath, "-t", "c", "-m", "x"}));
+    INFO(describe(by_dir));
+    CHECK(by_dir.exit_code == 0);
+    auto file_and_os =
+        mqpub(at(b, b.tls_port(), {"--cafile", b.ca_file(), "--tls-use-os-certs", "-t", "c", "-m", "x"}));
+    INFO(describe(file_and_os));
+    CHECK(file_and_os.exit_code == 0);
+    auto dir_and_os = mqpub(at(b, b.tls_port(), {"--capath", capath, "--tls-use-os-certs", "-t", "c", "-m", "x"}));
+    INFO(describe(dir_and_os));
+    CHECK(dir_and_os.exit_code == 0);
+    // The system store alone does not know the test CA.
+    auto os_only = mqpub(at(b, b.tls_port(), {"--tls-use-os-certs", "-t", "c", "-m", "x"}));
+    CHECK(os_only.exit_code == 8);
+    CHECK(os_only.err.find("is not signed by a trusted CA") != std::string::npos);
+}
+
 TEST_CASE("mutual TLS: a client certificate is required and used", "[e2e][tls]") {
     broker b(tls_options());
     const std::string port = std::to_string(b.mtls_port());
