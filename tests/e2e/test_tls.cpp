@@ -326,6 +326,17 @@ TEST_CASE("TLS errors: one clear line and a documented exit code", "[e2e][tls][e
         CHECK(plain.err.find("did not complete the MQTT handshake (is it an MQTT broker, or does it expect TLS?)") !=
               std::string::npos);
     }
+    SECTION("--ciphers and --tls-alpn reach OpenSSL") {
+        auto ok = mqpub(at(b, b.tls_port(),
+                           {"--cafile", b.ca_file(), "--ciphers", "ECDHE-ECDSA-AES128-GCM-SHA256", "--tls-alpn", "mqtt",
+                            "-t", "e", "-m", "x"}));
+        INFO(describe(ok));
+        CHECK(ok.exit_code == 0);
+        auto bad =
+            mqpub(at(b, b.tls_port(), {"--cafile", b.ca_file(), "--ciphers", "NO-SUCH-CIPHER", "-t", "e", "-m", "x"}));
+        CHECK(bad.exit_code == 1);
+        CHECK(bad.err == "mqpub: error: --ciphers: OpenSSL knows no cipher in 'NO-SUCH-CIPHER'\n");
+    }
     SECTION("unsupported TLS options say so") {
         auto psk = mqpub(at(b, b.tls_port(), {"--psk", "abcd", "--psk-identity", "me", "-t", "e", "-m", "x"}));
         CHECK(psk.exit_code == 1);
