@@ -244,6 +244,89 @@ std::string default_client_id(std::string_view tool, const process_identity& who
     return id;
 }
 
+namespace {
+
+// --proxy: http://[user[:password]@]host[:port]. The URL may hold a password, so errors never echo it.
+std::string check_proxy(const std::string& url) {
+    auto sep = url.find("://");
+    std::string scheme = sep == std::string::npos ? std::string{} : url.substr(0, sep);
+    if (scheme == "socks5" || scheme == "socks5h")
+        throw error(exit_code::failure,
+                    "--proxy: SOCKS5 proxies are not supported by this build (Eclipse Paho MQTT speaks HTTP "
+                    "CONNECT only)",
+                    "give an HTTP proxy: --proxy http://host:port");
+    if (scheme != "http") throw usage_error("--proxy: not a URL of the form http://[user[:password]@]host[:port]");
+    std::string rest = url.substr(sep + 3);
+    std::string authority = rest.substr(0, rest.find('/'));
+    if (auto at = authority.rfind('@'); at != std::string::npos) authority = authority.substr(at + 1);
+    if (authority.empty() || authority[0] == ':') throw usage_error("--proxy: no host in the URL");
+    if (auto colon = authority.rfind(':'); colon != std::string::npos && authority.find(']') == std::string::npos)
+        parse_integer(authority.substr(colon + 1), 1, 65535, "--proxy port");
+    return url;
+}
+
+// The TLS flags, applied after the URL and the port are known. `url_tls`: an mqtts:// or wss:// URL.
+void build_tls(const tool_spec& spec, const raw_args& raw, env_lookup env, bool url_tls, connection_config& c) {
+    tls_config& t = c.tls;
+    auto text = [&](std::string_view name, std::string& into) {
+        if (const auto* v = raw.last(name)) {
+            if (v->empty()) throw usage_error(fmt::format("{}: empty value", flag_label(spec, name)));
+            into = *v;
+        }
+    };
+    text("cafile", t.cafile);
+    text("capath", t.capath);
+    text("cert", t.certfile);
+    text("key", t.keyfile);
+    text("key-pw-file", t.key_password_file);
+    text("ciphers", t.ciphers);
+    text("tls-alpn", t.alpn);
+    t.insecure = raw.has("insecure");
+    t.use_os_certs = raw.has("tls-use-os-certs");
+    if (const auto* v = raw.last("keyform")) {
+        if (*v == "engine")
+            throw error(exit_code::failure,
+                        "--keyform engine: not supported by this build (Eclipse Paho MQTT "
+                        "loads keys from PEM files only)");
+        if (*v != "pem") throw usage_error(fmt::format("--keyform: unknown key form '{}' (use pem)", *v));
+    }
+    if (const auto* v = raw.last("tls-version")) {
+        if (*v == "tlsv1.3" || *v == "tlsv1.1")
+            throw error(exit_code::failure,
+                        fmt::format("--tls-version {}: not supported by this build (Eclipse Paho MQTT with "
+                                    "OpenSSL 3 always accepts TLS 1.2 and 1.3)",
+                                    *v),
+                        "leave --tls-version out: TLS 1.3 is used whenever the broker offers it");
+        if (*v != "tlsv1.2") throw usage_error(fmt::format("--tls-version: unknown version '{}' (use tlsv1.2)", *v));
+        t.version = *v;
+    }
+    // mosquitto: port 8883 (or an mqtts:// URL) without CA options means "trust the system store".
+    bool ca_given = !t.cafile.empty() || !t.capath.empty();
+    if ((url_tls || c.port == 8883) && !ca_given) t.use_os_certs = true;
+    t.enabled = ca_given || t.use_os_certs;
+    if (!t.cafile.empty() && !t.capath.empty() && raw.has("tls-use-os-certs"))
+        throw usage_error(
+            "--cafile, --capath and --tls-use-os-certs cannot all be used together (Eclipse Paho "
+            "MQTT takes one CA file and one CA directory)");
+    if (!t.enabled) {
+        for (std::string_view name :
+             {"cert", "key", "key-pw-file", "keyform", "ciphers", "tls-version", "tls-alpn", "insecure"})
+            if (raw.has(name))
+                throw usage_error(
+                    fmt::format("{} needs TLS: give --cafile, --capath or --tls-use-os-certs", flag_label(spec, name)),
+                    "or use an mqtts:// or wss:// URL, or port 8883");
+    }
+    if (t.certfile.empty() != t.keyfile.empty())
+        throw usage_error(t.certfile.empty() ? "--key needs --cert (the certificate of that key)"
+                                             : "--cert needs --key (the private key of that certificate)");
+    if (!t.key_password_file.empty() && t.keyfile.empty()) throw usage_error("--key-pw-file needs --key");
+    if (env && t.key_password_file.empty() && !t.keyfile.empty()) {
+        if (const char* p = env("MQKIT_KEY_PASSWORD"); p && *p) t.key_password = p;
+    }
+}
+
+}  // namespace
+
 connection_config build_connection(const tool_spec& spec, const raw_args& raw, env_lookup env,
                                    const process_identity& who, std::optional<broker_url>& url) {
     connection_config c;
@@ -253,12 +336,28 @@ connection_config build_connection(const tool_spec& spec, const raw_args& raw, e
         c.port = url->port;
         c.username = url->username;
         c.password = url->password;
+        if (url->websocket()) c.transport_kind = transport::websocket;
     }
     if (const auto* v = raw.last("host")) {
         if (v->empty()) throw usage_error(fmt::format("{}: empty host name", flag_label(spec, "host")));
         c.host = *v;
     }
+    if (raw.has("ws")) c.transport_kind = transport::websocket;
+    const bool ws = c.transport_kind == transport::websocket;
+    const bool port_given = raw.has("port") || url;
     if (const auto* v = raw.last("port")) c.port = static_cast<int>(parse_integer(*v, 1, 65535, flag_label(spec, "port")));
+    else if (!url && ws)
+        c.port = 80;
+    build_tls(spec, raw, env, url && url->tls(), c);
+    if (c.tls.enabled && !port_given) c.port = ws ? 443 : 8883;
+    if (const auto* v = raw.last("ws-path")) {
+        if (!ws) throw usage_error("--ws-path needs WebSockets: give --ws or a ws:// or wss:// URL");
+        if (v->empty() || (*v)[0] != '/') throw usage_error(fmt::format("--ws-path: '{}' does not start with '/'", *v));
+        if (v->find_first_of(" \t\r\n") != std::string::npos)
+            throw usage_error("--ws-path: the path may not contain spaces or line breaks");
+        c.ws_path = *v;
+    }
+    if (const auto* v = raw.last("proxy")) c.proxy = check_proxy(*v);
     if (const auto* v = raw.last("keepalive"))
         c.keepalive = static_cast<int>(parse_integer(*v, 0, 65535, flag_label(spec, "keepalive")));
     if (const auto* v = raw.last("protocol-version")) {
@@ -302,16 +401,23 @@ connection_config build_connection(const tool_spec& spec, const raw_args& raw, e
 
     if (const auto* v = raw.last("username")) c.username = *v;
     if (const auto* v = raw.last("pw")) c.password = *v;
+    if (const auto* v = raw.last("pw-file")) {
+        if (raw.has("pw")) throw usage_error("give only one of -P/--pw and --pw-file");
+        if (v->empty()) throw usage_error("--pw-file: empty file name");
+        c.password = std::nullopt;  // a password in the -L URL gives way to the file
+        c.password_file = *v;
+    }
     if (env) {
         if (!c.username) {
             if (const char* u = env("MQKIT_USERNAME"); u && *u) c.username = u;
         }
-        if (!c.password) {
+        if (!c.password && c.password_file.empty()) {
             if (const char* p = env("MQKIT_PASSWORD"); p && *p) c.password = p;
         }
     }
-    if (c.password && !c.username && !v5)
-        throw usage_error("-P/--pw needs a user name (-u); MQTT 3.1.1 has no password without one");
+    if ((c.password || !c.password_file.empty()) && !c.username && !v5)
+        throw usage_error(fmt::format("{} needs a user name (-u); MQTT 3.1.1 has no password without one",
+                                      c.password_file.empty() ? "-P/--pw" : "--pw-file"));
 
     bool any_will = raw.has("will-payload") || raw.has("will-qos") || raw.has("will-retain");
     if (const auto* t = raw.last("will-topic")) {
@@ -330,6 +436,15 @@ connection_config build_connection(const tool_spec& spec, const raw_args& raw, e
     c.properties = build_properties(raw);
     if (!c.properties.empty() && !v5) throw usage_error("-D/--property needs MQTT v5 (-V 5)");
     return c;
+}
+
+std::vector<std::string> connection_warnings(const connection_config& c) {
+    std::vector<std::string> out;
+    if (c.tls.enabled && c.tls.insecure)
+        out.emplace_back(
+            "--insecure: the broker's certificate is not checked against its host name, so anyone "
+            "who can redirect the connection can pose as the broker");
+    return out;
 }
 
 cli_action early_action(const raw_args& raw) {
@@ -367,6 +482,7 @@ parse_result<pub_config> parse_pub(const std::vector<std::string>& args, env_loo
     std::optional<broker_url> url;
     pub_config& c = result.config;
     c.conn = build_connection(spec, raw, env, who, url);
+    result.warnings = connection_warnings(c.conn);
     if (url && !url->topic.empty()) c.topic = url->topic;
     if (const auto* t = raw.last("topic")) {
         if (raw.values.at("topic").size() > 1) throw usage_error("-t/--topic given more than once; mqpub publishes to one topic");
@@ -410,6 +526,7 @@ parse_result<sub_config> parse_sub(const std::vector<std::string>& args, env_loo
     std::optional<broker_url> url;
     sub_config& c = result.config;
     c.conn = build_connection(spec, raw, env, who, url);
+    result.warnings = connection_warnings(c.conn);
     if (url && !url->topic.empty()) c.topics.push_back(url->topic);
     auto filters = [&](std::string_view name, std::vector<std::string>& into) {
         auto it = raw.values.find(name);

@@ -50,4 +50,8 @@ std::string default_client_id(std::string_view tool, const process_identity& who
 connection_config build_connection(const tool_spec& spec, const raw_args& raw, env_lookup env,
                                    const process_identity& who, std::optional<broker_url>& url);
 
+/// Warnings every tool prints about a connection_config (e.g. --insecure); put them in
+/// parse_result::warnings.
+std::vector<std::string> connection_warnings(const connection_config& c);
+
 }  // namespace mqkit::detail

@@ -14,6 +14,8 @@ namespace {
 using vk = value_kind;
 
 const std::vector<std::string_view> version_choices{"5", "311", "31", "mqttv5", "mqttv311", "mqttv31"};
+const std::vector<std::string_view> keyform_choices{"pem", "engine"};
+const std::vector<std::string_view> tls_version_choices{"tlsv1.3", "tlsv1.2", "tlsv1.1"};
 
 }  // namespace
 
@@ -23,41 +25,92 @@ const std::vector<std::string_view>& qos_choices() {
 }
 
 flag_group connection_group() {
-    return {"Connection",
-            {
-                {'h', "host", "host", vk::host, "broker host name or address (default: localhost)"},
-                {'p', "port", "port", vk::integer, "broker port, 1-65535 (default: 1883)"},
-                {'L', "url", "url", vk::url,
-                 "connect to mqtt://[user[:password]@]host[:port]/topic instead of -h -p -u -P -t",
-                 "The topic part may be empty for mqsub when -t is given. A password in the URL is "
-                 "visible in the process list; prefer MQKIT_PASSWORD."},
-                {'i', "id", "id", vk::text, "client id (default: <tool>|<pid>-<hostname>, at most 23 bytes)"},
-                {'I', "id-prefix", "prefix", vk::text, "client id is <prefix><pid>"},
-                {'k', "keepalive", "seconds", vk::integer, "keep-alive interval, 0-65535 (default: 60)",
-                 "0 turns keep-alive off. Unlike mosquitto 2.0, values below 5 are accepted."},
-                {'V', "protocol-version", "version", vk::choice,
-                 "MQTT version: 5, 311 or 31 (also mqttv5, mqttv311, mqttv31; default: 311)", {},
-                 version_choices},
-                {'c', "disable-clean-session", "", vk::none,
-                 "persistent session: the broker keeps subscriptions and queued messages (needs -i)"},
-                {'x', "session-expiry-interval", "seconds", vk::text,
-                 "MQTT v5 session expiry in seconds; -1 or inf: never (default: -1 with -c, else 0)"},
-                {0, "unix", "path", vk::file, "connect through a unix domain socket", {}, {}, false, true},
-                {'A', "bind-address", "address", vk::host, "bind the outgoing socket to this address", {}, {},
-                 false, true},
-                {0, "nodelay", "", vk::none, "disable Nagle's algorithm", {}, {}, false, true},
-                {0, "proxy", "url", vk::url, "SOCKS5 proxy URL", {}, {}, false, true},
-            }};
+    return {
+        "Connection",
+        {
+            {'h', "host", "host", vk::host, "broker host name or address (default: localhost)"},
+            {'p', "port", "port", vk::integer, "broker port, 1-65535 (default: 1883)"},
+            {'L', "url", "url", vk::url,
+             "broker URL {mqtt,mqtts,ws,wss}://[user[:password]@]host[:port]/topic (instead of -h -p -t)",
+             "The topic part may be empty for mqsub when -t is given. mqtts and wss use TLS, ws and wss "
+             "WebSockets; the default port follows the scheme (1883, 8883, 80, 443). The path is the "
+             "topic for every scheme, as in mosquitto; the WebSocket endpoint is --ws-path. A password "
+             "in the URL is visible in the process list for a moment; prefer --pw-file or "
+             "MQKIT_PASSWORD."},
+            {'i', "id", "id", vk::text, "client id (default: <tool>|<pid>-<hostname>, at most 23 bytes)"},
+            {'I', "id-prefix", "prefix", vk::text, "client id is <prefix><pid>"},
+            {'k', "keepalive", "seconds", vk::integer, "keep-alive interval, 0-65535 (default: 60)",
+             "0 turns keep-alive off. Unlike mosquitto 2.0, values below 5 are accepted."},
+            {'V',
+             "protocol-version",
+             "version",
+             vk::choice,
+             "MQTT version: 5, 311 or 31 (also mqttv5, mqttv311, mqttv31; default: 311)",
+             {},
+             version_choices},
+            {'c', "disable-clean-session", "", vk::none,
+             "persistent session: the broker keeps subscriptions and queued messages (needs -i)"},
+            {'x', "session-expiry-interval", "seconds", vk::text,
+             "MQTT v5 session expiry in seconds; -1 or inf: never (default: -1 with -c, else 0)"},
+            {0, "ws", "", vk::none,
+             "connect over WebSockets (as with -L ws:// or wss://; default port 80, 443 with TLS)"},
+            {0, "ws-path", "path", vk::text, "HTTP path of the broker's WebSocket endpoint (default: /mqtt)",
+             "The path of a -L ws:// URL is the topic, as for mqtt:// URLs, so the endpoint's path is "
+             "given here. Needs --ws or a ws:// or wss:// URL."},
+            {0, "proxy", "url", vk::url, "HTTP CONNECT proxy, http://[user[:password]@]host[:port]",
+             "Unlike mosquitto's clients (SOCKS5), mqkit speaks HTTP CONNECT, for every transport. "
+             "socks5h:// URLs are refused. The http_proxy and https_proxy environment variables are "
+             "ignored, as by mosquitto's clients."},
+            {0, "unix", "path", vk::file, "connect through a unix domain socket", {}, {}, false, true},
+            {'A', "bind-address", "address", vk::host, "bind the outgoing socket to this address", {}, {}, false, true},
+            {0, "nodelay", "", vk::none, "disable Nagle's algorithm", {}, {}, false, true},
+        }};
+}
+
+flag_group tls_group() {
+    return {
+        "TLS",
+        {
+            {0, "cafile", "file", vk::file, "trust the CA certificates in this PEM file; enables TLS",
+             "Enables TLS; without -p the port becomes 8883 (443 with --ws)."},
+            {0, "capath", "dir", vk::dir, "trust the CA certificates in this directory (openssl rehash); enables TLS"},
+            {0, "cert", "file", vk::file, "client certificate (PEM) for brokers that require one; needs --key"},
+            {0, "key", "file", vk::file, "private key (PEM) of --cert",
+             "An encrypted key needs its passphrase from --key-pw-file or MQKIT_KEY_PASSWORD."},
+            {0, "key-pw-file", "file", vk::file,
+             "read the passphrase of --key from this file (env: MQKIT_KEY_PASSWORD)"},
+            {0, "keyform", "form", vk::choice, "format of --key: pem (engine is not supported)", {}, keyform_choices},
+            {0, "ciphers", "list", vk::text, "OpenSSL cipher list for TLS 1.2 (default: OpenSSL's)"},
+            {0, "tls-version", "version", vk::choice,
+             "oldest TLS version to accept: tlsv1.2, the default (tlsv1.3, tlsv1.1: not supported)",
+             "Eclipse Paho with OpenSSL 3 negotiates TLS 1.3 when the broker offers it and refuses "
+             "anything older than TLS 1.2; it cannot be made to refuse TLS 1.2.",
+             tls_version_choices},
+            {0, "tls-alpn", "protocol", vk::text, "ALPN protocol to ask the broker for"},
+            {0, "insecure", "", vk::none, "do not check that the broker's certificate matches its host name",
+             "The certificate chain is still checked. Anyone who can redirect your traffic can "
+             "impersonate the broker; mqkit prints a warning."},
+            {0, "tls-use-os-certs", "", vk::none,
+             "trust the system's CA certificates (also with --cafile/--capath); enables TLS",
+             "Implied by mqtts:// and wss:// URLs and by port 8883 when neither --cafile nor --capath "
+             "is given."},
+            {0, "psk", "key", vk::text, "TLS pre-shared key", {}, {}, false, true},
+            {0, "psk-identity", "identity", vk::text, "TLS-PSK client identity", {}, {}, false, true},
+            {0, "tls-engine", "engine", vk::text, "OpenSSL engine", {}, {}, false, true},
+            {0, "tls-engine-kpass-sha1", "sha1", vk::text, "SHA1 of the engine key password", {}, {}, false, true},
+        }};
 }
 
 flag_group auth_group() {
     return {"Authentication",
             {
                 {'u', "username", "user", vk::text, "user name (env: MQKIT_USERNAME)"},
-                {'P', "pw", "password", vk::text,
-                 "password (env: MQKIT_PASSWORD keeps it out of the process list)",
+                {'P', "pw", "password", vk::text, "password (env: MQKIT_PASSWORD keeps it out of the process list)",
                  "A password given on the command line is overwritten in the process's argument list "
-                 "once read, but it can still be seen briefly; MQKIT_PASSWORD avoids that."},
+                 "once read, but it can still be seen briefly; --pw-file or MQKIT_PASSWORD avoid that."},
+                {0, "pw-file", "file", vk::file, "read the password from the first line of this file",
+                 "The file is read when connecting; one trailing newline is dropped. Cannot be combined "
+                 "with -P."},
             }};
 }
 
@@ -74,7 +127,10 @@ flag_group will_group() {
 flag_group general_group() {
     return {"General",
             {
-                {'D', "property", "command identifier value", vk::property,
+                {'D',
+                 "property",
+                 "command identifier value",
+                 vk::property,
                  "MQTT v5 property, e.g. -D publish user-property key value (repeatable)",
                  "command is one of connect, publish, subscribe, unsubscribe, disconnect, will. "
                  "identifier is a property name such as user-property (which takes a name and a "
@@ -83,9 +139,13 @@ flag_group general_group() {
                  "maximum-packet-size, topic-alias-maximum, request-problem-information, "
                  "request-response-information, session-expiry-interval, will-delay-interval, "
                  "subscription-identifier. Needs -V 5.",
-                 {}, true},
+                 {},
+                 true},
                 {'d', "debug", "", vk::none, "print each MQTT packet sent and received, as mosquitto -d does"},
                 {0, "quiet", "", vk::none, "print no error messages"},
+                {0, "no-config", "", vk::none, "do not read the config file ($XDG_CONFIG_HOME/<tool>)",
+                 "Without it, each line of $XDG_CONFIG_HOME/<tool> (or ~/.config/<tool>) is read as "
+                 "options placed before the command line's, so the command line wins."},
                 {0, "help", "", vk::none, "show this help and exit"},
                 {0, "version", "", vk::none, "show version information and exit"},
             }};
@@ -100,6 +160,7 @@ using detail::auth_group;
 using detail::connection_group;
 using detail::general_group;
 using detail::qos_choices;
+using detail::tls_group;
 using detail::will_group;
 
 tool_spec make_mqpub() {
@@ -134,6 +195,7 @@ tool_spec make_mqpub() {
              {0, "repeat-delay", "seconds", vk::number, "seconds to wait between repeats (default: 0)"},
          }});
     s.groups.push_back(connection_group());
+    s.groups.push_back(tls_group());
     s.groups.push_back(auth_group());
     s.groups.push_back(will_group());
     s.groups.push_back(general_group());
@@ -189,6 +251,7 @@ tool_spec make_mqsub() {
              {0, "pretty", "", vk::none, "print %j/%J JSON over several lines"},
          }});
     s.groups.push_back(connection_group());
+    s.groups.push_back(tls_group());
     s.groups.push_back(auth_group());
     s.groups.push_back(will_group());
     s.groups.push_back(general_group());

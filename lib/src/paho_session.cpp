@@ -12,10 +12,12 @@
 #include <netdb.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 
@@ -29,29 +31,120 @@ std::string server_uri(const connection_config& c) {
     return fmt::format("{}://{}{}{}:{}{}", scheme, v6 ? "[" : "", c.host, v6 ? "]" : "", c.port, ws ? c.ws_path : "");
 }
 
-mqtt::ssl_options to_paho_ssl(const tls_config& t) {
-    mqtt::ssl_options ssl;
-    if (!t.cafile.empty()) ssl.set_trust_store(t.cafile);
-    if (!t.capath.empty()) ssl.ca_path(t.capath);
-    if (!t.certfile.empty()) ssl.set_key_store(t.certfile);
-    if (!t.keyfile.empty()) ssl.set_private_key(t.keyfile);
-    if (!t.key_password.empty()) ssl.set_private_key_password(t.key_password);
-    if (!t.ciphers.empty()) ssl.set_enabled_cipher_suites(t.ciphers);
-    if (t.version == "tlsv1.2")
-        ssl.set_ssl_version(MQTT_SSL_VERSION_TLS_1_2);
-    else if (t.version == "tlsv1.1")
-        ssl.set_ssl_version(MQTT_SSL_VERSION_TLS_1_1);
-    else if (t.version == "tlsv1")
-        ssl.set_ssl_version(MQTT_SSL_VERSION_TLS_1_0);
-    if (!t.alpn.empty()) ssl.set_alpn_protos({t.alpn});
-    // Paho: enableServerCertAuth checks the chain, verify checks the host name.
-    ssl.set_enable_server_cert_auth(true);
-    ssl.set_verify(!t.insecure);
-    return ssl;
+// The system's CA store, as OpenSSL on Debian finds it (SSL_CERT_FILE / SSL_CERT_DIR override it).
+std::string os_ca_file() {
+    const char* f = std::getenv("SSL_CERT_FILE");
+    return f && *f ? f : "/etc/ssl/certs/ca-certificates.crt";
+}
+std::string os_ca_dir() {
+    const char* d = std::getenv("SSL_CERT_DIR");
+    return d && *d ? d : "/etc/ssl/certs";
 }
 
-// After Paho reports a failed TCP connect, find out why, the way a user would want it said.
-std::string diagnose_connect_failure(const connection_config& c) {
+// Paho C: enableServerCertAuth verifies the chain, verify checks the host name after the
+// handshake, and the system store is loaded only when neither trustStore nor CApath is given.
+// sslVersion is ignored with OpenSSL >= 1.1 (TLS_client_method: TLS 1.2 or 1.3 at Paho's security
+// level 1), which is why the parser accepts only --tls-version tlsv1.2. Paho C++ 1.2's
+// set_error_handler is not used: connect() copies the options and Paho C keeps a pointer to the
+// copy's handler after it is destroyed; the reasons come from tls_trace instead. Its copies also
+// keep a pointer to the original's CA path instead of copying it, so `ssl` must outlive connect().
+void fill_paho_ssl(mqtt::ssl_options& ssl, const tls_config& t, const std::string& key_password) {
+    std::string cafile = t.cafile;
+    std::string capath = t.capath;
+    if (t.use_os_certs && !cafile.empty())
+        capath = os_ca_dir();  // --cafile + the system store
+    else if (t.use_os_certs && !capath.empty())
+        cafile = os_ca_file();  // --capath + the system store
+    if (!cafile.empty()) ssl.set_trust_store(cafile);
+    if (!capath.empty()) ssl.ca_path(capath);
+    if (!t.certfile.empty()) ssl.set_key_store(t.certfile);
+    if (!t.keyfile.empty()) ssl.set_private_key(t.keyfile);
+    if (!key_password.empty()) ssl.set_private_key_password(key_password);
+    if (!t.ciphers.empty()) ssl.set_enabled_cipher_suites(t.ciphers);
+    if (!t.alpn.empty()) ssl.set_alpn_protos({t.alpn});
+    ssl.set_enable_server_cert_auth(true);
+    ssl.set_verify(!t.insecure);
+}
+
+// Reads a secret file (--pw-file, --key-pw-file): its first line, without the line break.
+std::string read_secret_file(const std::string& path, std::string_view flag) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        throw error(exit_code::failure, fmt::format("{}: cannot read '{}': {}", flag, path, std::strerror(errno)));
+    std::string text;
+    char buf[4096];
+    ssize_t n = 0;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0 && text.size() < 65536) text.append(buf, static_cast<std::size_t>(n));
+    int err = errno;
+    ::close(fd);
+    if (n < 0) throw error(exit_code::failure, fmt::format("{}: cannot read '{}': {}", flag, path, std::strerror(err)));
+    text = text.substr(0, text.find('\n'));
+    if (!text.empty() && text.back() == '\r') text.pop_back();
+    if (text.empty()) throw error(exit_code::failure, fmt::format("{}: '{}' is empty", flag, path));
+    return text;
+}
+
+// Reads a PEM file the TLS options name, so that a missing or wrong file is reported by its flag.
+std::string read_pem_file(const std::string& path, std::string_view flag) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    struct stat st {};
+    if (fd < 0 || ::fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+        int err = fd < 0 ? errno : EISDIR;
+        if (fd >= 0) ::close(fd);
+        throw error(exit_code::failure, fmt::format("{}: cannot read '{}': {}", flag, path, std::strerror(err)));
+    }
+    std::string text;
+    char buf[8192];
+    ssize_t n = 0;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0 && text.size() < (16u << 20))
+        text.append(buf, static_cast<std::size_t>(n));
+    ::close(fd);
+    return text;
+}
+
+// Checks every file the TLS options name before Paho gets them.
+void check_tls_files(const tls_config& t, const std::string& key_password) {
+    const std::string_view cert_marker = "-----BEGIN CERTIFICATE-----";
+    if (!t.cafile.empty() && read_pem_file(t.cafile, "--cafile").find(cert_marker) == std::string::npos)
+        throw error(exit_code::failure, fmt::format("--cafile: '{}' holds no PEM certificate", t.cafile));
+    if (!t.capath.empty()) {
+        struct stat st {};
+        if (::stat(t.capath.c_str(), &st) != 0)
+            throw error(exit_code::failure,
+                        fmt::format("--capath: cannot read '{}': {}", t.capath, std::strerror(errno)));
+        if (!S_ISDIR(st.st_mode))
+            throw error(exit_code::failure, fmt::format("--capath: '{}' is not a directory", t.capath));
+    }
+    if (!t.certfile.empty() && read_pem_file(t.certfile, "--cert").find(cert_marker) == std::string::npos)
+        throw error(exit_code::failure, fmt::format("--cert: '{}' holds no PEM certificate", t.certfile));
+    if (!t.keyfile.empty()) {
+        std::string key = read_pem_file(t.keyfile, "--key");
+        if (key.find("PRIVATE KEY-----") == std::string::npos)
+            throw error(exit_code::failure, fmt::format("--key: '{}' holds no PEM private key", t.keyfile));
+        // Without a passphrase OpenSSL would prompt for one on the terminal, from Paho's thread.
+        if (key.find("ENCRYPTED") != std::string::npos && key_password.empty())
+            throw error(exit_code::failure,
+                        fmt::format("--key: '{}' is encrypted and no passphrase was given", t.keyfile),
+                        "give it with --key-pw-file <file> or the MQKIT_KEY_PASSWORD environment variable");
+    }
+}
+
+bool contains(const std::string& text, std::string_view what) {
+    return text.find(what) != std::string::npos;
+}
+
+// The description in the first fatal TLS alert of `direction` ("write" or "read") in the trace.
+std::string alert(const std::string& trace, std::string_view direction) {
+    std::string key = fmt::format("SSL alert {}:fatal:", direction);
+    auto at = trace.find(key);
+    if (at == std::string::npos) return {};
+    auto end = trace.find('\n', at);
+    return trace.substr(at + key.size(), end - at - key.size());
+}
+
+// After Paho reports a failed connect, find out why, the way a user would want it said.
+// Returns "" when a TCP connection can be made.
+std::string tcp_problem(const connection_config& c) {
     addrinfo hints{};
     hints.ai_socktype = SOCK_STREAM;
     addrinfo* res = nullptr;
@@ -75,10 +168,8 @@ std::string diagnose_connect_failure(const connection_config& c) {
         }
         ::close(fd);
         if (err == 0) {
-            why =
-                "the broker accepted the TCP connection but did not complete the MQTT handshake (is it an MQTT "
-                "broker, or does it expect TLS?)";
-            break;
+            freeaddrinfo(res);
+            return {};
         }
         why = std::strerror(err);
     }
@@ -136,6 +227,88 @@ void wake_idle_receive_thread() {
     if (n <= 0) return;
     long nr = std::strtol(buf, nullptr, 10);
     if (nr == SYS_clock_nanosleep || nr == SYS_nanosleep) ::syscall(SYS_tgkill, ::getpid(), tid, SIGURG);
+}
+
+std::string diagnose_connect_failure(const connection_config& c) {
+    if (std::string why = tcp_problem(c); !why.empty()) return why;
+    if (c.transport_kind == transport::websocket)
+        return fmt::format(
+            "cannot connect to {}:{}: the WebSocket handshake for path '{}' failed (is it a "
+            "WebSocket listener, and is the path right?)",
+            c.host, c.port, c.ws_path);
+    return fmt::format(
+        "cannot connect to {}:{}: the broker accepted the TCP connection but did not complete the "
+        "MQTT handshake (is it an MQTT broker, or does it expect TLS?)",
+        c.host, c.port);
+}
+
+// Explains a failed TLS connection from what tls_trace saw. Local problems (key, certificate
+// files) exit 1; a failed handshake or certificate check exits 8.
+error diagnose_tls_failure(const connection_config& c, const std::string& trace, bool key_encrypted) {
+    const tls_config& t = c.tls;
+    const std::string where = fmt::format("{}:{}", c.host, c.port);
+    if (contains(trace, "in SSL_CTX_use_PrivateKey_file")) {
+        if (key_encrypted)
+            return error(exit_code::failure, fmt::format("--key: cannot load '{}': wrong passphrase, or the key does "
+                                                         "not belong to --cert '{}'",
+                                                         t.keyfile, t.certfile));
+        return error(exit_code::failure,
+                     fmt::format("--key: '{}' does not belong to --cert '{}'", t.keyfile, t.certfile));
+    }
+    if (contains(trace, "in SSL_CTX_use_certificate_chain_file"))
+        return error(exit_code::failure, fmt::format("--cert: cannot load '{}' as a PEM certificate", t.certfile));
+    if (contains(trace, "in SSL_CTX_load_verify_locations"))
+        return error(exit_code::failure, "cannot load the CA certificates (--cafile/--capath)");
+    if (contains(trace, "in SSL_CTX_set_cipher_list"))
+        return error(exit_code::failure, fmt::format("--ciphers: OpenSSL knows no cipher in '{}'", t.ciphers));
+    if (std::string why = tcp_problem(c); !why.empty()) return error(exit_code::failure, why);
+
+    const std::string sent = alert(trace, "write");
+    const std::string received = alert(trace, "read");
+    const char* trust_hint = "give the CA that signed it with --cafile or --capath (or --tls-use-os-certs)";
+    if (sent == "certificate expired")
+        return error(exit_code::tls, fmt::format("TLS: the broker's certificate at {} has expired", where));
+    if (sent == "unknown CA")
+        return error(exit_code::tls,
+                     fmt::format("TLS: the broker's certificate at {} is not signed by a trusted CA", where),
+                     trust_hint);
+    if (!sent.empty())
+        return error(exit_code::tls, fmt::format("TLS: the broker's certificate at {} was rejected: {}", where, sent),
+                     trust_hint);
+    if (!received.empty()) {
+        // OpenSSL 3.0 names TLS 1.3's "certificate required" alert "unknown".
+        if (t.certfile.empty() && (received == "certificate required" || received == "handshake failure" ||
+                                   contains(trace, "certificate request")))
+            return error(exit_code::tls, fmt::format("TLS: the broker at {} requires a client certificate", where),
+                         "give one with --cert and --key");
+        if (!t.certfile.empty())
+            return error(exit_code::tls, fmt::format("TLS: the broker at {} rejected the client certificate '{}' ({})",
+                                                     where, t.certfile, received));
+        return error(exit_code::tls, fmt::format("TLS: the broker at {} ended the handshake: {}", where, received));
+    }
+    // Paho checks an address as a host name first, then as an IP address.
+    if (contains(trace, "X509_check_host for hostname") && !contains(trace, "rc from X509_check_ip_asc is 1"))
+        return error(exit_code::tls,
+                     fmt::format("TLS: the broker's certificate does not match the host name '{}'", c.host),
+                     "connect by a name the certificate holds, or skip this check with --insecure (unsafe)");
+    if (!contains(trace, "SSL certificate verification"))
+        return error(
+            exit_code::tls,
+            fmt::format("TLS: the broker at {} did not answer the TLS handshake (is it a plain MQTT port?)", where),
+            "plain MQTT is usually port 1883 and MQTT over TLS 8883; for a plain port drop the TLS options");
+    // TLS 1.3: the broker checks the client's certificate after the client's side of the handshake
+    // is done, and then just closes the connection.
+    if (contains(trace, "certificate request")) {
+        if (t.certfile.empty())
+            return error(exit_code::tls, fmt::format("TLS: the broker at {} requires a client certificate", where),
+                         "give one with --cert and --key");
+        return error(exit_code::tls, fmt::format("TLS: the broker at {} closed the connection after the handshake; "
+                                                 "it did not accept the client certificate '{}'",
+                                                 where, t.certfile));
+    }
+    if (c.transport_kind == transport::websocket) return error(exit_code::failure, diagnose_connect_failure(c));
+    return error(exit_code::tls,
+                 fmt::format("TLS: the broker at {} closed the connection after the TLS handshake", where));
 }
 
 }  // namespace
@@ -252,6 +425,7 @@ public:
             int reason = tok.get_reason_code();
             s_.first_failure_ = reason >= 128 ? reason_text(reason, mqtt_version::v5)
                                               : fmt::format("{} (Paho code {})", mqtt::exception::error_str(rc), rc);
+            if (reason >= 128) s_.first_failure_reason_ = reason;
         }
         s_.cv_.notify_all();
     }
@@ -315,15 +489,33 @@ void session::throw_connect_error(const mqtt::exception& e) {
     if (rc > 0) {  // the broker answered CONNACK with a refusal
         std::string hint;
         if ((config_.version != mqtt_version::v5 && (rc == 4 || rc == 5)) || rc == 134 || rc == 135)
-            hint = config_.username ? "check the user name and password (-u, -P or MQKIT_PASSWORD) and the broker's ACL"
-                                    : "the broker may require a user name and password (-u, -P)";
+            hint = config_.username
+                       ? "check the user name and password (-u, -P, --pw-file or MQKIT_PASSWORD) and the broker's ACL"
+                       : "the broker may require a user name and password (-u, --pw-file)";
         throw error(rc, reason_text(rc, config_.version), hint);
     }
+    if (config_.tls.enabled)
+        throw diagnose_tls_failure(config_, tls_trace_ ? tls_trace_->text() : std::string{}, key_encrypted_);
     throw error(exit_code::failure, diagnose_connect_failure(config_));
 }
 
 void session::connect(bool auto_reconnect, int max_inflight) {
     bool v5 = config_.version == mqtt_version::v5;
+    std::optional<std::string> password = config_.password;
+    if (!config_.password_file.empty()) password = read_secret_file(config_.password_file, "--pw-file");
+    std::string key_password = config_.tls.key_password;
+    if (!config_.tls.key_password_file.empty())
+        key_password = read_secret_file(config_.tls.key_password_file, "--key-pw-file");
+    if (config_.tls.enabled) {
+        check_tls_files(config_.tls, key_password);
+        key_encrypted_ = !key_password.empty();
+    }
+    // Paho C tunnels every connection through $http_proxy / $https_proxy (ignoring no_proxy);
+    // mosquitto's clients do not, and a tool talking to a broker on localhost must not either.
+    if (config_.proxy.empty()) {
+        ::unsetenv("http_proxy");
+        ::unsetenv("https_proxy");
+    }
     mqtt::connect_options opts;
     opts.set_mqtt_version(static_cast<int>(config_.version));
     opts.set_clean_session(!v5 && config_.clean_session);
@@ -334,9 +526,17 @@ void session::connect(bool auto_reconnect, int max_inflight) {
     // moment after it reports it complete, so its own limit gets headroom or a full window stalls.
     opts.set_max_inflight(std::min(65535, std::max(max_inflight, 1) * 2 + 16));
     if (config_.username) opts.set_user_name(*config_.username);
-    if (config_.password) opts.set_password(*config_.password);
+    if (password) opts.set_password(*password);
     if (auto_reconnect) opts.set_automatic_reconnect(1, 30);
-    if (config_.tls.enabled) opts.set_ssl(to_paho_ssl(config_.tls));
+    if (config_.tls.enabled) {
+        ssl_ = std::make_unique<mqtt::ssl_options>();
+        fill_paho_ssl(*ssl_, config_.tls, key_password);
+        opts.set_ssl(*ssl_);
+    }
+    if (!config_.proxy.empty()) {
+        opts.set_http_proxy(config_.proxy);   // plain TCP and ws://
+        opts.set_https_proxy(config_.proxy);  // TLS: the same HTTP CONNECT tunnel
+    }
     if (config_.will) {
         mqtt::will_options will(config_.will->topic, config_.will->payload, config_.will->qos, config_.will->retain);
         if (v5) will.set_properties(to_paho_properties(config_.properties_for("will")));
@@ -348,12 +548,18 @@ void session::connect(bool auto_reconnect, int max_inflight) {
             props.add(mqtt::property(mqtt::property::SESSION_EXPIRY_INTERVAL, *config_.session_expiry));
         opts.set_properties(props);
     }
+    if (config_.tls.enabled) {
+        tls_trace_ = std::make_unique<tls_trace>();
+        tls_trace_->install();
+    }
     try {
         mqtt::token_ptr tok = client_->connect(opts);
         while (!tok->wait_for(std::chrono::milliseconds(1))) wake_idle_receive_thread();
     } catch (const mqtt::exception& e) {
+        if (tls_trace_) tls_trace_->uninstall();
         throw_connect_error(e);
     }
+    if (tls_trace_) tls_trace_->uninstall();
 }
 
 void session::publish(const std::string& topic, std::string payload, int qos, bool retain,
@@ -394,6 +600,11 @@ std::size_t session::failed_publishes() const {
 std::string session::first_failure() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return first_failure_;
+}
+
+int session::first_failure_reason() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return first_failure_reason_;
 }
 
 std::vector<int> session::subscribe(const std::vector<std::string>& filters, int qos, bool retain_as_published,

@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,9 @@ public:
     std::size_t failed_publishes() const;
     /// The first publish failure's description, if any.
     std::string first_failure() const;
+    /// The MQTT v5 reason code (>= 128) of the first publish failure if the broker refused it
+    /// (e.g. 135 not authorized in PUBACK), else 0.
+    int first_failure_reason() const;
 
     /// Subscribes to all filters in one SUBSCRIBE and waits for SUBACK; returns granted QoS/reason
     /// codes, one per filter.
@@ -83,12 +87,16 @@ private:
     packet_trace* trace_;
     std::unique_ptr<mqtt::async_client> client_;
     std::unique_ptr<publish_listener> listener_;
+    std::unique_ptr<mqtt::ssl_options> ssl_;  // kept: Paho C++ 1.2 copies point into it (CA path)
+    std::unique_ptr<tls_trace> tls_trace_;    // set while a TLS connect is under way
+    bool key_encrypted_ = false;            // a passphrase was given for --key
 
     mutable std::mutex mutex_;
     std::condition_variable cv_;
     std::size_t unfinished_ = 0;
     std::size_t failed_ = 0;
     std::string first_failure_;
+    int first_failure_reason_ = 0;
     bool connected_once_ = false;
     bool lost_ = false;
     std::function<void()> on_reconnect_;

@@ -192,7 +192,10 @@ int publish_all(const pub_config& c) {
 
     if (unfinished > 0 || failed > 0) {
         std::string why = failed > 0 ? session.first_failure() : std::string("connection lost");
-        throw error(interrupted ? signal_status() : static_cast<int>(exit_code::connection_lost),
+        // A broker's MQTT v5 refusal (e.g. 135 not authorized by its ACL) exits with its reason code.
+        int status = session.first_failure_reason() > 0 ? session.first_failure_reason()
+                                                        : static_cast<int>(exit_code::connection_lost);
+        throw error(interrupted ? signal_status() : status,
                     fmt::format("{} of {} messages were not {}: {}", unfinished + failed, sent,
                                 c.qos == 0 ? "sent" : "acknowledged", interrupted ? "interrupted" : why));
     }

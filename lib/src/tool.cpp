@@ -6,15 +6,18 @@
 #include <MQTTAsync.h>
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
-#include <pthread.h>
-#include <sys/eventfd.h>
 #include <thread>
-#include <unistd.h>
 
 namespace mqkit {
 
@@ -51,7 +54,7 @@ void scrub_secrets(int argc, char** argv) {
             blank(argv[i] + 5);
         } else if (a.size() > 2 && a.rfind("-P", 0) == 0) {
             blank(argv[i] + 2);
-        } else if ((a == "-L" || a == "--url") && i + 1 < argc) {
+        } else if ((a == "-L" || a == "--url" || a == "--proxy") && i + 1 < argc) {
             // mqtt://user:password@host -> mqtt://user:********@host
             char* url = argv[++i];
             char* scheme = std::strstr(url, "://");
@@ -66,9 +69,49 @@ void scrub_secrets(int argc, char** argv) {
 }
 
 bool has_quiet(const std::vector<std::string>& args) {
-    for (const auto& a : args)
-        if (a == "--quiet") return true;
+    return has_flag(args, "--quiet");
+}
+
+bool has_flag(const std::vector<std::string>& args, std::string_view flag) {
+    for (const auto& a : args) {
+        if (a == "--") break;
+        if (a == flag) return true;
+    }
     return false;
+}
+
+std::vector<std::string> read_config_file(const tool_spec& spec, env_lookup env, std::vector<std::string>& warnings) {
+    const std::string path = config_file_path(spec.name, env);
+    if (path.empty()) return {};
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT || errno == ENOTDIR) return {};
+        throw error(exit_code::failure, fmt::format("cannot read config file {}: {}", path, std::strerror(errno)),
+                    "fix it, or give --no-config");
+    }
+    struct stat st {};
+    std::string text;
+    bool ok = ::fstat(fd, &st) == 0 && !S_ISDIR(st.st_mode);
+    char buf[4096];
+    for (ssize_t n = 0; ok && (n = ::read(fd, buf, sizeof buf)) != 0;) {
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            ok = false;
+            break;
+        }
+        text.append(buf, static_cast<std::size_t>(n));
+    }
+    int err = errno;
+    ::close(fd);
+    if (!ok)
+        throw error(exit_code::failure,
+                    fmt::format("cannot read config file {}: {}", path,
+                                S_ISDIR(st.st_mode) ? "it is a directory" : std::strerror(err)),
+                    "fix it, or give --no-config");
+    std::vector<std::string> args = config_file_args(spec, path, text);
+    if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0 && args_hold_password(args))
+        warnings.push_back(fmt::format("{} holds a password and can be read by other users; chmod 600 it", path));
+    return args;
 }
 
 int report(std::string_view tool, const error& e, bool quiet) {

@@ -23,11 +23,18 @@ namespace mqkit::detail {
 std::vector<std::string> args_of(int argc, char** argv);
 /// The pid and host name used for default client ids.
 process_identity current_identity();
-/// Overwrites secrets given on the command line (-P/--pw values, passwords in -L URLs) in the
+/// Overwrites secrets given on the command line (-P/--pw values, passwords in -L and --proxy URLs) in the
 /// process's own argv, so `ps` shows "****" once they have been read.
 void scrub_secrets(int argc, char** argv);
 /// True if argv holds --quiet (used when parsing itself failed).
 bool has_quiet(const std::vector<std::string>& args);
+/// True if `args` (before any "--") hold `flag` exactly, e.g. "--no-config".
+bool has_flag(const std::vector<std::string>& args, std::string_view flag);
+
+/// The tool's config file (config_file_path) as arguments; empty if there is none. A file that
+/// holds a password and is readable by group or others adds a warning. Throws mqkit::error if the
+/// file exists but cannot be read, or a line is bad ("<path>:<line>: ...").
+std::vector<std::string> read_config_file(const tool_spec& spec, env_lookup env, std::vector<std::string>& warnings);
 
 /// Prints "<tool>: error: <message>" (and "<tool>: hint: <hint>") to stderr; returns e.status().
 int report(std::string_view tool, const error& e, bool quiet);
@@ -72,12 +79,19 @@ inline const char* process_env(const char* name) { return std::getenv(name); }
 /// The one way every tool runs: signals are set up before any thread starts, `parse(args, env,
 /// identity)` builds the config (help and version are answered from `spec`), secrets are scrubbed
 /// from argv, then `body(config)` returns the exit status. Every mqkit::error is printed once, here.
+/// The config file (read_config_file) goes before argv unless argv holds --no-config.
 template <class Parse, class Body>
 int run_tool(const tool_spec& spec, int argc, char** argv, Parse&& parse, Body&& body) {
-    const std::vector<std::string> args = args_of(argc, argv);
-    const bool quiet = has_quiet(args);
+    std::vector<std::string> args = args_of(argc, argv);
+    bool quiet = has_quiet(args);
     try {
         stop_signal::install();
+        std::vector<std::string> warnings;
+        if (!has_flag(args, "--no-config")) {
+            std::vector<std::string> from_file = read_config_file(spec, process_env, warnings);
+            args.insert(args.begin(), from_file.begin(), from_file.end());
+            quiet = has_quiet(args);
+        }
         auto parsed = parse(args, process_env, current_identity());
         scrub_secrets(argc, argv);
         if (parsed.action == cli_action::help) {
@@ -88,6 +102,7 @@ int run_tool(const tool_spec& spec, int argc, char** argv, Parse&& parse, Body&&
             std::fputs(version_text(spec.name).c_str(), stdout);
             return 0;
         }
+        for (const auto& w : warnings) warn(spec.name, w, quiet);
         for (const auto& w : parsed.warnings) warn(spec.name, w, quiet);
         return body(parsed.config);
     } catch (const error& e) {

@@ -12,9 +12,12 @@ namespace mqkit::detail {
 namespace {
 
 std::atomic<packet_trace*> active_trace{nullptr};
+std::atomic<tls_trace*> active_tls_trace{nullptr};
 
 extern "C" void paho_trace_callback(enum MQTTASYNC_TRACE_LEVELS level, char* message) {
-    if (level != MQTTASYNC_TRACE_PROTOCOL || message == nullptr) return;
+    if (message == nullptr) return;
+    if (auto* t = active_tls_trace.load()) t->on_paho_line(message);
+    if (level != MQTTASYNC_TRACE_PROTOCOL) return;
     if (auto* t = active_trace.load()) t->on_paho_line(message);
 }
 
@@ -38,15 +41,52 @@ packet_trace::packet_trace(stdout_writer& out, std::string client_id) : out_(out
 
 packet_trace::~packet_trace() {
     packet_trace* self = this;
-    if (active_trace.compare_exchange_strong(self, nullptr)) {
+    if (active_trace.compare_exchange_strong(self, nullptr) && active_tls_trace.load() == nullptr) {
         MQTTAsync_setTraceCallback(nullptr);
     }
 }
 
 void packet_trace::install() {
     active_trace.store(this);
-    MQTTAsync_setTraceLevel(MQTTASYNC_TRACE_PROTOCOL);
+    if (active_tls_trace.load() == nullptr) MQTTAsync_setTraceLevel(MQTTASYNC_TRACE_PROTOCOL);
     MQTTAsync_setTraceCallback(paho_trace_callback);
+}
+
+tls_trace::~tls_trace() {
+    uninstall();
+}
+
+void tls_trace::install() {
+    active_tls_trace.store(this);
+    MQTTAsync_setTraceLevel(MQTTASYNC_TRACE_MINIMUM);
+    MQTTAsync_setTraceCallback(paho_trace_callback);
+}
+
+void tls_trace::uninstall() {
+    tls_trace* self = this;
+    if (!active_tls_trace.compare_exchange_strong(self, nullptr)) return;
+    if (active_trace.load() != nullptr) {
+        MQTTAsync_setTraceLevel(MQTTASYNC_TRACE_PROTOCOL);
+    } else {
+        MQTTAsync_setTraceCallback(nullptr);
+    }
+}
+
+std::string tls_trace::text() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return text_;
+}
+
+void tls_trace::on_paho_line(std::string_view line) {
+    static constexpr std::string_view wanted[] = {
+        "SSLSocket error",    "SSL alert", "X509_check_host", "X509_check_ip_asc", "SSL certificate verification",
+        "certificate request"};
+    for (auto w : wanted) {
+        if (line.find(w) == std::string_view::npos) continue;
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (text_.size() < 64 * 1024) text_.append(line).push_back('\n');
+        return;
+    }
 }
 
 void packet_trace::expect_publish(std::string topic) {

@@ -58,4 +58,25 @@ private:
     int qos0_mid_ = 0;
 };
 
+/// Keeps the TLS-related lines of Paho's trace (OpenSSL calls that failed, alerts sent and
+/// received, the host name check) while a TLS connection is being set up, so that a failure can
+/// be explained: Paho reports every TLS problem as one generic error. Shares Paho's one global
+/// trace callback with packet_trace; lines hold no secrets (Paho never traces passwords).
+class tls_trace {
+public:
+    ~tls_trace();
+    /// Starts collecting (Paho trace level MINIMUM; packet_trace still sees only PROTOCOL lines).
+    void install();
+    /// Stops collecting; restores packet_trace's level if one is active.
+    void uninstall();
+    /// The lines kept so far, each ending in '\n'.
+    std::string text() const;
+    /// Handles one line of Paho's trace (public for unit tests).
+    void on_paho_line(std::string_view line);
+
+private:
+    mutable std::mutex mutex_;
+    std::string text_;
+};
+
 }  // namespace mqkit::detail

@@ -1,4 +1,4 @@
-// Parses mosquitto's -L URL: mqtt(s)://[username[:password]@]host[:port]/topic.
+// Parses mosquitto's -L URL: scheme://[username[:password]@]host[:port]/topic (mqtt, mqtts, ws, wss).
 #include "mqkit/url.hpp"
 
 #include "mqkit/cli.hpp"
@@ -12,10 +12,11 @@ broker_url parse_broker_url(const std::string& url) {
     broker_url out;
     auto sep = url.find("://");
     if (sep == std::string::npos)
-        throw usage_error(fmt::format("-L: '{}' is not a URL of the form mqtt://[user[:password]@]host[:port]/topic", url));
+        throw usage_error("-L: the value is not a URL of the form mqtt://[user[:password]@]host[:port]/topic");
     out.scheme = url.substr(0, sep);
-    if (out.scheme != "mqtt" && out.scheme != "mqtts")
-        throw usage_error(fmt::format("-L: unsupported scheme '{}://' (use mqtt:// or mqtts://)", out.scheme));
+    if (out.scheme != "mqtt" && out.scheme != "mqtts" && out.scheme != "ws" && out.scheme != "wss")
+        throw usage_error(
+            fmt::format("-L: unsupported scheme '{}://' (use mqtt://, mqtts://, ws:// or wss://)", out.scheme));
     std::string rest = url.substr(sep + 3);
     auto slash = rest.find('/');
     std::string authority = rest.substr(0, slash);
@@ -50,9 +51,9 @@ broker_url parse_broker_url(const std::string& url) {
             if (port_text.empty()) throw usage_error("-L: ':' with no port number after it");
         }
     }
-    if (out.host.empty()) throw usage_error(fmt::format("-L: no host in '{}'", url));
-    out.port = port_text.empty() ? (out.scheme == "mqtts" ? 8883 : 1883)
-                                 : static_cast<int>(parse_integer(port_text, 1, 65535, "-L port"));
+    if (out.host.empty()) throw usage_error("-L: no host in the URL");
+    int default_port = out.websocket() ? (out.tls() ? 443 : 80) : (out.tls() ? 8883 : 1883);
+    out.port = port_text.empty() ? default_port : static_cast<int>(parse_integer(port_text, 1, 65535, "-L port"));
     return out;
 }
 

@@ -5,6 +5,7 @@
 #include "mqkit/options.hpp"
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mqkit {
@@ -38,6 +39,19 @@ parse_result<sub_config> parse_sub(const std::vector<std::string>& args, env_loo
 
 /// Parses a number for `flag_name`; throws usage_error naming the flag and range.
 long parse_integer(const std::string& text, long min, long max, const std::string& flag_name);
+
+/// Where `tool`'s config file lives: $XDG_CONFIG_HOME/<tool>, else $HOME/.config/<tool> (as
+/// mosquitto's clients look for $XDG_CONFIG_HOME/mosquitto_pub); empty if neither variable is set.
+std::string config_file_path(std::string_view tool, env_lookup env);
+
+/// Turns a config file's text into arguments that go before the command line's: one option per
+/// line ("-h broker.local", "--cafile /etc/ca.pem"), the rest of the line after the option being
+/// its one value (-D takes its words); blank lines and lines starting with '#' are skipped. Each
+/// line is checked against `spec`; a bad line throws usage_error "<path>:<line>: <what>".
+std::vector<std::string> config_file_args(const tool_spec& spec, const std::string& path, const std::string& text);
+
+/// True if `args` hold a password: -P/--pw, or a password inside a -L or --proxy URL.
+bool args_hold_password(const std::vector<std::string>& args);
 
 /// Closest long flag name to `unknown` within edit distance 2, or empty.
 std::string suggest_flag(const tool_spec& spec, const std::string& unknown);

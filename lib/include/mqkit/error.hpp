@@ -10,11 +10,12 @@ namespace mqkit {
 /// A CONNACK refusal exits with the broker's reason code instead (1-5 for MQTT 3.x, 128-162 for v5).
 enum class exit_code : int {
     ok = 0,
-    failure = 1,           ///< usage error, network error, any error mosquitto reports as 1
-    connection_lost = 7,   ///< link lost with messages not yet acknowledged (libmosquitto CONN_LOST)
-    timeout = 27,          ///< mqsub -W expired (libmosquitto ERR_TIMEOUT, as mosquitto_sub)
-    interrupted = 130,     ///< SIGINT (128 + 2)
-    terminated = 143,      ///< SIGTERM (128 + 15)
+    failure = 1,          ///< usage error, network error, any error mosquitto reports as 1
+    connection_lost = 7,  ///< link lost with messages not yet acknowledged (libmosquitto CONN_LOST)
+    tls = 8,              ///< TLS handshake or certificate check failed (libmosquitto ERR_TLS)
+    timeout = 27,         ///< mqsub -W expired (libmosquitto ERR_TIMEOUT, as mosquitto_sub)
+    interrupted = 130,    ///< SIGINT (128 + 2)
+    terminated = 143,     ///< SIGTERM (128 + 15)
 };
 
 /// An error that ends the tool: printed once as "<tool>: error: <message>" (+ "hint: <hint>").

@@ -30,19 +30,21 @@ struct will_config {
     bool retain = false;
 };
 
-/// TLS as mosquitto's clients take it. Enabled by any TLS flag or an mqtts:// / wss:// URL.
+/// TLS as mosquitto's clients take it. Enabled by --cafile, --capath, --tls-use-os-certs, an
+/// mqtts:// or wss:// URL, or port 8883 (then the system's CA store is trusted).
 struct tls_config {
-    bool enabled = false;       ///< use TLS at all
-    std::string cafile;         ///< --cafile: PEM file of trusted CA certificates
-    std::string capath;         ///< --capath: directory of hashed CA certificates
-    std::string certfile;       ///< --cert: client certificate (PEM), with keyfile
-    std::string keyfile;        ///< --key: client private key (PEM)
-    std::string key_password;   ///< passphrase of keyfile; never printed
-    std::string ciphers;        ///< --ciphers: OpenSSL cipher list; empty = library default
-    std::string version;        ///< --tls-version: tlsv1.2 or tlsv1.3; empty = library default
-    std::string alpn;           ///< --tls-alpn: protocol to negotiate; empty = none
-    bool insecure = false;      ///< --insecure: do not check the server's host name
-    bool use_os_certs = false;  ///< --tls-use-os-certs: trust the system CA store
+    bool enabled = false;           ///< use TLS at all
+    std::string cafile;             ///< --cafile: PEM file of trusted CA certificates
+    std::string capath;             ///< --capath: directory of hashed CA certificates
+    std::string certfile;           ///< --cert: client certificate (PEM), with keyfile
+    std::string keyfile;            ///< --key: client private key (PEM)
+    std::string key_password;       ///< passphrase of keyfile (MQKIT_KEY_PASSWORD); never printed
+    std::string key_password_file;  ///< --key-pw-file: file whose first line is the passphrase
+    std::string ciphers;            ///< --ciphers: OpenSSL cipher list (TLS 1.2); empty = library default
+    std::string version;            ///< --tls-version: empty or tlsv1.2 (the minimum either way)
+    std::string alpn;               ///< --tls-alpn: protocol to negotiate; empty = none
+    bool insecure = false;          ///< --insecure: do not check the server's host name
+    bool use_os_certs = false;      ///< --tls-use-os-certs (or implied): trust the system CA store
 };
 
 /// How the MQTT packets travel.
@@ -62,6 +64,8 @@ struct connection_config {
     std::optional<std::uint32_t> session_expiry;  ///< v5 only; UINT32_MAX = never
     std::optional<std::string> username;
     std::optional<std::string> password;  ///< never printed
+    std::string password_file;            ///< --pw-file: read at connect time; empty = none
+    std::string proxy;                    ///< --proxy: http://[user:pass@]host:port; never printed
     std::optional<will_config> will;
     std::vector<v5_property> properties;  ///< all -D, any command
     bool debug = false;  ///< -d

@@ -197,9 +197,13 @@ broker::broker(broker_options opts) : opts_(std::move(opts)), dir_(make_temp_dir
         if (!opts_.acl.empty()) {
             write_file(dir_ + "/acl", opts_.acl);
         }
+        if (opts_.tls) {
+            make_certificates();
+        }
         for (int attempt = 0; attempt < max_port_attempts; ++attempt) {
             port_ = 0;
             reserve_port();
+            pick_extra_ports();
             record_->port = port_;
             const bool started = try_start();
             release_port();
@@ -309,6 +313,117 @@ int broker::free_port() {
     return ntohs(addr.sin_port);
 }
 
+int broker::tls_port() const {
+    return tls_port_;
+}
+
+int broker::mtls_port() const {
+    return mtls_port_;
+}
+
+int broker::wrong_host_port() const {
+    return wrong_host_port_;
+}
+
+int broker::expired_port() const {
+    return expired_port_;
+}
+
+int broker::ws_port() const {
+    return ws_port_;
+}
+
+int broker::wss_port() const {
+    return wss_port_;
+}
+
+std::string broker::ca_file() const {
+    return opts_.tls ? dir_ + "/ca.crt" : std::string{};
+}
+
+std::string broker::other_ca_file() const {
+    return opts_.tls ? dir_ + "/other-ca.crt" : std::string{};
+}
+
+std::string broker::client_cert() const {
+    return opts_.tls ? dir_ + "/client.crt" : std::string{};
+}
+
+std::string broker::client_key() const {
+    return opts_.tls ? dir_ + "/client.key" : std::string{};
+}
+
+std::string broker::client_key_encrypted() const {
+    return opts_.tls ? dir_ + "/client-encrypted.key" : std::string{};
+}
+
+std::string broker::key_passphrase() {
+    return "mqkit-test-passphrase";
+}
+
+void broker::pick_extra_ports() {
+    auto pick = [](bool wanted) { return wanted ? free_port() : 0; };
+    tls_port_ = pick(opts_.tls);
+    mtls_port_ = pick(opts_.tls);
+    wrong_host_port_ = pick(opts_.tls);
+    expired_port_ = pick(opts_.tls);
+    ws_port_ = pick(opts_.websockets);
+    wss_port_ = pick(opts_.websockets && opts_.tls);
+}
+
+void broker::make_certificates() const {
+    const std::string d = dir_ + "/";
+    auto openssl = [&](std::vector<std::string> args) {
+        const run_result result = run_tool("openssl", args, {}, std::chrono::seconds(30));
+        if (result.exit_code != 0) {
+            throw std::runtime_error("openssl " + args.front() + " failed: " + describe(result));
+        }
+    };
+    const std::vector<std::string> new_key = {"-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"};
+    auto self_signed = [&](const std::string& name, const std::string& subject) {
+        std::vector<std::string> args = {"req", "-x509"};
+        args.insert(args.end(), new_key.begin(), new_key.end());
+        args.insert(args.end(),
+                    {"-keyout", d + name + ".key", "-out", d + name + ".crt", "-days", "2", "-subj", subject});
+        openssl(args);
+    };
+    int serial = 0;
+    // Signs a request with the test CA; days < 0 gives a certificate that expired before it began.
+    auto sign = [&](const std::string& csr, const std::string& out, const std::string& days, const std::string& ext) {
+        std::vector<std::string> args = {"x509",       "-req",   "-in",        d + csr,       "-CA",
+                                         d + "ca.crt", "-CAkey", d + "ca.key", "-set_serial", std::to_string(++serial),
+                                         "-out",       d + out,  "-days",      days};
+        if (!ext.empty()) {
+            write_file(d + out + ".ext", ext);
+            args.insert(args.end(), {"-extfile", d + out + ".ext"});
+        }
+        openssl(args);
+    };
+    auto request = [&](const std::string& key, const std::string& csr, const std::string& subject, bool new_one) {
+        std::vector<std::string> args = {"req", "-new"};
+        if (new_one) {
+            args.insert(args.end(), new_key.begin(), new_key.end());
+            args.insert(args.end(), {"-keyout", d + key});
+        } else {
+            args.insert(args.end(), {"-key", d + key});
+        }
+        args.insert(args.end(), {"-out", d + csr, "-subj", subject});
+        openssl(args);
+    };
+    self_signed("ca", "/CN=mqkit test CA");
+    self_signed("other-ca", "/CN=mqkit other test CA");
+    const std::string server_names = "subjectAltName=IP:127.0.0.1,DNS:localhost\n";
+    request("server.key", "server.csr", "/CN=localhost", true);
+    sign("server.csr", "server.crt", "2", server_names);
+    sign("server.csr", "expired.crt", "-1", server_names);
+    request("server.key", "wrong.csr", "/CN=wrong.example", false);
+    sign("wrong.csr", "wrong.crt", "2", "subjectAltName=DNS:wrong.example\n");
+    request("client.key", "client.csr", "/CN=mqkit-client", true);
+    sign("client.csr", "client.crt", "2", "");
+    openssl({"pkey", "-in", d + "client.key", "-aes256", "-passout", "pass:" + key_passphrase(), "-out",
+             d + "client-encrypted.key"});
+}
+
 void broker::write_password_file() const {
     if (opts_.users.empty()) {
         return;
@@ -349,6 +464,29 @@ void broker::write_config() const {
              << "persistence_location " << dir_ << "/\n";
     } else {
         conf << "persistence false\n";
+    }
+    // Listener settings after "listener" apply to that listener; everything above is global.
+    auto tls_listener = [&](int port, const std::string& bind, const std::string& cert) {
+        conf << "listener " << port << " " << bind << "\n"
+             << "cafile " << dir_ << "/ca.crt\n"
+             << "certfile " << dir_ << "/" << cert << "\n"
+             << "keyfile " << dir_ << "/server.key\n";
+    };
+    if (opts_.tls) {
+        tls_listener(tls_port_, "127.0.0.1", "server.crt");
+        tls_listener(mtls_port_, "127.0.0.1", "server.crt");
+        conf << "require_certificate true\n";
+        tls_listener(wrong_host_port_, "127.0.0.1", "wrong.crt");
+        tls_listener(expired_port_, "127.0.0.1", "expired.crt");
+    }
+    // libwebsockets takes an interface name, not an address: "lo" keeps it on loopback (it would
+    // ignore "127.0.0.1" and listen on every interface).
+    if (opts_.websockets) {
+        conf << "listener " << ws_port_ << " lo\nprotocol websockets\n";
+        if (opts_.tls) {
+            tls_listener(wss_port_, "lo", "server.crt");
+            conf << "protocol websockets\n";
+        }
     }
     if (!opts_.extra_config.empty()) {
         conf << opts_.extra_config << (opts_.extra_config.back() == '\n' ? "" : "\n");

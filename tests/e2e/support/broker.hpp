@@ -23,6 +23,13 @@ struct broker_options {
     bool persistence = false;
     /// Appended verbatim to the generated config (extra listeners etc.).
     std::string extra_config;
+    /// Adds TLS listeners on 127.0.0.1 with throwaway certificates that `openssl` makes in the temp dir at start:
+    /// tls_port() (server certificate for 127.0.0.1 and localhost), mtls_port() (same, and a client certificate
+    /// signed by ca_file() is required), wrong_host_port() (certificate for wrong.example only) and expired_port()
+    /// (an expired certificate). With websockets also wss_port().
+    bool tls = false;
+    /// Adds a WebSocket listener on ws_port() (loopback only; any HTTP path is accepted).
+    bool websockets = false;
 };
 
 /// Internal bookkeeping shared with the failure listener (defined in broker.cpp).
@@ -61,6 +68,25 @@ public:
     /// True while the mosquitto process is running.
     bool running() const;
 
+    /// Ports of the extra listeners (see broker_options::tls and ::websockets); 0 when not configured.
+    int tls_port() const;
+    int mtls_port() const;
+    int wrong_host_port() const;
+    int expired_port() const;
+    int ws_port() const;
+    int wss_port() const;
+    /// PEM files made for broker_options::tls (empty paths otherwise). ca_file() signed every server and
+    /// client certificate; other_ca_file() is a CA that signed none of them.
+    std::string ca_file() const;
+    std::string other_ca_file() const;
+    /// A client certificate and its key (unencrypted) for mtls_port().
+    std::string client_cert() const;
+    std::string client_key() const;
+    /// The same key, encrypted with key_passphrase().
+    std::string client_key_encrypted() const;
+    /// Passphrase of client_key_encrypted() (a throwaway test value).
+    static std::string key_passphrase();
+
     /// Sends SIGTERM to the broker's PID and waits for it to exit (SIGKILL after 5 s). No-op when stopped.
     /// While stopped the port stays reserved (bound, not listening) so no other test's free_port() can take it.
     void stop();
@@ -74,6 +100,10 @@ public:
 private:
     void write_config() const;
     void write_password_file() const;
+    // Runs openssl to make the CA, server, client, wrong-host and expired certificates in dir_.
+    void make_certificates() const;
+    // Picks free ports for the extra listeners.
+    void pick_extra_ports();
     // Spawns mosquitto once and waits for readiness; returns false if it exited because the port was in use.
     bool try_start();
     // Binds a SO_REUSEADDR socket to port_ (0 = pick one and set port_) without listening, so bind(0) elsewhere
@@ -84,6 +114,12 @@ private:
     broker_options opts_;
     std::string dir_;
     int port_ = 0;
+    int tls_port_ = 0;
+    int mtls_port_ = 0;
+    int wrong_host_port_ = 0;
+    int expired_port_ = 0;
+    int ws_port_ = 0;
+    int wss_port_ = 0;
     pid_t pid_ = -1;
     int reserve_fd_ = -1;
     std::shared_ptr<broker_record> record_;

@@ -29,6 +29,13 @@ using clock_type = std::chrono::steady_clock;
     return true;
 }();
 
+// The tools read $XDG_CONFIG_HOME/<tool> (else ~/.config/<tool>); a developer's own config file
+// must not change what the tests see. Tests that want a config file pass XDG_CONFIG_HOME themselves.
+[[maybe_unused]] const bool config_dir_isolated_at_startup = [] {
+    ::setenv("XDG_CONFIG_HOME", "/nonexistent/mqkit-e2e-config", 1);
+    return true;
+}();
+
 std::string errno_text(int error) {
     return std::strerror(error);
 }
