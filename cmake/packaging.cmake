@@ -1,7 +1,7 @@
 # CPack: `cpack` (or `cmake --build build --target package`) in the build directory writes
 # mqkit_<version>_amd64.deb, which installs under /usr. Its Depends line comes from the binaries'
-# shared libraries through dpkg-shlibdeps (package dpkg-dev) when that is installed, else from the
-# list of the Debian 12 packages below.
+# shared libraries through dpkg-shlibdeps (packages dpkg-dev and file) when installed, else from
+# the list of the Debian 12 packages below.
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME mqkit)
 set(CPACK_PACKAGE_VENDOR "mqkit")
@@ -17,11 +17,14 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # mqkit_<version>_<arch>.deb
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "mosquitto, bash-completion")
-# A shlibs file and the ldconfig trigger for libmqkit.so.<soversion>.
-set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
-
+# CPack finds the ELF files for both with the `file` program (package file).
+find_program(MQKIT_FILE_PROGRAM file)
 find_program(MQKIT_DPKG_SHLIBDEPS dpkg-shlibdeps)
-if(MQKIT_DPKG_SHLIBDEPS)
+if(MQKIT_FILE_PROGRAM)
+  # A shlibs file and the ldconfig call for libmqkit.so.<soversion>.
+  set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
+endif()
+if(MQKIT_FILE_PROGRAM AND MQKIT_DPKG_SHLIBDEPS)
   set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
   # The tools link libmqkit from this same package.
   set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS ${PROJECT_BINARY_DIR}/lib)
