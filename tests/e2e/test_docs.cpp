@@ -269,7 +269,7 @@ TEST_CASE("completions offer values and do not offer a flag twice unless it repe
     }
 }
 
-TEST_CASE("--version names mqkit's version and the Paho C and C++ libraries it runs on", "[e2e][docs]") {
+TEST_CASE("the version text names mqkit's version and the Paho C and C++ libraries it runs on", "[e2e][docs]") {
     for (const mqkit::tool_spec* spec : mqkit::all_tool_specs()) {
         const std::string name(spec->name);
         auto r = run_tool(tool(name), {"--version"});
