@@ -214,8 +214,7 @@ void check_property_value(const detail::property_info& info, const std::string& 
 }
 
 std::vector<v5_property> build_properties(const raw_args& raw) {
-    static constexpr std::string_view commands[] = {"connect", "publish", "subscribe", "unsubscribe",
-                                                    "disconnect", "will"};
+    const auto& commands = detail::property_commands;
     std::vector<v5_property> out;
     for (const auto& w : raw.properties) {
         v5_property p{w[0], w[1], w[2], w.size() > 3 ? w[3] : std::string{}};

@@ -23,4 +23,11 @@ flag_group will_group();
 /// -D -d --quiet --no-config --help --version.
 flag_group general_group();
 
+/// Exit statuses 1-5 and 128-159: the broker refused the connection (CONNACK), as mosquitto's clients.
+std::vector<doc_entry> connack_exit_status();
+/// Exit statuses 130 and 143: stopped by SIGINT or SIGTERM after a clean DISCONNECT.
+doc_entry signal_exit_status();
+/// MQKIT_USERNAME and MQKIT_PASSWORD, read by auth_group()'s flags.
+std::vector<doc_entry> auth_environment();
+
 }  // namespace mqkit::detail

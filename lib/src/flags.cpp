@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <initializer_list>
 
 namespace mqkit {
 namespace detail {
@@ -151,17 +152,45 @@ flag_group general_group() {
             }};
 }
 
+std::vector<doc_entry> connack_exit_status() {
+    return {
+        {"1-5", "MQTT 3.x broker refused the connection: 4 bad user name or password, 5 not authorised"},
+        {"128-159", "MQTT v5 broker refused the connection: 134 bad user name or password, 135 not authorised"},
+    };
+}
+
+doc_entry signal_exit_status() {
+    return {"130, 143", "interrupted by SIGINT or SIGTERM, after a clean DISCONNECT"};
+}
+
+std::vector<doc_entry> auth_environment() {
+    return {
+        {"MQKIT_USERNAME", "user name when -u is not given"},
+        {"MQKIT_PASSWORD", "password when -P is not given; keeps it out of the process list and shell history"},
+    };
+}
+
 }  // namespace detail
 
 namespace {
 
 using vk = value_kind;
+using detail::auth_environment;
 using detail::auth_group;
+using detail::connack_exit_status;
 using detail::connection_group;
 using detail::general_group;
 using detail::qos_choices;
 using detail::tls_group;
+using detail::signal_exit_status;
 using detail::will_group;
+
+/// The entries of several lists, in order.
+std::vector<doc_entry> join(std::initializer_list<std::vector<doc_entry>> parts) {
+    std::vector<doc_entry> out;
+    for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
+    return out;
+}
 
 tool_spec make_mqpub() {
     tool_spec s{
@@ -199,6 +228,27 @@ tool_spec make_mqpub() {
     s.groups.push_back(auth_group());
     s.groups.push_back(will_group());
     s.groups.push_back(general_group());
+    s.exit_status = join({
+        {{"0", "every message published (and acknowledged at QoS 1 and 2); also --help and --version"},
+         {"1", "bad arguments, cannot resolve or connect to the broker, or any other error"}},
+        connack_exit_status(),
+        {{"7", "the connection was lost with messages not yet acknowledged"}, signal_exit_status()},
+    });
+    s.environment = auth_environment();
+    s.examples = {
+        {"Publish one message to the broker on this machine (run the mqsub example first, in another terminal, "
+         "to see it arrive):",
+         "mqpub -t i/LOVE/Python -m \"Very well!\""},
+        {"Publish at QoS 2 and watch the four-packet handshake (PUBLISH, PUBREC, PUBREL, PUBCOMP) with -d:",
+         "mqpub -t i/LOVE/Python -m testing -q 2 -d"},
+        {"Set a retained message, which the broker hands to every later subscriber, then clear it again:",
+         "mqpub -t lab/led -m red -r\nmqpub -t lab/led -r -n"},
+        {"Publish each line a program prints as its own message, every one acknowledged:",
+         "sensor-script | mqpub -t lab/readings -l -q 1"},
+        {"Authenticate without showing the password in the process list:",
+         "MQKIT_PASSWORD=secret mqpub -u alice -t lab/led -m green"},
+    };
+    s.see_also = {"mosquitto_pub(1)", "mosquitto(8)", "mqtt(7)"};
     return s;
 }
 
@@ -255,6 +305,24 @@ tool_spec make_mqsub() {
     s.groups.push_back(auth_group());
     s.groups.push_back(will_group());
     s.groups.push_back(general_group());
+    s.exit_status = join({
+        {{"0", "success; also --help, --version, and ending because the output pipe was closed"},
+         {"1", "bad arguments, cannot connect to the broker, every subscription refused, or any other error"}},
+        connack_exit_status(),
+        {{"27", "-W: no message arrived within the time limit (as mosquitto_sub)"}, signal_exit_status()},
+    });
+    s.environment = auth_environment();
+    s.examples = {
+        {"Print every message published to a topic on the broker on this machine:", "mqsub -t i/LOVE/Python"},
+        {"Subscribe at QoS 2 and watch each packet with -d:", "mqsub -t i/LOVE/Python -q 2 -d"},
+        {"Print \"topic payload\" for every room's temperature:", "mqsub -t 'home/+/temp' -v"},
+        {"Read the retained message of a topic and exit; after it has been cleared (mqpub -t lab/led -r -n), "
+         "wait at most 5 seconds and exit with status 27:",
+         "mqsub -t lab/led -C 1 -v\nmqsub -t lab/led -C 1 -W 5"},
+        {"Timestamp every message below sensors/ except the debug ones:",
+         "mqsub -t 'sensors/#' -T 'sensors/debug/#' -F '%I %t %p'"},
+    };
+    s.see_also = {"mosquitto_sub(1)", "mosquitto(8)", "mqtt(7)"};
     return s;
 }
 
@@ -309,7 +377,18 @@ std::string render_help(const tool_spec& spec) {
                 out += fmt::format("{}\n{:<32}{}\n", left, "", f.help);
         }
     }
-    out += fmt::format("\nExit status, environment and examples: man {}\n", spec.name);
+    if (!spec.exit_status.empty()) {
+        std::size_t width = 0;
+        for (const auto& e : spec.exit_status) width = std::max(width, e.name.size());
+        out += "\nExit status:\n";
+        for (const auto& e : spec.exit_status) out += fmt::format("  {:<{}}  {}\n", e.name, width, e.meaning);
+    }
+    if (!spec.environment.empty()) {
+        std::string names;
+        for (const auto& e : spec.environment) names += fmt::format("{}{}", names.empty() ? "" : ", ", e.name);
+        out += fmt::format("\nEnvironment: {}\n", names);
+    }
+    out += fmt::format("\nThe full manual, with examples: man {}\n", spec.name);
     return out;
 }
 

@@ -319,6 +319,34 @@ bool render_format(std::string& out, const received_message& m, const output_opt
 
 }  // namespace
 
+const std::vector<format_specifier>& format_specifiers() {
+    static const std::vector<format_specifier> table{
+        {"%t", "topic"},
+        {"%p", "payload"},
+        {"%q", "QoS of the message"},
+        {"%r", "retain flag: 1 or 0"},
+        {"%l", "payload length in bytes"},
+        {"%m", "message id (0 at QoS 0)"},
+        {"%x", "payload in hexadecimal, lower case"},
+        {"%X", "payload in hexadecimal, upper case"},
+        {"%I", "ISO-8601 time the message arrived"},
+        {"%U", "Unix time the message arrived, with nanoseconds"},
+        {"%j", "JSON object of the message, payload as a string"},
+        {"%J", "JSON object of the message, JSON payload embedded"},
+        {"%A", "MQTT v5 topic alias"},
+        {"%C", "MQTT v5 content type"},
+        {"%D", "MQTT v5 correlation data"},
+        {"%E", "MQTT v5 message expiry interval"},
+        {"%F", "MQTT v5 payload format indicator"},
+        {"%P", "MQTT v5 user properties, name:value"},
+        {"%R", "MQTT v5 response topic"},
+        {"%S", "MQTT v5 subscription identifier"},
+        {"%%", "a literal %"},
+        {"@@", "a literal @"},
+    };
+    return table;
+}
+
 void validate_format(std::string_view f) {
     // The same grammar mosquitto's check_format() accepts, with the byte position in the message.
     const std::size_t len = f.size();

@@ -35,6 +35,10 @@ inline constexpr std::array<property_info, 16> property_table{{
     {"maximum-packet-size", 39, property_type::u32, "connect"},
 }};
 
+/// The packets a -D command word names, in the order they are documented.
+inline constexpr std::array<std::string_view, 6> property_commands{"connect",     "publish",    "subscribe",
+                                                                   "unsubscribe", "disconnect", "will"};
+
 /// The table entry for `name`, or nullptr.
 inline const property_info* find_property(std::string_view name) {
     for (const auto& p : property_table)

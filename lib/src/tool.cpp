@@ -5,6 +5,7 @@
 
 #include <MQTTAsync.h>
 #include <fmt/format.h>
+#include <mqtt/async_client.h>
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -14,9 +15,12 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <climits>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <link.h>
 #include <thread>
 
 namespace mqkit {
@@ -128,12 +132,39 @@ void warn(std::string_view tool, std::string_view message, bool quiet) {
     if (!quiet) std::fputs(fmt::format("{}: warning: {}\n", tool, message).c_str(), stderr);
 }
 
+namespace {
+
+/// The version of the Paho C++ library this process runs on, from the file name the loader found
+/// (libpaho-mqttpp3.so.1 -> libpaho-mqttpp3.so.1.2.0); Paho C++ has no run-time version call, so the
+/// version of the headers mqkit was built with stands in when the file name tells nothing.
+std::string paho_cpp_version() {
+    std::string found;
+    dl_iterate_phdr(
+        [](dl_phdr_info* info, std::size_t, void* data) {
+            if (!info->dlpi_name || !std::strstr(info->dlpi_name, "libpaho-mqttpp3.so")) return 0;
+            char real[PATH_MAX];
+            if (::realpath(info->dlpi_name, real)) *static_cast<std::string*>(data) = real;
+            return 1;
+        },
+        &found);
+    if (auto at = found.rfind(".so."); at != std::string::npos && found.find('.', at + 4) != std::string::npos)
+        return found.substr(at + 4);
+#if defined(PAHO_MQTTPP_VERSIONS)
+    const std::uint32_t v = mqtt::PAHO_MQTTPP_VERSION;
+#else
+    const std::uint32_t v = mqtt::VERSION;
+#endif
+    return fmt::format("{}.{}.{}", v >> 24, (v >> 16) & 0xff, (v >> 8) & 0xff);
+}
+
+}  // namespace
+
 std::string version_text(std::string_view tool) {
     std::string paho_c = "unknown";
     for (MQTTAsync_nameValue* nv = MQTTAsync_getVersionInfo(); nv && nv->name; ++nv)
         if (std::strcmp(nv->name, "Version") == 0) paho_c = nv->value;
-    return fmt::format("{} {} (libmqkit {}, Eclipse Paho MQTT C++ 1.2, Paho MQTT C {})\n", tool, MQKIT_VERSION,
-                       MQKIT_VERSION, paho_c);
+    return fmt::format("{} {} (libmqkit {}, Eclipse Paho MQTT C++ {}, Paho MQTT C {})\n", tool, MQKIT_VERSION,
+                       MQKIT_VERSION, paho_cpp_version(), paho_c);
 }
 
 namespace {

@@ -41,7 +41,8 @@ int report(std::string_view tool, const error& e, bool quiet);
 /// Prints "<tool>: warning: <message>" to stderr.
 void warn(std::string_view tool, std::string_view message, bool quiet);
 
-/// "mqpub 0.1.0 (libmqkit 0.1.0, Eclipse Paho MQTT C++ 1.2.0, Paho C 1.3.11)".
+/// "mqpub 0.1.0 (libmqkit 0.1.0, Eclipse Paho MQTT C++ 1.2.0, Paho MQTT C 1.3.11)": the Paho versions
+/// are those of the libraries loaded at run time.
 std::string version_text(std::string_view tool);
 
 /// SIGINT/SIGTERM delivered to a sigwait() thread instead of interrupting Paho's threads.

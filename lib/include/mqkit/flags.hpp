@@ -42,13 +42,31 @@ struct flag_group {
     std::vector<flag> flags;
 };
 
+/// One documented fact about a tool: an exit status (or range), an environment variable or a file,
+/// with its meaning on one line. Used by the man page and, for exit statuses, the --help footer.
+struct doc_entry {
+    std::string_view name;     ///< "0", "1-5", "MQKIT_PASSWORD", "~/.config/tspub"
+    std::string_view meaning;  ///< one line, lower case start, no final period
+};
+
+/// One example command for the man page's EXAMPLES section.
+struct tool_example {
+    std::string_view explanation;  ///< what it shows, one sentence ending in ':'
+    std::string_view command;      ///< the command line(s), as typed; '\n' separates lines
+};
+
 /// Everything the help/man/completion generators need to know about a tool.
 struct tool_spec {
     std::string_view name;         ///< "mqpub"
     std::string_view summary;      ///< one line: what the tool does
-    std::string_view usage;        ///< synopsis lines after the tool name
-    std::string_view description;  ///< man page DESCRIPTION paragraph(s)
+    std::string_view usage;        ///< synopsis lines after the tool name; '\n' separates lines
+    std::string_view description;  ///< man page DESCRIPTION; a blank line ("\n\n") separates paragraphs
     std::vector<flag_group> groups;
+    std::vector<doc_entry> exit_status;      ///< every exit status, in the order documented
+    std::vector<doc_entry> environment;      ///< environment variables the tool reads
+    std::vector<doc_entry> files;            ///< files the tool reads or writes; may be empty
+    std::vector<tool_example> examples;      ///< man EXAMPLES, in order
+    std::vector<std::string_view> see_also;  ///< other pages, e.g. "mosquitto_pub(1)"; mqkit's own tools are added
 
     /// Finds a flag by long name; nullptr if none.
     const flag* find(std::string_view long_name) const;

@@ -46,6 +46,15 @@ struct output_options {
     std::optional<std::string> format;  ///< -F string, already validated
 };
 
+/// One -F specifier and what it prints, for shell completion and documentation.
+struct format_specifier {
+    std::string_view text;     ///< as written in a format, e.g. "%t"
+    std::string_view meaning;  ///< one line, e.g. "topic"
+};
+
+/// Every specifier validate_format() accepts, with its meaning (mosquitto_sub's OUTPUT FORMAT).
+const std::vector<format_specifier>& format_specifiers();
+
 /// Checks a -F format string. Throws mqkit::usage_error whose message names the problem and its
 /// byte position (e.g. a lone '%' at the end, an unknown specifier, a bad width).
 void validate_format(std::string_view format);

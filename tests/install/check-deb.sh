@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Builds the .deb with CPack into a temporary directory and checks with dpkg-deb what it holds: the
+# tools, libmqkit with its SONAME symlink, headers, CMake and pkg-config files, man pages, the three
+# shells' completions, all under /usr, and the Paho and fmt runtime packages in Depends.
+# Exits 77 (skipped) without dpkg-deb. Usage: check-deb.sh <build dir> <source dir> <version>
+set -euo pipefail
+build=$1
+src=$2
+version=$3
+if ! command -v dpkg-deb >/dev/null; then
+    echo "SKIP: dpkg-deb is not installed; the package was not built"
+    exit 77
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+cpack --config "$build/CPackConfig.cmake" -B "$tmp" >"$tmp/cpack.log" 2>&1 || { cat "$tmp/cpack.log"; fail "cpack failed"; }
+deb=$tmp/mqkit_${version}_$(dpkg --print-architecture).deb
+[ -f "$deb" ] || { ls "$tmp"; fail "no $(basename "$deb")"; }
+echo "built $(basename "$deb")"
+
+contents=$(dpkg-deb -c "$deb" | awk '{ $1 = $2 = $3 = $4 = $5 = ""; sub(/^ +/, ""); print }')
+has() { grep -qE "$1" <<<"$contents" || fail "the package holds no $2"; }
+has '^\./usr/lib(/[^/]+)?/libmqkit\.so\.[0-9]+\.[0-9]+\.[0-9]+$' "libmqkit.so.<version>"
+has '^\./usr/lib(/[^/]+)?/libmqkit\.so\.[0-9]+ -> libmqkit\.so\.[0-9.]+$' "libmqkit.so.<soversion> symlink"
+has '^\./usr/include/mqkit/flags\.hpp$' "headers"
+has '^\./usr/lib(/[^/]+)?/cmake/mqkit/mqkit-config\.cmake$' "CMake package"
+has '^\./usr/lib(/[^/]+)?/pkgconfig/mqkit\.pc$' "pkg-config file"
+for page in "$src"/man/*.1; do
+    tool=$(basename "$page" .1)
+    has "^\./usr/bin/$tool\$" "/usr/bin/$tool"
+    has "^\./usr/share/man/man1/$tool\.1(\.gz)?\$" "man page of $tool"
+    has "^\./usr/share/bash-completion/completions/$tool\$" "bash completion of $tool"
+    has "^\./usr/share/zsh/vendor-completions/_$tool\$" "zsh completion of $tool"
+    has "^\./usr/share/fish/vendor_completions\.d/$tool\.fish\$" "fish completion of $tool"
+done
+if grep -qvE '^\./usr/' <<<"$(grep -v '^\./$' <<<"$contents")"; then
+    fail "files outside /usr: $(grep -vE '^\./(usr/.*)?$' <<<"$contents")"
+fi
+
+[ "$(dpkg-deb -f "$deb" Package)" = mqkit ] || fail "Package is not mqkit"
+[ "$(dpkg-deb -f "$deb" Version)" = "$version" ] || fail "Version is not $version"
+depends=$(dpkg-deb -f "$deb" Depends)
+echo "Depends: $depends"
+for p in libpaho-mqttpp3-1 libpaho-mqtt1.3 libfmt9; do
+    grep -qE "(^|, )$p( |,|$)" <<<"$depends" || fail "Depends lacks $p"
+done
+pc=$(dpkg-deb --fsys-tarfile "$deb" | tar -xO --wildcards './usr/lib*/mqkit.pc')
+grep -qx 'prefix=/usr' <<<"$pc" || fail "mqkit.pc in the package does not say prefix=/usr"
+echo "the package holds everything"
