@@ -1,4 +1,4 @@
-// The flag tables of mqpub and mqsub, and the --help text rendered from them.
+// The flag tables of mqpub, mqsub and tspub, and the --help text rendered from them.
 #include "mqkit/flags.hpp"
 
 #include "flag_groups.hpp"
@@ -217,7 +217,7 @@ const tool_spec& mqsub_spec() {
 }
 
 const std::vector<const tool_spec*>& all_tool_specs() {
-    static const std::vector<const tool_spec*> specs{&mqpub_spec(), &mqsub_spec()};
+    static const std::vector<const tool_spec*> specs{&mqpub_spec(), &mqsub_spec(), &tspub_spec()};
     return specs;
 }
 
@@ -241,6 +241,7 @@ std::string render_help(const tool_spec& spec) {
                 out += fmt::format("{}\n{:<32}{}\n", left, "", f.help);
         }
     }
+    if (!spec.footer.empty()) out += fmt::format("\n{}", spec.footer);
     out += fmt::format("\nExit status, environment and examples: man {}\n", spec.name);
     return out;
 }

@@ -49,6 +49,7 @@ struct tool_spec {
     std::string_view usage;        ///< synopsis lines after the tool name
     std::string_view description;  ///< man page DESCRIPTION paragraph(s)
     std::vector<flag_group> groups;
+    std::string_view footer{};     ///< extra --help text after the flags (e.g. exit codes); may be empty
 
     /// Finds a flag by long name; nullptr if none.
     const flag* find(std::string_view long_name) const;
@@ -58,6 +59,8 @@ struct tool_spec {
 
 const tool_spec& mqpub_spec();
 const tool_spec& mqsub_spec();
+/// tspub: publish readings to a ThingSpeak channel.
+const tool_spec& tspub_spec();
 
 /// Every tool's table, in the order the tools are documented (for the man/completion generators
 /// and the tests that check them).
