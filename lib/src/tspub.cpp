@@ -5,6 +5,7 @@
 #include "paho_session.hpp"
 #include "tool_common.hpp"
 
+#include <MQTTAsync.h>
 #include <fmt/format.h>
 
 #include <fcntl.h>
@@ -13,6 +14,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -44,6 +47,37 @@ std::string redact(std::string text, const std::optional<std::string>& key) {
     for (auto at = text.find(*key); at != std::string::npos; at = text.find(*key, at + hidden.size()))
         text.replace(at, key->size(), hidden);
     return text;
+}
+
+// ---- Paho's trace ----------------------------------------------------------------------------
+
+std::atomic<detail::packet_trace*> trace_target{nullptr};
+std::mutex tls_alert_mutex;
+std::string tls_alert;  // OpenSSL's last fatal alert, e.g. "unknown CA"
+
+// Protocol lines go to -d's packet_trace; the TLS alert Paho logs is kept for the error message.
+extern "C" void on_paho_trace(enum MQTTASYNC_TRACE_LEVELS level, char* message) {
+    if (message == nullptr) return;
+    if (level == MQTTASYNC_TRACE_PROTOCOL)
+        if (auto* t = trace_target.load()) t->on_paho_line(message);
+    std::string_view m(message);  // "SSL alert write:fatal:unknown CA"
+    auto alert = m.find("SSL alert ");
+    auto fatal = alert == std::string_view::npos ? alert : m.find(":fatal:", alert);
+    if (fatal == std::string_view::npos) return;
+    std::lock_guard<std::mutex> lock(tls_alert_mutex);
+    tls_alert = std::string(m.substr(fatal + 7));
+    while (!tls_alert.empty() && std::isspace(static_cast<unsigned char>(tls_alert.back()))) tls_alert.pop_back();
+}
+
+void install_trace(detail::packet_trace* trace) {
+    trace_target.store(trace);
+    MQTTAsync_setTraceLevel(MQTTASYNC_TRACE_MINIMUM);
+    MQTTAsync_setTraceCallback(on_paho_trace);
+}
+
+std::string last_tls_alert() {
+    std::lock_guard<std::mutex> lock(tls_alert_mutex);
+    return tls_alert;
 }
 
 // ---- credentials -----------------------------------------------------------------------------
@@ -153,14 +187,18 @@ error classify_connect_failure(const connection_config& c, const error& e) {
     if (err != 0)
         return tspub_error(tspub_exit::network,
                            fmt::format("cannot connect to {}:{}: {}", c.host, c.port, std::strerror(err)));
-    if (c.tls.enabled)
-        return tspub_error(tspub_exit::tls, fmt::format("TLS handshake with {}:{} failed", c.host, c.port),
-                           c.tls.cafile.empty()
-                               ? "the server's certificate is not trusted by the OS store, names another host, or the "
-                                 "port does not speak TLS"
-                               : fmt::format("the server's certificate is not signed by a CA in '{}', names another "
-                                             "host, or the port does not speak TLS",
-                                             c.tls.cafile));
+    if (c.tls.enabled) {
+        std::string alert = last_tls_alert();
+        return tspub_error(
+            tspub_exit::tls,
+            fmt::format("TLS handshake with {}:{} failed{}{}", c.host, c.port, alert.empty() ? "" : ": ", alert),
+            c.tls.cafile.empty()
+                ? "the server's certificate is not trusted by the OS store, names another host, or the "
+                  "port does not speak TLS"
+                : fmt::format("the server's certificate is not signed by a CA in '{}', names another "
+                              "host, or the port does not speak TLS",
+                              c.tls.cafile));
+    }
     return tspub_error(tspub_exit::network,
                        fmt::format("{}:{} accepted the TCP connection but did not answer MQTT", c.host, c.port),
                        "does the port expect TLS (drop --no-tls) or WebSockets (--websocket)?");
@@ -411,8 +449,8 @@ int publish_all(const tspub_config& parsed) {
     if (c.conn.debug && !c.conn.quiet) {
         trace = std::make_unique<detail::packet_trace>(out, c.conn.client_id);
         if (c.legacy_key) trace->hide(*c.legacy_key);
-        trace->install();
     }
+    install_trace(trace.get());
     publisher pub(c, trace.get());
     int status = 0;
     if (c.from_stdin) {
