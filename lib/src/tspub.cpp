@@ -486,6 +486,8 @@ void scrub_argv(int argc, char** argv) {
 
 int run(int argc, char** argv) {
     // The parser reads a private copy; the real argv is scrubbed at once so `ps` never shows secrets.
+    // Signals are routed first, so a Ctrl-C that comes once the secrets are gone is handled cleanly.
+    detail::stop_signal::install();
     std::vector<std::string> copy(argv, argv + argc);
     std::vector<char*> copy_argv;
     for (auto& a : copy) copy_argv.push_back(a.data());
