@@ -69,11 +69,18 @@ extern "C" void on_paho_trace(enum MQTTASYNC_TRACE_LEVELS level, char* message) 
     while (!tls_alert.empty() && std::isspace(static_cast<unsigned char>(tls_alert.back()))) tls_alert.pop_back();
 }
 
-void install_trace(detail::packet_trace* trace) {
-    trace_target.store(trace);
-    MQTTAsync_setTraceLevel(MQTTASYNC_TRACE_MINIMUM);
-    MQTTAsync_setTraceCallback(on_paho_trace);
-}
+/// Routes Paho's trace to on_paho_trace for its lifetime; `trace` (-d) may be null.
+class trace_installation {
+public:
+    explicit trace_installation(detail::packet_trace* trace) {
+        trace_target.store(trace);
+        MQTTAsync_setTraceLevel(MQTTASYNC_TRACE_MINIMUM);
+        MQTTAsync_setTraceCallback(on_paho_trace);
+    }
+    ~trace_installation() { trace_target.store(nullptr); }
+    trace_installation(const trace_installation&) = delete;
+    trace_installation& operator=(const trace_installation&) = delete;
+};
 
 std::string last_tls_alert() {
     std::lock_guard<std::mutex> lock(tls_alert_mutex);
@@ -129,14 +136,17 @@ credential_source file_source(const std::string& path, bool required, bool quiet
 }
 
 /// Fills conn.client_id/username/password, each from the first place that has it: flags > env >
-/// --credentials > default file (the default file only when --credentials is not given).
+/// --credentials > default file (the default file only when --credentials is not given and flags
+/// and env do not already hold all three).
 void resolve_credentials(tspub_config& c) {
     std::vector<credential_source> sources;
     sources.push_back({"-i/-u/-P", c.from_flags, {}});
     sources.push_back({"THINGSPEAK_CLIENT_ID/_USERNAME/_PASSWORD", c.from_env, {}});
+    auto given = [&](auto member) { return (c.from_flags.*member || c.from_env.*member); };
+    bool complete = given(&credentials::client_id) && given(&credentials::username) && given(&credentials::password);
     if (!c.credentials_file.empty())
         sources.push_back(file_source(c.credentials_file, true, c.conn.quiet));
-    else
+    else if (!complete)
         sources.push_back(file_source(c.default_credentials_file, false, c.conn.quiet));
     std::string hint = c.default_credentials_file.empty()
                            ? std::string("give --credentials FILE (the MQTT device's credentials file from ThingSpeak)")
@@ -425,7 +435,8 @@ int publish_stdin(const tspub_config& c, publisher& pub, const std::string& topi
             continue;
         }
         if (!u) continue;
-        if (!pub.send(topic, build_payload(*u), true)) break;
+        // Within the batch tspub paces itself; only the first update follows --wait.
+        if (!pub.send(topic, build_payload(*u), c.wait || sent > 0)) break;
         ++sent;
     }
     pub.finish();
@@ -450,7 +461,7 @@ int publish_all(const tspub_config& parsed) {
         trace = std::make_unique<detail::packet_trace>(out, c.conn.client_id);
         if (c.legacy_key) trace->hide(*c.legacy_key);
     }
-    install_trace(trace.get());
+    trace_installation tracing(trace.get());
     publisher pub(c, trace.get());
     int status = 0;
     if (c.from_stdin) {

@@ -399,6 +399,10 @@ TEST_CASE("tspub: the rate limit remembers the last update per channel; --wait w
     CHECK(limited.err.find("--min-interval 15)\ntspub: hint: add --wait to wait for it; ThingSpeak silently drops "
                            "updates that come too fast\n") != std::string::npos);
 
+    // A batch's first update follows the same rule: without --wait, exit 8 and send nothing.
+    auto batch = tspub(home, to(b, plus(device(), {"--stdin"})), "field1=9\n");
+    CHECK(batch.exit_code == 8);
+
     auto start = std::chrono::steady_clock::now();
     auto waited = tspub(home, to(b, plus(device(), {"field1=3", "--min-interval", "2", "--wait"})));
     double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
