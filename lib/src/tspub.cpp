@@ -52,21 +52,50 @@ std::string redact(std::string text, const std::optional<std::string>& key) {
 // ---- Paho's trace ----------------------------------------------------------------------------
 
 std::atomic<detail::packet_trace*> trace_target{nullptr};
-std::mutex tls_alert_mutex;
-std::string tls_alert;  // OpenSSL's last fatal alert, e.g. "unknown CA"
 
-// Protocol lines go to -d's packet_trace; the TLS alert Paho logs is kept for the error message.
+/// What went wrong in a TLS handshake, read from Paho's trace (Paho reports only "failed").
+struct tls_problem {
+    enum kind { none, alert, host_name, aborted } what = none;
+    std::string detail;  // the alert ("unknown CA"), the host name, or the socket error
+};
+std::mutex tls_mutex;
+tls_problem tls_seen;
+
+std::string trimmed(std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+    return std::string(s);
+}
+
+// Protocol lines go to -d's packet_trace. The first sign of a failed TLS handshake is kept:
+// "SSL alert write:fatal:unknown CA", "X509_check_host for hostname H failed", or
+// "SSLSocket error (5) in SSL_connect for socket 4 rc -1 errno 104 Connection reset by peer".
 extern "C" void on_paho_trace(enum MQTTASYNC_TRACE_LEVELS level, char* message) {
     if (message == nullptr) return;
     if (level == MQTTASYNC_TRACE_PROTOCOL)
         if (auto* t = trace_target.load()) t->on_paho_line(message);
-    std::string_view m(message);  // "SSL alert write:fatal:unknown CA"
-    auto alert = m.find("SSL alert ");
-    auto fatal = alert == std::string_view::npos ? alert : m.find(":fatal:", alert);
-    if (fatal == std::string_view::npos) return;
-    std::lock_guard<std::mutex> lock(tls_alert_mutex);
-    tls_alert = std::string(m.substr(fatal + 7));
-    while (!tls_alert.empty() && std::isspace(static_cast<unsigned char>(tls_alert.back()))) tls_alert.pop_back();
+    std::string_view m(message);
+    tls_problem found;
+    if (auto at = m.find("SSL alert ");
+        at != std::string_view::npos && m.find(":fatal:", at) != std::string_view::npos) {
+        found = {tls_problem::alert, trimmed(m.substr(m.find(":fatal:", at) + 7))};
+    } else if (auto host = m.find("X509_check_host for hostname "); host != std::string_view::npos) {
+        std::string_view rest = m.substr(host + 29);
+        found = {tls_problem::host_name, std::string(rest.substr(0, rest.find(' ')))};
+    } else if (m.find(" in SSL_connect ") != std::string_view::npos) {
+        auto err = m.find(" errno ");
+        std::string_view why = err == std::string_view::npos ? std::string_view{} : m.substr(err + 7);
+        why = why.substr(std::min(why.find(' '), why.size()));
+        found = {tls_problem::aborted, trimmed(why.substr(why.empty() ? 0 : 1))};
+    } else {
+        return;
+    }
+    std::lock_guard<std::mutex> lock(tls_mutex);
+    if (tls_seen.what == tls_problem::none) tls_seen = found;
+}
+
+tls_problem last_tls_problem() {
+    std::lock_guard<std::mutex> lock(tls_mutex);
+    return tls_seen;
 }
 
 /// Routes Paho's trace to on_paho_trace for its lifetime; `trace` (-d) may be null.
@@ -81,11 +110,6 @@ public:
     trace_installation(const trace_installation&) = delete;
     trace_installation& operator=(const trace_installation&) = delete;
 };
-
-std::string last_tls_alert() {
-    std::lock_guard<std::mutex> lock(tls_alert_mutex);
-    return tls_alert;
-}
 
 // ---- credentials -----------------------------------------------------------------------------
 
@@ -197,18 +221,29 @@ error classify_connect_failure(const connection_config& c, const error& e) {
     if (err != 0)
         return tspub_error(tspub_exit::network,
                            fmt::format("cannot connect to {}:{}: {}", c.host, c.port, std::strerror(err)));
-    if (c.tls.enabled) {
-        std::string alert = last_tls_alert();
-        return tspub_error(
-            tspub_exit::tls,
-            fmt::format("TLS handshake with {}:{} failed{}{}", c.host, c.port, alert.empty() ? "" : ": ", alert),
-            c.tls.cafile.empty()
-                ? "the server's certificate is not trusted by the OS store, names another host, or the "
-                  "port does not speak TLS"
-                : fmt::format("the server's certificate is not signed by a CA in '{}', names another "
-                              "host, or the port does not speak TLS",
-                              c.tls.cafile));
+    tls_problem tls = last_tls_problem();
+    if (c.tls.enabled && tls.what != tls_problem::none) {
+        std::string where = fmt::format("TLS handshake with {}:{} failed", c.host, c.port);
+        switch (tls.what) {
+            case tls_problem::host_name:
+                return tspub_error(tspub_exit::tls,
+                                   fmt::format("{}: the server's certificate does not name {}", where, tls.detail),
+                                   "connect with a host name the certificate names (-h)");
+            case tls_problem::aborted:
+                return tspub_error(tspub_exit::tls,
+                                   fmt::format("{}{}{}", where, tls.detail.empty() ? "" : ": ", tls.detail),
+                                   fmt::format("does port {} speak TLS? (--no-tls for plain MQTT)", c.port));
+            default:
+                return tspub_error(
+                    tspub_exit::tls, fmt::format("{}: {}", where, tls.detail),
+                    c.tls.cafile.empty()
+                        ? std::string("tspub trusts the OS certificate store; --cafile FILE trusts a private CA")
+                        : fmt::format("is the server's certificate signed by a CA in '{}'?", c.tls.cafile));
+        }
     }
+    if (c.tls.enabled)
+        return tspub_error(tspub_exit::network,
+                           fmt::format("{}:{} closed the connection before answering MQTT", c.host, c.port));
     return tspub_error(tspub_exit::network,
                        fmt::format("{}:{} accepted the TCP connection but did not answer MQTT", c.host, c.port),
                        "does the port expect TLS (drop --no-tls) or WebSockets (--websocket)?");

@@ -337,10 +337,15 @@ TEST_CASE("tspub: TLS with --cafile; an untrusted certificate or a plain port is
     home.write(d + "/ext", "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
     openssl({"x509", "-req", "-in", d + "/srv.csr", "-CA", d + "/ca.pem", "-CAkey", d + "/ca.key", "-CAcreateserial",
              "-out", d + "/srv.pem", "-days", "2", "-extfile", d + "/ext"});
+    home.write(d + "/ext-other", "subjectAltName=DNS:other.invalid\n");
+    openssl({"x509", "-req", "-in", d + "/srv.csr", "-CA", d + "/ca.pem", "-CAkey", d + "/ca.key", "-CAcreateserial",
+             "-out", d + "/other.pem", "-days", "2", "-extfile", d + "/ext-other"});
     int tls_port = broker::free_port();
+    int other_port = broker::free_port();
     broker_options o = thingspeak_like();
-    o.extra_config = "listener " + std::to_string(tls_port) + " 127.0.0.1\ncafile " + d + "/ca.pem\ncertfile " + d +
-                     "/srv.pem\nkeyfile " + d + "/srv.key\n";
+    for (auto [port, cert] : {std::pair{tls_port, "/srv.pem"}, {other_port, "/other.pem"}})
+        o.extra_config += "listener " + std::to_string(port) + " 127.0.0.1\ncafile " + d + "/ca.pem\ncertfile " + d +
+                          cert + "\nkeyfile " + d + "/srv.key\n";
     broker b(o);
     auto sub = watch(b, 1);
     const args base{"-h", "127.0.0.1", "--channel", channel, "--min-interval", "0"};
@@ -354,12 +359,20 @@ TEST_CASE("tspub: TLS with --cafile; an untrusted certificate or a plain port is
     auto untrusted = tspub(home, plus(plus(base, device()), {"-p", std::to_string(tls_port), "field1=1"}));
     CHECK(untrusted.exit_code == 7);
     CHECK(untrusted.err == "tspub: error: TLS handshake with 127.0.0.1:" + std::to_string(tls_port) +
-                               " failed: unknown CA\ntspub: hint: the server's certificate is not trusted by the OS "
-                               "store, names another host, or the port does not speak TLS\n");
+                               " failed: unknown CA\ntspub: hint: tspub trusts the OS certificate store; --cafile FILE "
+                               "trusts a private CA\n");
+    auto other_host = tspub(
+        home, plus(plus(base, device()), {"-p", std::to_string(other_port), "--cafile", d + "/ca.pem", "field1=1"}));
+    CHECK(other_host.exit_code == 7);
+    CHECK(other_host.err == "tspub: error: TLS handshake with 127.0.0.1:" + std::to_string(other_port) +
+                                " failed: the server's certificate does not name 127.0.0.1\ntspub: hint: connect with "
+                                "a host name the certificate names (-h)\n");
     auto plain_port = tspub(home, plus(plus(base, device()), {"-p", std::to_string(b.port()), "field1=1"}));
     CHECK(plain_port.exit_code == 7);
     CHECK(plain_port.err.rfind("tspub: error: TLS handshake with 127.0.0.1:" + std::to_string(b.port()) + " failed",
                                0) == 0);
+    CHECK(plain_port.err.find("\ntspub: hint: does port " + std::to_string(b.port()) +
+                              " speak TLS? (--no-tls for plain MQTT)\n") != std::string::npos);
     auto no_tls = tspub(home, plus(plus(base, device()), {"-p", std::to_string(tls_port), "--no-tls", "field1=1"}));
     CHECK(no_tls.exit_code == 6);
     CHECK(no_tls.err == "tspub: error: 127.0.0.1:" + std::to_string(tls_port) +
