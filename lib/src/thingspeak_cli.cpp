@@ -24,6 +24,7 @@ struct split_args {
     std::vector<std::string> flags;
     update values;
     std::vector<std::pair<std::string, std::string>> singles;  // --field N VALUE
+    std::optional<std::string> stray;                          // the first word without '='
 };
 
 bool is_digit(char c) {
@@ -41,8 +42,10 @@ split_args split(const tool_spec& spec, const std::vector<std::string>& args) {
         const std::string& a = args[i];
         if (words_only || a.empty() || a[0] != '-' || a == "-") {
             auto eq = a.find('=');
-            if (eq == std::string::npos)
-                throw usage(fmt::format("unexpected argument '{}'", a), "values are name=value, e.g. field1=23.5");
+            if (eq == std::string::npos) {
+                if (!out.stray) out.stray = a;  // reported after the flags: an unknown flag explains it better
+                continue;
+            }
             out.values.push_back({a.substr(0, eq), a.substr(eq + 1)});
             continue;
         }
@@ -110,6 +113,8 @@ parse_result<tspub_config> parse(const std::vector<std::string>& args, env_looku
     parse_result<tspub_config> result;
     result.action = detail::early_action(raw);
     if (result.action != cli_action::run) return result;
+    if (parts.stray)
+        throw usage(fmt::format("unexpected argument '{}'", *parts.stray), "values are name=value, e.g. field1=23.5");
     tspub_config& c = result.config;
 
     // Connection: the shared builder handles -h -p -i -k -d --quiet. Credentials are tspub's own

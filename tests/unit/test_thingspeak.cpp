@@ -567,6 +567,7 @@ TEST_CASE("tspub unknown options, help and version", "[thingspeak][cli]") {
     CHECK(f.message == "unknown option '--dry-rn'");
     CHECK(f.hint == "did you mean --dry-run?");
     CHECK(ts_error({"-V", "5"}).status == 2);  // tspub speaks MQTT 3.1.1 only
+    CHECK(usage_message({"--channel", "1", "--retain", "yes", "field1=1"}) == "unknown option '--retain'");
     CHECK(parse_tspub({"--help"}, lookup, who).action == cli_action::help);
     CHECK(parse_tspub({"--version"}, lookup, who).action == cli_action::version);
 }
