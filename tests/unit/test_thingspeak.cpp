@@ -427,6 +427,9 @@ TEST_CASE("tspub transport: --no-tls, --websocket, -p, --cafile", "[thingspeak][
     CHECK(usage_message({"--channel", "1", "-h", "", "field1=1"}) == "-h/--host: empty host name");
     CHECK(ts({"-k", "30", "field1=1"}).conn.keepalive == 30);
     CHECK(ts({"--keepalive=0", "field1=1"}).conn.keepalive == 0);
+    CHECK(usage_message({"--channel", "1", "-k", "-1", "field1=1"}) == "-k/--keepalive: -1 is out of range (0-65535)");
+    CHECK(usage_message({"--channel", "1", "--keepalive", "x", "field1=1"}) ==
+          "-k/--keepalive: 'x' is not a whole number (0-65535)");
     CHECK(ts({"-d", "field1=1"}).conn.debug);
     CHECK(ts({"--debug", "--quiet", "field1=1"}).conn.quiet);
 }
