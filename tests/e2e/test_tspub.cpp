@@ -156,7 +156,7 @@ TEST_CASE("tspub: the cron line publishes field1, field2 and status to channels/
           std::string::npos);
 }
 
-TEST_CASE("tspub: values are form-encoded; -1..-8, negative readings and every name", "[e2e][tspub]") {
+TEST_CASE("tspub: values are form-encoded, -1..-8, negative readings and every name", "[e2e][tspub]") {
     broker b(thingspeak_like());
     ts_home home;
     auto sub = watch(b, 1);
@@ -193,7 +193,7 @@ TEST_CASE("tspub: -d shows the packets like mqpub", "[e2e][tspub][debug]") {
     CHECK(r.out.find("devpass") == std::string::npos);
 }
 
-TEST_CASE("tspub: credentials from the default file, --credentials, env; precedence flags > env > files",
+TEST_CASE("tspub: credentials from the default file, --credentials, env, precedence flags > env > files",
           "[e2e][tspub][credentials]") {
     broker b(thingspeak_like());
     ts_home home;
@@ -321,7 +321,7 @@ TEST_CASE("tspub: DNS failure exits 5, nothing listening exits 6", "[e2e][tspub]
     CHECK(read_file(home.state_file()).empty());
 }
 
-TEST_CASE("tspub: TLS with --cafile; an untrusted certificate or a plain port is a TLS failure (exit 7)",
+TEST_CASE("tspub: TLS with --cafile, an untrusted certificate or a plain port is a TLS failure (exit 7)",
           "[e2e][tspub][tls]") {
     ts_home home;
     const std::string d = home.dir;
@@ -395,7 +395,7 @@ TEST_CASE("tspub: --websocket speaks MQTT over WebSockets on path /mqtt", "[e2e]
     CHECK(sub->wait(10s).out == feed + " field1=ws\n");
 }
 
-TEST_CASE("tspub: the rate limit remembers the last update per channel; --wait waits; 0 turns it off",
+TEST_CASE("tspub: the rate limit remembers the last update per channel, --wait waits, 0 turns it off",
           "[e2e][tspub][rate]") {
     broker b(thingspeak_like());
     ts_home home;
@@ -489,7 +489,7 @@ TEST_CASE("tspub --stdin: name=value lines over one connection, honouring the in
     CHECK(count_of(b.log(), "as tsdev ") == 1);  // one connection for the batch
 }
 
-TEST_CASE("tspub --stdin: CSV with a header; a bad row is skipped and reported (exit 2)", "[e2e][tspub][stdin]") {
+TEST_CASE("tspub --stdin: CSV with a header, a bad row is skipped and reported (exit 2)", "[e2e][tspub][stdin]") {
     broker b(thingspeak_like());
     ts_home home;
     auto sub = watch(b, 3);
@@ -543,7 +543,7 @@ TEST_CASE("tspub --dry-run prints what would be sent, never the password, and se
     CHECK(batch.out.find("payload: field1=1\npayload: field2=2\n") != std::string::npos);
 }
 
-TEST_CASE("tspub --legacy-api-key: old topic form; the key never shows in output, -d or ps", "[e2e][tspub][legacy]") {
+TEST_CASE("tspub --legacy-api-key: old topic form, the key never shows in output, -d or ps", "[e2e][tspub][legacy]") {
     broker b(thingspeak_like());
     ts_home home;
     const args legacy_user{"-i", "old", "-u", "legacy", "-P", "legacypass"};
@@ -631,7 +631,7 @@ TEST_CASE("tspub: bad arguments are one line each with exit 2, before connecting
     CHECK(env_channel.out.find("topic: channels/42/publish\n") != std::string::npos);
 }
 
-TEST_CASE("tspub --help lists the exit codes; --version", "[e2e][tspub]") {
+TEST_CASE("tspub --help lists the exit codes, --version", "[e2e][tspub]") {
     ts_home home;
     auto h = tspub(home, {"--help"});
     CHECK(h.exit_code == 0);

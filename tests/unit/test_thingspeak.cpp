@@ -201,7 +201,7 @@ TEST_CASE("credentials file: name = value lines, keys in any spelling and case",
     CHECK_FALSE(parse_credentials_file("").client_id);
 }
 
-TEST_CASE("credentials: each from the first source that has it; missing ones named with every place looked",
+TEST_CASE("credentials: each from the first source that has it, missing ones named with every place looked",
           "[thingspeak][credentials]") {
     credentials flags;
     flags.password = "from-flag";
@@ -255,7 +255,7 @@ TEST_CASE("default paths follow XDG, with HOME fallbacks", "[thingspeak][paths]"
     }
 }
 
-TEST_CASE("--stdin line format: name=value pairs, quoted values, comments", "[thingspeak][stdin]") {
+TEST_CASE("stdin line format: name=value pairs, quoted values, comments", "[thingspeak][stdin]") {
     update_reader r;
     CHECK_FALSE(r.feed(""));
     CHECK_FALSE(r.feed("# a comment"));
@@ -279,7 +279,7 @@ TEST_CASE("--stdin line format: name=value pairs, quoted values, comments", "[th
     CHECK(r.feed("field4=4") == std::optional<update>(u({{"field4", "4"}})));  // bad lines do not stop the reader
 }
 
-TEST_CASE("--stdin CSV: header line, RFC 4180 quotes, empty cells left out, ThingSpeak export columns",
+TEST_CASE("stdin CSV: header line, RFC 4180 quotes, empty cells left out, ThingSpeak export columns",
           "[thingspeak][stdin]") {
     update_reader r;
     CHECK_FALSE(r.feed("created_at,entry_id,field1,field2,latitude,longitude,status\r"));
@@ -328,7 +328,7 @@ TEST_CASE("rate limit decision", "[thingspeak][rate]") {
     CHECK_FALSE(parse_state("nan"));
 }
 
-TEST_CASE("rate_state: reserve, commit, rollback; only one of many concurrent reservations wins",
+TEST_CASE("rate_state: reserve, commit, rollback, only one of many concurrent reservations wins",
           "[thingspeak][rate]") {
     std::string dir = temp_dir();
     std::string path = dir + "/deep/er/thingspeak-1.last";  // directories are created
@@ -510,7 +510,7 @@ TEST_CASE("tspub channel: --channel or THINGSPEAK_CHANNEL_ID, digits only", "[th
     CHECK(usage_message({"--channel"}) == "--channel: missing argument <id>");
 }
 
-TEST_CASE("tspub credentials from flags and env; --credentials", "[thingspeak][cli]") {
+TEST_CASE("tspub credentials from flags and env, --credentials", "[thingspeak][cli]") {
     env_scope e(
         {{"THINGSPEAK_CLIENT_ID", "env-id"}, {"THINGSPEAK_USERNAME", "env-user"}, {"THINGSPEAK_PASSWORD", "env-pw"}});
     auto c = ts({"-i", "flag-id", "-u", "flag-user", "-P", "flag-pw", "--credentials", "/x/creds", "field1=1"});
