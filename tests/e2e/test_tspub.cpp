@@ -348,14 +348,19 @@ TEST_CASE("tspub: TLS with --cafile, an untrusted certificate or a plain port is
         o.extra_config += "listener " + std::to_string(port) + " 127.0.0.1\ncafile " + d + "/ca.pem\ncertfile " + d +
                           cert + "\nkeyfile " + d + "/srv.key\n";
     broker b(o);
-    auto sub = watch(b, 1);
+    auto sub = watch(b, 2);
     const args base{"-h", "127.0.0.1", "--channel", channel, "--min-interval", "0"};
 
     auto ok = tspub(
         home, plus(plus(base, device()), {"-p", std::to_string(tls_port), "--cafile", d + "/ca.pem", "field1=1"}));
     INFO(describe(ok));
     CHECK(ok.exit_code == 0);
-    CHECK(sub->wait(10s).out == feed + " field1=1\n");
+    // Without --cafile tspub trusts the OS store: OpenSSL's default paths, which SSL_CERT_FILE replaces.
+    auto os_store = tspub(home, plus(plus(base, device()), {"-p", std::to_string(tls_port), "field1=2"}), {},
+                          {{"SSL_CERT_FILE", d + "/ca.pem"}});
+    INFO(describe(os_store));
+    CHECK(os_store.exit_code == 0);
+    CHECK(sub->wait(10s).out == feed + " field1=1\n" + feed + " field1=2\n");
 
     auto untrusted = tspub(home, plus(plus(base, device()), {"-p", std::to_string(tls_port), "field1=1"}));
     CHECK(untrusted.exit_code == 7);
@@ -645,4 +650,20 @@ TEST_CASE("tspub --help lists the exit codes, --version", "[e2e][tspub]") {
     auto v = tspub(home, {"--version"});
     CHECK(v.exit_code == 0);
     CHECK(v.out.rfind("tspub ", 0) == 0);
+}
+
+TEST_CASE("tspub: an unusable state directory is exit 1, and --min-interval 0 needs none",
+          "[e2e][tspub][rate][errors]") {
+    broker b(thingspeak_like());
+    ts_home home;
+    home.write(home.dir + "/file", "not a directory\n");
+    env_list state_in_a_file{{"XDG_STATE_HOME", home.dir + "/file"}};
+    auto r = tspub(home, to(b, plus(device(), {"field1=1"})), {}, state_in_a_file);
+    CHECK(r.exit_code == 1);
+    CHECK(r.err == "tspub: error: state file '" + home.dir + "/file/mqkit/thingspeak-1234567.last': cannot create '" +
+                       home.dir +
+                       "/file/mqkit': Not a directory\ntspub: hint: set XDG_STATE_HOME to a writable "
+                       "directory, or --min-interval 0 to turn the rate limit off\n");
+    auto off = tspub(home, to(b, plus(device(), {"field1=1", "--min-interval", "0"})), {}, state_in_a_file);
+    CHECK(off.exit_code == 0);
 }
