@@ -92,7 +92,7 @@ credentials parse_credentials_file(std::string_view text);
 
 /// One place tspub looks for credentials, in precedence order.
 struct credential_source {
-    std::string label;   ///< as shown in errors: "-u/--username", "THINGSPEAK_USERNAME", a path
+    std::string label;   ///< as shown in errors: "-i/-u/-P", an environment variable, a path
     credentials values;  ///< what this source holds
     std::string note;    ///< why it held nothing, e.g. "not found"; empty otherwise
 };
