@@ -1,4 +1,4 @@
-// The flag tables of mqpub and mqsub, and the --help text rendered from them.
+// The flag tables of mqpub, mqsub and tspub, and the --help text rendered from them.
 #include "mqkit/flags.hpp"
 
 #include "flag_groups.hpp"
@@ -353,7 +353,7 @@ const tool_spec& mqsub_spec() {
 }
 
 const std::vector<const tool_spec*>& all_tool_specs() {
-    static const std::vector<const tool_spec*> specs{&mqpub_spec(), &mqsub_spec()};
+    static const std::vector<const tool_spec*> specs{&mqpub_spec(), &mqsub_spec(), &tspub_spec()};
     return specs;
 }
 

@@ -52,10 +52,12 @@ void scrub_secrets(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         std::string_view a = argv[i];
         if (a == "--") break;
-        if ((a == "-P" || a == "--pw") && i + 1 < argc) {
+        if ((a == "-P" || a == "--pw" || a == "--legacy-api-key") && i + 1 < argc) {
             blank(argv[++i]);
         } else if (a.rfind("--pw=", 0) == 0) {
             blank(argv[i] + 5);
+        } else if (a.rfind("--legacy-api-key=", 0) == 0) {
+            blank(argv[i] + 17);
         } else if (a.size() > 2 && a.rfind("-P", 0) == 0) {
             blank(argv[i] + 2);
         } else if ((a == "-L" || a == "--url" || a == "--proxy") && i + 1 < argc) {

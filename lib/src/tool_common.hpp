@@ -23,8 +23,8 @@ namespace mqkit::detail {
 std::vector<std::string> args_of(int argc, char** argv);
 /// The pid and host name used for default client ids.
 process_identity current_identity();
-/// Overwrites secrets given on the command line (-P/--pw values, passwords in -L and --proxy URLs) in the
-/// process's own argv, so `ps` shows "****" once they have been read.
+/// Overwrites secrets given on the command line (-P/--pw and --legacy-api-key values, passwords in
+/// -L and --proxy URLs) in the process's own argv, so `ps` shows "****" once they have been read.
 void scrub_secrets(int argc, char** argv);
 /// True if argv holds --quiet (used when parsing itself failed).
 bool has_quiet(const std::vector<std::string>& args);
@@ -77,13 +77,15 @@ private:
 /// getenv as an env_lookup.
 inline const char* process_env(const char* name) { return std::getenv(name); }
 
-/// The one way every tool runs: signals are set up before any thread starts, `parse(args, env,
-/// identity)` builds the config (help and version are answered from `spec`), secrets are scrubbed
-/// from argv, then `body(config)` returns the exit status. Every mqkit::error is printed once, here.
+/// The one way every tool runs: secrets are scrubbed from argv first (the parser reads a copy),
+/// signals are set up before any thread starts, `parse(args, env, identity)` builds the config
+/// (help and version are answered from `spec`), then `body(config)` returns the exit status. Every mqkit::error is printed once, here.
 /// The config file (read_config_file) goes before argv unless argv holds --no-config.
 template <class Parse, class Body>
 int run_tool(const tool_spec& spec, int argc, char** argv, Parse&& parse, Body&& body) {
+    // The parser reads a copy; the real argv (what `ps` shows) loses its secrets at once.
     std::vector<std::string> args = args_of(argc, argv);
+    scrub_secrets(argc, argv);
     bool quiet = has_quiet(args);
     try {
         stop_signal::install();
@@ -94,7 +96,6 @@ int run_tool(const tool_spec& spec, int argc, char** argv, Parse&& parse, Body&&
             quiet = has_quiet(args);
         }
         auto parsed = parse(args, process_env, current_identity());
-        scrub_secrets(argc, argv);
         if (parsed.action == cli_action::help) {
             std::fputs(render_help(spec).c_str(), stdout);
             return 0;

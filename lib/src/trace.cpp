@@ -89,6 +89,11 @@ void tls_trace::on_paho_line(std::string_view line) {
     }
 }
 
+void packet_trace::hide(std::string secret) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    secret_ = std::move(secret);
+}
+
 void packet_trace::expect_publish(std::string topic) {
     std::lock_guard<std::mutex> lock(mutex_);
     publish_topics_.push_back(std::move(topic));
@@ -164,6 +169,9 @@ void packet_trace::on_paho_line(std::string_view line) {
             }
             if (mid < 0) mid = ++qos0_mid_;  // mosquitto numbers QoS 0 messages too
             else qos0_mid_ = mid;
+            if (!secret_.empty())
+                for (auto at = topic.find(secret_); at != std::string::npos; at = topic.find(secret_, at + 8))
+                    topic.replace(at, secret_.size(), "********");
         }
         text = fmt::format("sending PUBLISH (d{}, q{}, r{}, m{}, '{}', ... ({} bytes))", dup ? 1 : 0,
                            qos < 0 ? 0 : qos, retained < 0 ? 0 : retained, mid, topic, len < 0 ? 0 : len);

@@ -26,6 +26,9 @@ public:
     /// Routes Paho's global trace callback to this object (one active trace per process).
     void install();
 
+    /// Shows `secret` as "********" wherever it appears in a printed topic (tspub's legacy API key).
+    void hide(std::string secret);
+
     /// The next outgoing PUBLISH will carry this topic.
     void expect_publish(std::string topic);
     /// The next outgoing SUBSCRIBE carries these filters with these options.
@@ -48,6 +51,7 @@ public:
 private:
     stdout_writer& out_;
     std::string client_id_;
+    std::string secret_;  // hidden in printed topics; empty = none
     std::mutex mutex_;
     std::deque<std::string> publish_topics_;
     std::map<int, std::string> inflight_topics_;  // msgid -> topic, for resends

@@ -51,7 +51,7 @@ flag_set flags_in(const std::string& text) {
             while (end < text.size() && (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '-'))
                 ++end;
         } else {
-            if (end >= text.size() || !std::isalpha(static_cast<unsigned char>(text[end]))) continue;
+            if (end >= text.size() || !std::isalnum(static_cast<unsigned char>(text[end]))) continue;
             ++end;
             if (end < text.size() && is_word_char(text[end])) continue;
         }

@@ -76,6 +76,8 @@ struct tool_spec {
 
 const tool_spec& mqpub_spec();
 const tool_spec& mqsub_spec();
+/// tspub: publish readings to a ThingSpeak channel.
+const tool_spec& tspub_spec();
 
 /// Every tool's table, in the order the tools are documented (for the man/completion generators
 /// and the tests that check them).

@@ -18,4 +18,11 @@ namespace sub {
 int run(int argc, char** argv);
 }  // namespace sub
 
+namespace tspub {
+/// tspub: parses argv and env, publishes to a ThingSpeak channel, returns the exit status (README
+/// "tspub: ThingSpeak from cron": 0 ok, 2 usage, 3 credentials, 4 refused, 5 DNS, 6 network, 7 TLS,
+/// 8 rate limit).
+int run(int argc, char** argv);
+}  // namespace tspub
+
 }  // namespace mqkit
