@@ -161,7 +161,9 @@ int publish_all(const pub_config& c) {
         while (reader.next(line)) {
             ++line_number;
             if (line.empty()) continue;  // deliberate: mosquitto 2.0 sends blank lines, clearing retained values
-            session.publish(c.topic, payloads.for_line(line, line_number), c.qos, c.retain, props, window);
+            std::string body;
+            if (!payloads.for_line(line, line_number, body)) break;  // reported after the clean disconnect
+            session.publish(c.topic, std::move(body), c.qos, c.retain, props, window);
             ++sent;
         }
         interrupted = detail::stop_signal::received() != 0;
@@ -194,6 +196,7 @@ int publish_all(const pub_config& c) {
     std::size_t failed = session.failed_publishes();
     session.disconnect();
     out.flush();
+    payloads.throw_if_failed();
 
     if (unfinished > 0 || failed > 0) {
         std::string why = failed > 0 ? session.first_failure() : std::string("connection lost");

@@ -225,9 +225,22 @@ std::string payload_generator::next() {
     return use_template_ ? state_.render(template_) : body_;
 }
 
-std::string payload_generator::for_line(const std::string& line, std::size_t line_number) {
-    if (!use_template_) return line;
-    return state_.render(payload_template::parse(line, fmt::format("--template: line {}", line_number)));
+bool payload_generator::for_line(const std::string& line, std::size_t line_number, std::string& payload) {
+    if (!use_template_) {
+        payload = line;
+        return true;
+    }
+    try {
+        payload = state_.render(payload_template::parse(line, fmt::format("--template: line {}", line_number)));
+        return true;
+    } catch (const usage_error& e) {
+        failure_ = e;
+        return false;
+    }
+}
+
+void payload_generator::throw_if_failed() const {
+    if (failure_) throw *failure_;
 }
 
 void append_fixed(std::string& out, double value, int decimals) {

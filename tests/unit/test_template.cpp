@@ -181,19 +181,25 @@ TEST_CASE("payload_generator: byte-exact without --template, fresh values with i
     payload_generator plain(false, "{rand:0:9} {{", 1, "h");
     CHECK(plain.next() == "{rand:0:9} {{");
     CHECK(plain.next() == "{rand:0:9} {{");
-    CHECK(plain.for_line("{seq}", 1) == "{seq}");
+    std::string body;
+    CHECK(plain.for_line("{seq}", 1, body));
+    CHECK(body == "{seq}");
+    CHECK_NOTHROW(plain.throw_if_failed());
 
     payload_generator seq(true, "m{seq}", std::nullopt, "h");
     CHECK(seq.next() == "m1");
     CHECK(seq.next() == "m2");
-    CHECK(seq.for_line("line {seq} on {hostname}", 1) == "line 3 on h");
+    CHECK(seq.for_line("line {seq} on {hostname}", 1, body));
+    CHECK(body == "line 3 on h");
 
     payload_generator a(true, "{rand:0:1000000}", 9, "h"), b(true, "{rand:0:1000000}", 9, "h");
     for (int i = 0; i < 5; ++i) CHECK(a.next() == b.next());
 
     CHECK_THROWS_AS(payload_generator(true, "{nope}", 1, "h"), usage_error);
+    CHECK_NOTHROW(seq.throw_if_failed());
+    CHECK_FALSE(seq.for_line("ok {bad}", 4, body));
     try {
-        seq.for_line("ok {bad}", 4);
+        seq.throw_if_failed();
         FAIL("no error");
     } catch (const usage_error& e) {
         CHECK(std::string(e.what()) == "--template: line 4: unknown placeholder '{bad}' at byte 4");

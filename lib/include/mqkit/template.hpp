@@ -1,6 +1,8 @@
 // mqpub --template: payload templates whose placeholders draw fresh values for every message.
 #pragma once
 
+#include "mqkit/error.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -82,14 +84,19 @@ public:
 
     /// The payload of the next repeat.
     std::string next();
-    /// The payload for one -l input line (`line_number` from 1, for error messages).
-    std::string for_line(const std::string& line, std::size_t line_number);
+    /// Sets `payload` for one -l input line (`line_number` from 1, for error messages). Returns
+    /// false for a malformed template line: the caller stops reading, disconnects cleanly and then
+    /// calls throw_if_failed().
+    bool for_line(const std::string& line, std::size_t line_number, std::string& payload);
+    /// Throws the usage_error of the malformed line for_line() met, if any.
+    void throw_if_failed() const;
 
 private:
     bool use_template_;
     std::string body_;
     payload_template template_;
     template_state state_;
+    std::optional<usage_error> failure_;
 };
 
 /// Appends a number with exactly `decimals` digits after the point ("21.0", "-3.25", "7").
