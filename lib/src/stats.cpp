@@ -256,6 +256,18 @@ std::string fit(std::string_view text, std::size_t width, bool unicode) {
     return out;
 }
 
+/// The last `width` columns of `text` (a sparkline keeps its newest values).
+std::string last_columns(std::string_view text, std::size_t width) {
+    std::size_t cols = display_width(text);
+    std::size_t i = 0;
+    while (cols > width && i < text.size()) {
+        do ++i;
+        while (i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80);
+        --cols;
+    }
+    return std::string(text.substr(i));
+}
+
 /// Control characters become '?', and so does every non-ASCII byte when the terminal is not UTF-8.
 std::string printable(std::string_view text, bool unicode) {
     std::string out;
@@ -274,7 +286,7 @@ enum column { col_topic, col_count, col_rate, col_last, col_min, col_mean, col_m
 constexpr std::array<const char*, col_n> headers = {"TOPIC", "COUNT", "RATE/s", "LAST", "MIN", "MEAN", "MAX", "TREND"};
 constexpr std::array<column, 6> drop_order = {col_trend, col_min, col_max, col_rate, col_last, col_count};
 constexpr std::size_t gap = 2;
-constexpr std::size_t topic_min = 8, topic_max = 40, last_min = 6, last_max = 20;
+constexpr std::size_t topic_min = 8, topic_max = 40, last_min = 6, last_max = 20, trend_min = 6;
 
 std::array<std::string, col_n> cells_of(const stats_row& row, bool unicode) {
     const window_summary& w = row.window;
@@ -316,6 +328,7 @@ std::string render_stats_table(const stats_snapshot& snap, const std::string& ti
     minimum = natural;
     minimum[col_topic] = std::min(natural[col_topic], topic_min);
     minimum[col_last] = std::min(natural[col_last], last_min);
+    minimum[col_trend] = std::min(natural[col_trend], trend_min);
 
     auto total = [&](const std::array<std::size_t, col_n>& w) {
         std::size_t sum = 0, n = 0;
@@ -332,7 +345,7 @@ std::string render_stats_table(const stats_snapshot& snap, const std::string& ti
     }
     std::array<std::size_t, col_n> w = minimum;
     std::size_t spare = width > total(w) ? width - total(w) : 0;
-    for (column c : {col_topic, col_last}) {
+    for (column c : {col_topic, col_last, col_trend}) {  // the trend gives way first
         if (!shown[c]) continue;
         std::size_t grow = std::min(spare, natural[c] - w[c]);
         w[c] += grow;
@@ -348,7 +361,8 @@ std::string render_stats_table(const stats_snapshot& snap, const std::string& ti
             if (!shown[i]) continue;
             if (!first) line.append(gap, ' ');
             first = false;
-            std::string cell = fit(rows[r][i], w[i], style.unicode);
+            const bool spark = i == col_trend && r > 0 && rows[r][i] != "(text)";
+            std::string cell = spark ? last_columns(rows[r][i], w[i]) : fit(rows[r][i], w[i], style.unicode);
             std::size_t pad = w[i] - std::min(w[i], display_width(cell));
             const bool left = i == col_topic || i == col_last || i == col_trend;
             if (left)

@@ -242,6 +242,18 @@ TEST_CASE("render_stats_table: narrow terminals cut and drop columns, never over
     lines = lines_of(render_stats_table(snap, "t", narrow));
     CHECK(lines[2].find("\u2026") != std::string::npos);  // a real ellipsis on UTF-8 terminals
 
+    // Between those, the sparkline gives way first and keeps its newest values.
+    topic_stats spark(60.0, "");
+    for (int i = 0; i < 20; ++i) spark.add("lab/group1/pm", std::to_string(i), 1.0 + i);
+    auto sp = spark.snapshot(0.0, 21.0, 20);
+    table_style mid;
+    mid.width = 60;
+    mid.unicode = false;
+    lines = lines_of(render_stats_table(sp, "t", mid));
+    CHECK(lines[2].find("lab/group1/pm") == 0);  // the topic is whole
+    CHECK(lines[2].size() == 60);
+    CHECK(lines[2].substr(lines[2].size() - 3) == "#@@");  // the newest (largest) values are kept
+
     table_style bold;
     bold.bold = true;
     CHECK(render_stats_table(snap, "t", bold).find("\x1b[1mTOPIC") != std::string::npos);

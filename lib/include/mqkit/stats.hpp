@@ -131,8 +131,9 @@ struct table_style {
 
 /// The terminal table: a title line, a header, one line per topic, the all row, and a note on
 /// non-numeric payloads when there are any. Each line ends with '\n' and is at most `width`
-/// columns: the topic and last-value columns shrink (cut with an ellipsis) and then the columns
-/// least needed (trend, min/max, rate, last) are dropped.
+/// columns: first the trend shrinks (keeping its newest values), then the last-value and topic
+/// columns (cut with an ellipsis), then the columns least needed (trend, min, max, rate, last,
+/// count) are dropped.
 std::string render_stats_table(const stats_snapshot& snap, const std::string& title, const table_style& style);
 
 /// Display columns of UTF-8 text (one per code point; mqkit draws no wide characters).
