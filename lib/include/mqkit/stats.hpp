@@ -119,7 +119,7 @@ std::string format_stat(std::optional<double> value);
 /// t: seconds since start (1 decimal); count/text: messages and non-numeric messages since the
 /// start; window/numeric: messages and numeric messages in the window; rate: per second over the
 /// window (2 decimals); min/mean/max: format_stat() over the window's numbers; last: the last
-/// payload as a JSON string; last_mean: mean of every topic's last number.
+/// payload (its first 256 bytes) as a JSON string; last_mean: mean of every topic's last number.
 std::string render_stats_lines(const stats_snapshot& snap);
 
 /// How the terminal table is drawn.
