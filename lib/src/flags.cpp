@@ -136,7 +136,7 @@ tool_spec make_mqpub() {
               "acknowledgements, disconnects and exits 130 or 143."},
              {0, "repeat-delay", "seconds", vk::number, "seconds to wait between repeats (default: 0)"},
              {0, "template", "", vk::none,
-              "the message is a template: {rand:A:B} {randf:A:B:D} {seq} {time} {iso} {hostname} {{ }}",
+              "fresh values per message: {rand:A:B} {randf:A:B:D} {seq} {time} {iso} {hostname}",
               "Each message gets fresh values: {rand:A:B} a whole number from A to B inclusive, "
               "{randf:A:B:D} a decimal number from A to B with D decimals (default 2), {seq} 1, 2, 3..., "
               "{time} unix seconds, {iso} UTC time in ISO 8601, {hostname} this host's name; {{ and }} are "
@@ -200,7 +200,7 @@ tool_spec make_mqsub() {
         {"Statistics",
          {
              {0, "stats", "", vk::none,
-              "show a live table per topic (count, rate, last value, min/mean/max, trend) instead of messages",
+              "live per-topic count, rate, last value, min/mean/max and trend instead of messages",
               "On a terminal the table is redrawn in place every --interval seconds; otherwise mqsub prints "
               "one line per topic and one 'all' line per refresh (the format is in README, 'The lab with "
               "mqkit'). Numeric payloads (a plain number, or the JSON field chosen with --field) feed "
