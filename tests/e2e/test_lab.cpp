@@ -5,9 +5,16 @@
 
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdlib>
+#include <functional>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -77,7 +84,90 @@ run_result run_example(const std::string& script, env_list env = {}) {
     return run_tool("bash", {examples_dir() + "/" + script}, {}, 50s, env);
 }
 
+/// What a program wrote to a terminal `columns` wide: runs it with a pseudo-terminal as stdout
+/// while `during()` runs, until it exits. Returns the bytes and sets `status` (waitpid status).
+std::string run_on_terminal(const std::string& exe, const args& a, const env_list& env, unsigned short columns,
+                            const std::function<void()>& during, int& status) {
+    int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    REQUIRE(master >= 0);
+    REQUIRE(::grantpt(master) == 0);
+    REQUIRE(::unlockpt(master) == 0);
+    int slave = ::open(::ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+    REQUIRE(slave >= 0);
+    winsize ws{};
+    ws.ws_col = columns;
+    ws.ws_row = 24;
+    REQUIRE(::ioctl(slave, TIOCSWINSZ, &ws) == 0);
+    int devnull = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    pid_t pid = spawn_process(exe, a, devnull, slave, devnull, env);
+    ::close(slave);
+    ::close(devnull);
+    during();
+    std::string out;
+    char buf[4096];
+    for (int idle = 0; idle < 200;) {  // until the terminal closes (EIO), at most ~20 s of silence
+        pollfd p{master, POLLIN, 0};
+        if (::poll(&p, 1, 100) <= 0) {
+            ++idle;
+            continue;
+        }
+        ssize_t n = ::read(master, buf, sizeof buf);
+        if (n <= 0) break;
+        out.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(master);
+    ::waitpid(pid, &status, 0);
+    return out;
+}
+
+/// The text of terminal output without ANSI escape sequences and carriage returns.
+std::string plain_text(const std::string& tty) {
+    static const std::regex ansi("\x1b\\[[0-9;]*[A-Za-z]|\r");
+    return std::regex_replace(tty, ansi, "");
+}
+
 }  // namespace
+
+TEST_CASE("mqsub --stats on a terminal redraws a table in place, fitted to the width", "[e2e][lab][stats]") {
+    broker b;
+    for (const char* term : {"xterm", "dumb"}) {
+        INFO("TERM=" << term);
+        const std::string id = std::string("tty-") + term;
+        int status = 0;
+        std::string tty = run_on_terminal(
+            tool("mqsub"), with_port(b, {"-t", "lab/#", "--stats", "-C", "3", "--interval", "0.2", "-i", id}),
+            {{"TERM", term}, {"LANG", "C.UTF-8"}, {"LC_ALL", ""}, {"LC_CTYPE", ""}, {"NO_COLOR", ""}}, 60,
+            [&] {
+                REQUIRE(b.wait_for_log("Sending SUBACK to " + id, 10s));
+                for (const char* v : {"1", "8", "on"})
+                    REQUIRE(mqpub(b, {"-t", "lab/sensor/with/a/rather/long/name", "-m", v, "-q", "1"}).exit_code == 0);
+            },
+            status);
+        INFO(tty);
+        CHECK(WIFEXITED(status));
+        CHECK(WEXITSTATUS(status) == 0);
+        const bool ansi = std::string(term) != "dumb";
+        CHECK((tty.find("\x1b[H") != std::string::npos) == ansi);        // cursor home: redrawn in place
+        CHECK((tty.find("\x1b[1mTOPIC") != std::string::npos) == ansi);  // bold header unless NO_COLOR/dumb
+        const std::string text = plain_text(tty);
+        CHECK(text.find("\u2026") != std::string::npos);        // the long topic is cut with an ellipsis (UTF-8 locale)
+        CHECK(text.find("\u2581\u2588") != std::string::npos);  // sparkline of 1 and 8
+        CHECK(text.find("1 non-numeric message counted, not averaged") != std::string::npos);
+        for (const auto& line : lines_of(text)) {
+            std::size_t cols = 0;
+            for (unsigned char c : line) cols += (c & 0xC0) != 0x80;
+            INFO(line);
+            CHECK(cols <= 60);
+        }
+    }
+    int status = 0;
+    std::string tty = run_on_terminal(
+        tool("mqsub"), with_port(b, {"-t", "x", "--stats", "-W", "1", "-i", "tty-nc"}),
+        {{"TERM", "xterm"}, {"NO_COLOR", "1"}, {"LC_ALL", "C"}}, 80, [] {}, status);
+    CHECK(WEXITSTATUS(status) == 27);
+    CHECK(tty.find("\x1b[H") != std::string::npos);
+    CHECK(tty.find("\x1b[1m") == std::string::npos);  // NO_COLOR: no bold
+}
 
 TEST_CASE("mqsub --stats prints count and min/mean/max per topic and for all topics", "[e2e][lab][stats]") {
     broker b;
