@@ -61,11 +61,12 @@ lab_wait_subscribed() { lab_wait_log "Sending SUBACK to $1"; }
 
 # lab_start_broker [CONFIG LINE...]: starts mosquitto on a free loopback port (LAB_PORT) and waits until
 # it has bound its listener and accepts TCP connections. Extra arguments are appended to its config.
+# shellcheck disable=SC2120  # the config lines are optional
 lab_start_broker() {
-    local mosquitto attempt
+    local mosquitto
     mosquitto=$(command -v mosquitto || echo /usr/sbin/mosquitto)
     [ -x "$mosquitto" ] || lab_die "mosquitto not found (apt-get install mosquitto)"
-    for attempt in 1 2 3 4 5 6 7 8 9 10; do
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
         LAB_PORT=$((20000 + RANDOM % 40000))
         {
             printf 'listener %s 127.0.0.1\nallow_anonymous %s\nuser %s\n' "$LAB_PORT" \
