@@ -2,6 +2,8 @@
 #include "mqkit/cli.hpp"
 
 #include "mqkit/error.hpp"
+#include "mqkit/stats.hpp"
+#include "mqkit/template.hpp"
 #include "mqkit/topic.hpp"
 #include "mqkit/url.hpp"
 #include "cli_detail.hpp"
@@ -507,10 +509,20 @@ parse_result<pub_config> parse_pub(const std::vector<std::string>& args, env_loo
     if (const auto* m = raw.last("max-inflight"))
         c.max_inflight = static_cast<int>(parse_integer(*m, 1, 65535, "-M/--max-inflight"));
     if (const auto* r = raw.last("repeat")) {
-        c.repeat = parse_integer(*r, 1, std::numeric_limits<int>::max(), "--repeat");
+        c.repeat = parse_integer(*r, 0, std::numeric_limits<int>::max(), "--repeat");
         if (c.source == pub_source::stdin_line) throw usage_error("--repeat cannot be used with -l");
     }
     if (const auto* d = raw.last("repeat-delay")) c.repeat_delay = parse_number(*d, 0.0, 86400.0 * 365, "--repeat-delay");
+    c.use_template = raw.has("template");
+    if (const auto* s = raw.last("seed")) {
+        if (!c.use_template) throw usage_error("--seed needs --template: only templates draw random values");
+        c.seed = static_cast<std::uint64_t>(parse_integer(*s, 0, std::numeric_limits<long>::max(), "--seed"));
+    }
+    if (c.use_template) {
+        if (c.source == pub_source::null_message)
+            throw usage_error("--template needs a payload: -m, -f, -s or -l (-n sends an empty message)");
+        if (c.source == pub_source::message) payload_template::parse(c.message);  // refuse it now, not at run time
+    }
     return result;
 }
 
@@ -562,6 +574,29 @@ parse_result<sub_config> parse_sub(const std::vector<std::string>& args, env_loo
     if (const auto* f = raw.last("format")) {
         validate_format(*f);
         c.output.format = *f;
+    }
+
+    stats_options& st = c.stats;
+    st.enabled = raw.has("stats");
+    for (const char* name : {"field", "window", "interval"})
+        if (!st.enabled && raw.has(name)) throw usage_error(fmt::format("--{} needs --stats", name));
+    if (st.enabled) {
+        for (const char* name : {"verbose", "no-eol", "format", "pretty", "debug"})
+            if (raw.has(name))
+                throw usage_error(
+                    fmt::format("{} cannot be used with --stats: the statistics replace the message output",
+                                flag_label(spec, name)));
+        if (const auto* f = raw.last("field")) {
+            if (auto why = stats_field_problem(*f); !why.empty())
+                throw usage_error(fmt::format("--field: invalid path '{}': {}", *f, why));
+            st.field = *f;
+        }
+        if (const auto* w = raw.last("window")) {
+            st.window = parse_number(*w, 0.0, 86400.0, "--window");
+            if (st.window <= 0)
+                throw usage_error(fmt::format("--window: {} is out of range (more than 0, at most 86400)", *w));
+        }
+        if (const auto* i = raw.last("interval")) st.interval = parse_number(*i, 0.1, 3600.0, "--interval");
     }
     return result;
 }

@@ -220,8 +220,21 @@ tool_spec make_mqpub() {
              {'r', "retain", "", vk::none, "ask the broker to retain the message"},
              {'M', "max-inflight", "count", vk::integer,
               "messages in flight at once with -l or --repeat, 1-65535 (default: 20)"},
-             {0, "repeat", "count", vk::integer, "publish the message this many times (default: 1)"},
+             {0, "repeat", "count", vk::integer,
+              "publish the message this many times; 0: until Ctrl-C (default: 1)",
+              "With 0, mqpub publishes until it receives SIGINT or SIGTERM, then waits for the "
+              "acknowledgements, disconnects and exits 130 or 143."},
              {0, "repeat-delay", "seconds", vk::number, "seconds to wait between repeats (default: 0)"},
+             {0, "template", "", vk::none,
+              "fresh values per message: {rand:A:B} {randf:A:B:D} {seq} {time} {iso} {hostname}",
+              "Each message gets fresh values: {rand:A:B} a whole number from A to B inclusive, "
+              "{randf:A:B:D} a decimal number from A to B with D decimals (default 2), {seq} 1, 2, 3..., "
+              "{time} unix seconds, {iso} UTC time in ISO 8601, {hostname} this host's name; {{ and }} are "
+              "literal braces. Applies to -m, -f and -s, and with -l to each input line. A malformed "
+              "template is refused with the byte position of the problem (for -l, the line stops mqpub "
+              "with exit status 1). Without --template the payload is sent byte for byte."},
+             {0, "seed", "number", vk::integer,
+              "random seed for --template, for reproducible runs (default: a random seed)"},
          }});
     s.groups.push_back(connection_group());
     s.groups.push_back(tls_group());
@@ -299,6 +312,21 @@ tool_spec make_mqsub() {
               "%m %x %X %I %U %j %J, the MQTT v5 ones %A %C %D %E %F %P %R %S, strftime via @, field "
               "width and precision, and the escapes \\\\ \\0 \\a \\e \\n \\r \\t \\v."},
              {0, "pretty", "", vk::none, "print %j/%J JSON over several lines"},
+         }});
+    s.groups.push_back(
+        {"Statistics",
+         {
+             {0, "stats", "", vk::none,
+              "live per-topic count, rate, last value, min/mean/max and trend instead of messages",
+              "On a terminal the table is redrawn in place every --interval seconds; otherwise mqsub prints "
+              "one line per topic and one 'all' line per refresh (the format is in README, 'The lab with "
+              "mqkit'). Numeric payloads (a plain number, or the JSON field chosen with --field) feed "
+              "min/mean/max over the --window; other payloads are counted only. -C and -W still apply."},
+             {0, "field", "path", vk::text,
+              "with --stats: the JSON field holding the value, e.g. temperature or sensor.temp"},
+             {0, "window", "seconds", vk::number,
+              "with --stats: rolling window for rate and min/mean/max (default: 60)"},
+             {0, "interval", "seconds", vk::number, "with --stats: seconds between refreshes, 0.1-3600 (default: 1)"},
          }});
     s.groups.push_back(connection_group());
     s.groups.push_back(tls_group());

@@ -1,6 +1,7 @@
 // mqpub: connect, publish one message (or one per stdin line), wait for every acknowledgement, disconnect.
 #include "mqkit/cli.hpp"
 #include "mqkit/error.hpp"
+#include "mqkit/template.hpp"
 #include "mqkit/tool.hpp"
 #include "output.hpp"
 #include "paho_session.hpp"
@@ -136,6 +137,7 @@ int publish_all(const pub_config& c) {
     }
     if (payload.size() > max_payload)
         throw error(exit_code::failure, fmt::format("message is larger than MQTT's maximum payload of {} bytes", max_payload));
+    payload_generator payloads(c.use_template, std::move(payload), c.seed, detail::current_identity().hostname);
 
     detail::stdout_writer out;
     std::unique_ptr<detail::packet_trace> trace;
@@ -155,21 +157,26 @@ int publish_all(const pub_config& c) {
     if (c.source == pub_source::stdin_line) {
         line_reader reader;
         std::string line;
+        std::size_t line_number = 0;
         while (reader.next(line)) {
+            ++line_number;
             if (line.empty()) continue;  // deliberate: mosquitto 2.0 sends blank lines, clearing retained values
-            session.publish(c.topic, line, c.qos, c.retain, props, window);
+            std::string body;
+            if (!payloads.for_line(line, line_number, body)) break;  // reported after the clean disconnect
+            session.publish(c.topic, std::move(body), c.qos, c.retain, props, window);
             ++sent;
         }
         interrupted = detail::stop_signal::received() != 0;
     } else {
-        for (long i = 0; i < c.repeat; ++i) {
+        const bool forever = c.repeat == 0;  // --repeat 0: until SIGINT/SIGTERM
+        for (long i = 0; forever || i < c.repeat; ++i) {
             if (detail::stop_signal::received()) {
                 interrupted = true;
                 break;
             }
-            session.publish(c.topic, payload, c.qos, c.retain, props, window);
+            session.publish(c.topic, payloads.next(), c.qos, c.retain, props, window);
             ++sent;
-            if (c.repeat_delay > 0 && i + 1 < c.repeat) {
+            if (c.repeat_delay > 0 && (forever || i + 1 < c.repeat)) {
                 // A user-requested pause, cut short by Ctrl-C.
                 pollfd p{detail::stop_signal::wake_fd(), POLLIN, 0};
                 ::poll(&p, 1, static_cast<int>(c.repeat_delay * 1000));
@@ -189,6 +196,7 @@ int publish_all(const pub_config& c) {
     std::size_t failed = session.failed_publishes();
     session.disconnect();
     out.flush();
+    payloads.throw_if_failed();
 
     if (unfinished > 0 || failed > 0) {
         std::string why = failed > 0 ? session.first_failure() : std::string("connection lost");

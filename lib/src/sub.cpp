@@ -2,6 +2,7 @@
 #include "mqkit/cli.hpp"
 #include "mqkit/error.hpp"
 #include "mqkit/format.hpp"
+#include "mqkit/stats.hpp"
 #include "mqkit/tool.hpp"
 #include "mqkit/topic.hpp"
 #include "output.hpp"
@@ -10,12 +11,16 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
 #include <memory>
 #include <random>
+#include <mutex>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 namespace mqkit::sub {
 namespace {
@@ -77,6 +82,105 @@ void fill_message(received_message& out, const mqtt::message& m) {
     }
 }
 
+/// Seconds on the steady clock.
+double steady_seconds() {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+/// mqsub --stats: collects every message into topic_stats (on Paho's thread) and redraws the view
+/// (on the main thread): a table refreshed in place on a terminal, plain lines otherwise.
+class stats_view {
+public:
+    stats_view(const sub_config& c, detail::stdout_writer& out)
+        : config_(c), out_(out), stats_(c.stats.window, c.stats.field), start_(steady_seconds()) {
+        const char* term = std::getenv("TERM");
+        const char* no_color = std::getenv("NO_COLOR");
+        terminal_ = ::isatty(1) == 1;
+        ansi_ = terminal_ && !(term && std::string_view(term) == "dumb");
+        style_.unicode = locale_is_utf8(detail::process_env);
+        style_.bold = ansi_ && !(no_color && *no_color);
+        if (ansi_) out_.write("\x1b[2J\x1b[H");
+    }
+
+    void add(const std::string& topic, std::string_view payload) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        stats_.add(topic, payload, steady_seconds());
+    }
+
+    /// Draws one refresh; false once stdout is closed.
+    bool draw() {
+        stats_snapshot snap;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            snap = stats_.snapshot(start_, steady_seconds(), spark_points);
+        }
+        if (!terminal_) return out_.write(render_stats_lines(snap));
+        style_.width = terminal_width();
+        std::string table = render_stats_table(snap, title(snap), style_);
+        if (!ansi_) return out_.write(table + "\n");  // TERM=dumb: no cursor movement, one table after another
+        std::string screen = "\x1b[H";
+        for (char ch : table) {
+            if (ch == '\n') screen += "\x1b[K";  // clear what the previous, longer line left
+            screen += ch;
+        }
+        screen += "\x1b[J";
+        return out_.write(screen);
+    }
+
+private:
+    static constexpr std::size_t spark_points = 20;
+
+    std::string title(const stats_snapshot& snap) const {
+        std::string filters;
+        for (const auto& t : config_.topics) filters += (filters.empty() ? "" : " ") + t;
+        return fmt::format("mqsub --stats  {}:{}  {}  window {} s  every {} s  up {:.0f} s", config_.conn.host,
+                           config_.conn.port, filters, format_stat(config_.stats.window),
+                           format_stat(config_.stats.interval), snap.elapsed);
+    }
+
+    static std::size_t terminal_width() {
+        winsize ws{};
+        if (::ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+        if (const char* cols = std::getenv("COLUMNS")) {
+            long n = std::strtol(cols, nullptr, 10);
+            if (n > 0 && n < 10000) return static_cast<std::size_t>(n);
+        }
+        return 80;
+    }
+
+    const sub_config& config_;
+    detail::stdout_writer& out_;
+    std::mutex mutex_;
+    topic_stats stats_;
+    double start_;
+    bool terminal_ = false;
+    bool ansi_ = false;
+    table_style style_;
+};
+
+/// Redraws every --interval until `done` or -W expires; draws once more at the end. Returns false
+/// if -W expired.
+bool run_stats(const sub_config& c, stats_view& view, detail::completion& done) {
+    const double deadline = c.timeout ? steady_seconds() + static_cast<double>(*c.timeout) : 0.0;
+    bool finished = false;
+    while (true) {
+        double wait = c.stats.interval;
+        if (c.timeout) wait = std::min(wait, deadline - steady_seconds());
+        if (wait > 0 && done.wait(wait)) {
+            finished = true;
+            break;
+        }
+        if (c.timeout && steady_seconds() >= deadline) break;
+        if (!view.draw()) {
+            done.finish(0);  // stdout closed: a quiet, clean end
+            finished = true;
+            break;
+        }
+    }
+    view.draw();
+    return finished;
+}
+
 int subscribe_and_print(const sub_config& c) {
     detail::stdout_writer out;
     std::unique_ptr<detail::packet_trace> trace;
@@ -101,6 +205,8 @@ int subscribe_and_print(const sub_config& c) {
     std::mt19937_64 rng{std::random_device{}()};
     received_message msg;
     long printed = 0;
+    std::unique_ptr<stats_view> stats;
+    if (c.stats.enabled) stats = std::make_unique<stats_view>(c, out);
     session.on_message([&](const mqtt::const_message_ptr& m) {
         if (done.done()) return;
         const MQTTAsync_message& cm = m->c_struct();
@@ -122,6 +228,11 @@ int subscribe_and_print(const sub_config& c) {
             } catch (const error&) {
                 // The link dropped; the retained message stays and shows up again next time.
             }
+        }
+        if (stats) {
+            stats->add(m->get_topic(), m->get_payload_ref().str());
+            if (c.count > 0 && ++printed >= c.count) done.finish(0);
+            return;
         }
         if (c.random_filter < 100.0 && std::uniform_real_distribution<double>(0.0, 100.0)(rng) >= c.random_filter) {
             if (c.count > 0 && ++printed >= c.count) done.finish(0);  // still counts, as in mosquitto_sub
@@ -183,7 +294,7 @@ int subscribe_and_print(const sub_config& c) {
     if (!c.unsubscribe.empty()) session.unsubscribe(c.unsubscribe, unsub_props);
     if (c.exit_after_sub) done.finish(0);
 
-    bool finished = done.wait(c.timeout ? static_cast<double>(*c.timeout) : -1.0);
+    bool finished = stats ? run_stats(c, *stats, done) : done.wait(c.timeout ? static_cast<double>(*c.timeout) : -1.0);
     session.disconnect();
     out.flush();
     if (!finished) throw error(exit_code::timeout, fmt::format("timed out after {} s (-W)", *c.timeout));

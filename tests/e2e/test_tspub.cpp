@@ -364,21 +364,20 @@ TEST_CASE("tspub: TLS with --cafile, an untrusted certificate or a plain port is
 
     auto untrusted = tspub(home, plus(plus(base, device()), {"-p", std::to_string(tls_port), "field1=1"}));
     CHECK(untrusted.exit_code == 7);
-    CHECK(untrusted.err == "tspub: error: TLS handshake with 127.0.0.1:" + std::to_string(tls_port) +
-                               " failed: unknown CA\ntspub: hint: tspub trusts the OS certificate store; --cafile FILE "
-                               "trusts a private CA\n");
+    CHECK(untrusted.err == "tspub: error: TLS: the broker's certificate at 127.0.0.1:" + std::to_string(tls_port) +
+                               " is not signed by a trusted CA\ntspub: hint: give the CA that signed it with --cafile "
+                               "or --capath (or --tls-use-os-certs)\n");
     auto other_host = tspub(
         home, plus(plus(base, device()), {"-p", std::to_string(other_port), "--cafile", d + "/ca.pem", "field1=1"}));
     CHECK(other_host.exit_code == 7);
-    CHECK(other_host.err == "tspub: error: TLS handshake with 127.0.0.1:" + std::to_string(other_port) +
-                                " failed: the server's certificate does not name 127.0.0.1\ntspub: hint: connect with "
-                                "a host name the certificate names (-h)\n");
+    CHECK(other_host.err ==
+          "tspub: error: TLS: the broker's certificate does not match the host name '127.0.0.1'\ntspub: hint: "
+          "connect by a name the certificate holds, or skip this check with --insecure (unsafe)\n");
     auto plain_port = tspub(home, plus(plus(base, device()), {"-p", std::to_string(b.port()), "field1=1"}));
     CHECK(plain_port.exit_code == 7);
-    CHECK(plain_port.err.rfind("tspub: error: TLS handshake with 127.0.0.1:" + std::to_string(b.port()) + " failed",
+    CHECK(plain_port.err.rfind("tspub: error: TLS: the broker at 127.0.0.1:" + std::to_string(b.port()) +
+                                   " did not answer the TLS handshake (is it a plain MQTT port?)\n",
                                0) == 0);
-    CHECK(plain_port.err.find("\ntspub: hint: does port " + std::to_string(b.port()) +
-                              " speak TLS? (--no-tls for plain MQTT)\n") != std::string::npos);
     auto no_tls = tspub(home, plus(plus(base, device()), {"-p", std::to_string(tls_port), "--no-tls", "field1=1"}));
     CHECK(no_tls.exit_code == 6);
     CHECK(no_tls.err == "tspub: error: 127.0.0.1:" + std::to_string(tls_port) +

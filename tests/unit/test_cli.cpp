@@ -128,7 +128,7 @@ TEST_CASE("mqpub rejects bad values, naming the flag", "[cli][pub]") {
     CHECK(pub_error({"-t", "a", "-m", "x", "-p", "12x"}).find("not a whole number") != std::string::npos);
     CHECK(pub_error({"-t", "a", "-m", "x", "-k", "-1"}) == "-k/--keepalive: -1 is out of range (0-65535)");
     CHECK(pub_error({"-t", "a", "-m", "x", "-M", "0"}) == "-M/--max-inflight: 0 is out of range (1-65535)");
-    CHECK(pub_error({"-t", "a", "-m", "x", "--repeat", "0"}).find("--repeat") != std::string::npos);
+    CHECK(pub_error({"-t", "a", "-m", "x", "--repeat", "-1"}) == "--repeat: -1 is out of range (0-2147483647)");
     CHECK(pub_error({"-t", "a", "-m", "x", "--repeat-delay", "soon"}) == "--repeat-delay: 'soon' is not a number");
     CHECK(pub_error({"-t", "a", "-m", "x", "--repeat-delay", "-1"}).find("out of range") != std::string::npos);
     CHECK(pub_error({"-t", "a", "-l", "--repeat", "3"}) == "--repeat cannot be used with -l");

@@ -88,8 +88,18 @@ struct pub_config {
     int qos = 0;
     bool retain = false;
     int max_inflight = 20;       ///< -M, 1-65535
-    long repeat = 1;             ///< --repeat, >= 1
+    long repeat = 1;             ///< --repeat, >= 0; 0 = until interrupted (Ctrl-C)
     double repeat_delay = 0.0;   ///< --repeat-delay, seconds >= 0
+    bool use_template = false;   ///< --template: the payload (or each -l line) is a payload_template
+    std::optional<std::uint64_t> seed;  ///< --seed: fixed random seed for --template; unset = random
+};
+
+/// mqsub --stats: a live per-topic summary instead of one line per message.
+struct stats_options {
+    bool enabled = false;   ///< --stats
+    std::string field;      ///< --field: dotted JSON path of the value; empty = whole payload
+    double window = 60.0;   ///< --window: rolling window in seconds, > 0
+    double interval = 1.0;  ///< --interval: seconds between refreshes, 0.1-3600
 };
 
 /// Everything mqsub needs to run.
@@ -108,6 +118,7 @@ struct sub_config {
     bool retain_as_published = false;
     double random_filter = 100.0;          ///< --random-filter: percentage of messages printed, 0.1-100
     output_options output;
+    stats_options stats;                   ///< --stats and its settings
 };
 
 }  // namespace mqkit
