@@ -33,7 +33,9 @@ int field(std::string_view text, std::string_view key) {
     return v;
 }
 
-bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+bool starts_with(std::string_view s, std::string_view prefix) {
+    return s.substr(0, prefix.size()) == prefix;
+}
 
 }  // namespace
 
@@ -110,9 +112,8 @@ void packet_trace::expect_unsubscribe(std::vector<std::string> filters) {
 }
 
 void packet_trace::client_line(std::string_view text) {
-    out_.write_with([&](std::string& o) {
-        o.append("Client ").append(client_id_).append(" ").append(text).push_back('\n');
-    });
+    out_.write_with(
+        [&](std::string& o) { o.append("Client ").append(client_id_).append(" ").append(text).push_back('\n'); });
 }
 
 void packet_trace::after_suback(int mid, std::string line) {
@@ -129,8 +130,24 @@ void packet_trace::after_suback(int mid, std::string line) {
 }
 
 void packet_trace::received_publish(bool dup, int qos, bool retain, int mid, std::string_view topic, std::size_t len) {
-    client_line(fmt::format("received PUBLISH (d{}, q{}, r{}, m{}, '{}', ... ({} bytes))", dup ? 1 : 0, qos,
-                            retain ? 1 : 0, mid, topic, len));
+    // libmosquitto acknowledges an incoming message before mosquitto_sub prints it (QoS 2: after the
+    // whole PUBREC/PUBREL/PUBCOMP exchange); Paho hands the message over first (QoS 2: at PUBREL).
+    // The acknowledgement of a message follows from its QoS alone, so it is written here, in
+    // mosquitto's order, and Paho's own lines for it are dropped in on_paho_line.
+    std::string text = fmt::format("received PUBLISH (d{}, q{}, r{}, m{}, '{}', ... ({} bytes))", dup ? 1 : 0, qos,
+                                   retain ? 1 : 0, mid, topic, len);
+    out_.write_with([&](std::string& o) {
+        auto line = [&](std::string_view t) {
+            o.append("Client ").append(client_id_).append(" ").append(t).push_back('\n');
+        };
+        line(text);
+        if (qos == 1) line(fmt::format("sending PUBACK (m{}, rc0)", mid));
+        if (qos == 2) {
+            line(fmt::format("sending PUBREC (m{}, rc0)", mid));
+            line(fmt::format("received PUBREL (Mid: {})", mid));
+            line(fmt::format("sending PUBCOMP (m{})", mid));
+        }
+    });
 }
 
 void packet_trace::on_paho_line(std::string_view line) {
@@ -167,14 +184,16 @@ void packet_trace::on_paho_line(std::string_view line) {
                 publish_topics_.pop_front();
                 if (mid > 0) inflight_topics_[mid] = topic;
             }
-            if (mid < 0) mid = ++qos0_mid_;  // mosquitto numbers QoS 0 messages too
-            else qos0_mid_ = mid;
+            if (mid < 0)
+                mid = ++qos0_mid_;  // mosquitto numbers QoS 0 messages too
+            else
+                qos0_mid_ = mid;
             if (!secret_.empty())
                 for (auto at = topic.find(secret_); at != std::string::npos; at = topic.find(secret_, at + 8))
                     topic.replace(at, secret_.size(), "********");
         }
-        text = fmt::format("sending PUBLISH (d{}, q{}, r{}, m{}, '{}', ... ({} bytes))", dup ? 1 : 0,
-                           qos < 0 ? 0 : qos, retained < 0 ? 0 : retained, mid, topic, len < 0 ? 0 : len);
+        text = fmt::format("sending PUBLISH (d{}, q{}, r{}, m{}, '{}', ... ({} bytes))", dup ? 1 : 0, qos < 0 ? 0 : qos,
+                           retained < 0 ? 0 : retained, mid, topic, len < 0 ? 0 : len);
     } else if (received && starts_with(what, "PUBACK")) {
         int mid = field(what, "msgid:");
         {
@@ -193,14 +212,9 @@ void packet_trace::on_paho_line(std::string_view line) {
             inflight_topics_.erase(mid);
         }
         text = fmt::format("received PUBCOMP (Mid: {}, RC:0)", mid);
-    } else if (sent && starts_with(what, "PUBACK")) {
-        text = fmt::format("sending PUBACK (m{}, rc0)", field(what, "msgid:"));
-    } else if (sent && starts_with(what, "PUBREC")) {
-        text = fmt::format("sending PUBREC (m{}, rc0)", field(what, "msgid:"));
-    } else if (received && starts_with(what, "PUBREL")) {
-        text = fmt::format("received PUBREL (Mid: {})", field(what, "msgid"));
-    } else if (sent && starts_with(what, "PUBCOMP")) {
-        text = fmt::format("sending PUBCOMP (m{})", field(what, "msgid"));
+    } else if ((sent && (starts_with(what, "PUBACK") || starts_with(what, "PUBREC") || starts_with(what, "PUBCOMP"))) ||
+               (received && starts_with(what, "PUBREL"))) {
+        return;  // an incoming message's acknowledgement: written with it, by received_publish
     } else if (sent && starts_with(what, "SUBSCRIBE")) {
         int mid = field(what, "msgid:");
         std::pair<std::vector<std::pair<std::string, int>>, int> sub;

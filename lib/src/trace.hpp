@@ -42,7 +42,8 @@ public:
     /// completes the subscribe before it traces the SUBACK, so the line may arrive on either side.
     void after_suback(int mid, std::string line);
     /// Prints a received PUBLISH the way mosquitto does (called from the message callback, which
-    /// knows the topic).
+    /// knows the topic), followed by its acknowledgement lines in mosquitto's order (QoS 1:
+    /// PUBACK; QoS 2: PUBREC, PUBREL, PUBCOMP).
     void received_publish(bool dup, int qos, bool retain, int mid, std::string_view topic, std::size_t len);
 
     /// Handles one line of Paho's trace (public for unit tests).

@@ -106,6 +106,31 @@ TEST_CASE("mqsub -d shows SUBSCRIBE, SUBACK and each PUBLISH like mosquitto_sub"
                        "sending DISCONNECT\n");
 }
 
+TEST_CASE("mqsub -d at QoS 0, 1 and 2 prints the same lines in the same order as mosquitto_sub -d", "[e2e][debug]") {
+    if (std::string(MOSQUITTO_SUB_EXECUTABLE).empty()) return;
+    for (const char* qos : {"0", "1", "2"}) {
+        std::string outputs[2];
+        int n = 0;
+        // Each against its own broker with the same client id, so that every line can be compared.
+        for (const std::string& exe : {tool("mqsub"), std::string(MOSQUITTO_SUB_EXECUTABLE)}) {
+            broker b;
+            auto sub = std::make_unique<background_process>(
+                exe, with_port(b, {"-t", "dq", "-q", qos, "-d", "-C", "1", "-i", "same"}));
+            REQUIRE(b.wait_for_log("Sending SUBACK to same", 10s));
+            REQUIRE(
+                run_tool(MOSQUITTO_PUB_EXECUTABLE, with_port(b, {"-t", "dq", "-q", qos, "-m", "hello"})).exit_code ==
+                0);
+            auto r = sub->wait(10s);
+            INFO(describe(r));
+            CHECK(r.exit_code == 0);
+            outputs[n++] = r.out;
+        }
+        INFO("QoS " << qos);
+        CHECK(outputs[0] == outputs[1]);
+        CHECK(outputs[0].find("received PUBLISH (d0, q" + std::string(qos) + ", r0, m") != std::string::npos);
+    }
+}
+
 TEST_CASE("retained messages: set, seen by late subscribers, cleared with -r -n", "[e2e][lab][retain]") {
     broker b;
     REQUIRE(mqpub(b, {"-t", "lab/led", "-m", "red", "-r"}).exit_code == 0);
