@@ -18,4 +18,10 @@ namespace sub {
 int run(int argc, char** argv);
 }  // namespace sub
 
+namespace bench {
+/// mqbench: parses argv, runs the load scenario (or merges reports), returns the exit status
+/// (see README "mqbench").
+int run(int argc, char** argv);
+}  // namespace bench
+
 }  // namespace mqkit
