@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# mqbench against mosquitto's own clients on a throwaway local broker: QoS 0 publish ceiling, 5,000 idle
+# connections, and an independent end-to-end latency check. Prints a Markdown table of figures and ratios.
+# Usage: bench/mqbench.sh [build-dir]   (needs mosquitto, mosquitto_pub, mosquitto_sub, python3)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+mqbench=$build/apps/mqbench
+[[ -x $mqbench ]] || { echo "mqbench.sh: build first: cmake --build $build" >&2; exit 1; }
+for t in mosquitto mosquitto_pub mosquitto_sub python3; do
+  command -v "$t" >/dev/null || [[ -x /usr/sbin/$t ]] || { echo "mqbench.sh: $t is missing" >&2; exit 1; }
+done
+mosquitto_bin=$(command -v mosquitto || echo /usr/sbin/mosquitto)
+
+work=$(mktemp -d)
+broker_pid=""
+cleanup() {
+  [[ -n $broker_pid ]] && kill "$broker_pid" 2>/dev/null && wait "$broker_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cat > "$work/mosquitto.conf" <<CONF
+listener $port 127.0.0.1
+allow_anonymous true
+max_queued_messages 100000
+CONF
+# 5,000 clients need more descriptors than the usual 1,024; raise the broker's limit as far as allowed.
+( ulimit -n "$(ulimit -Hn)" 2>/dev/null || true; exec "$mosquitto_bin" -c "$work/mosquitto.conf" ) >"$work/broker.log" 2>&1 &
+broker_pid=$!
+for _ in $(seq 100); do
+  (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break
+  sleep 0.05
+done
+common=(-h 127.0.0.1 -p "$port" --no-progress)
+json_get() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); 
+for k in sys.argv[2].split("."): d=d[k]
+print(d)' "$1" "$2"; }
+
+# 1. QoS 0 publish ceiling: 4 parallel `mosquitto_pub -l` streams vs 4 mqbench publishers, same messages.
+streams=4 per_stream=${PER_STREAM:-250000} size=256
+python3 -c "print(('x'*$((size - 1)) + '\n') * $per_stream, end='')" > "$work/lines"
+start=$(date +%s.%N)
+for i in $(seq 0 $((streams - 1))); do
+  timeout 120 mosquitto_pub -h 127.0.0.1 -p "$port" -t "ceiling/$i" -l < "$work/lines" &
+done
+wait_pids=$(jobs -p | grep -v "^$broker_pid$" || true)
+for p in $wait_pids; do wait "$p"; done
+end=$(date +%s.%N)
+ceiling=$(python3 -c "print(round($streams * $per_stream / ($end - $start)))")
+timeout 120 "$mqbench" pub "${common[@]}" -c $streams -n "$per_stream" -s $size -q 0 -t 'ceiling/%i' --json "$work/pub.json" >/dev/null
+pub_rate=$(json_get "$work/pub.json" totals.sent_rate_msg_per_s)
+
+# 2. 5,000 idle connections: resident memory per connection of the mqbench processes.
+timeout 120 "$mqbench" conn "${common[@]}" -c 5000 --duration 2 --json "$work/conn.json" >/dev/null || true
+conns=$(json_get "$work/conn.json" totals.connections)
+per_conn=$(json_get "$work/conn.json" totals.rss_per_connection_bytes)
+conn_rate=$(json_get "$work/conn.json" totals.connect_rate_conn_per_s)
+
+# 3. End-to-end latency at a light load, checked by mosquitto_sub's own receive times (-F %U)
+#    against the send time that mqbench writes into every payload (bytes 16-23, little-endian us).
+timeout 60 mosquitto_sub -h 127.0.0.1 -p "$port" -t 'check/#' -F '%U %x' -i latency-check > "$work/check.txt" &
+sub_pid=$!
+for _ in $(seq 100); do grep -q "SUBACK to latency-check" "$work/broker.log" 2>/dev/null && break; sleep 0.05; done
+sleep 0.2  # mosquitto logs SUBACK only with log_type subscribe; give the subscription a moment either way
+timeout 60 "$mqbench" pubsub "${common[@]}" -c 2 --subscribers 1 -t 'check/%i' -q 0 -s 64 --rate 1000 --duration 5 \
+  --workers 1 --json "$work/pubsub.json" >/dev/null
+sleep 0.5
+kill "$sub_pid" 2>/dev/null || true
+wait "$sub_pid" 2>/dev/null || true
+own_p50=$(json_get "$work/pubsub.json" latency.e2e_latency_us.p50)
+check_p50=$(python3 - "$work/check.txt" <<'PY'
+import sys
+lat = []
+for line in open(sys.argv[1]):
+    parts = line.split()
+    if len(parts) != 2 or not parts[1].startswith("4d5142"): continue  # "MQB"
+    recv_us = float(parts[0]) * 1e6
+    sent_us = int.from_bytes(bytes.fromhex(parts[1][32:48]), "little")
+    lat.append(recv_us - sent_us)
+lat.sort()
+print(round(lat[(len(lat) + 1) // 2 - 1]) if lat else 0)
+PY
+)
+
+cat <<TABLE
+| measurement | mosquitto's clients | mqbench | ratio |
+| --- | --- | --- | --- |
+| QoS 0 publish, $streams clients x $per_stream x $size B (msg/s) | $ceiling (mosquitto_pub -l) | $(printf %.0f "$pub_rate") | $(python3 -c "print(f'{$pub_rate / $ceiling:.2f}')") |
+| idle connections held | - | $conns | - |
+| client memory per connection (RSS) | - | $(python3 -c "print(f'{$per_conn / 1024:.1f} KiB')") | - |
+| connect rate (conn/s) | - | $(printf %.0f "$conn_rate") | - |
+| end-to-end latency p50 at 1,000 msg/s (us) | $check_p50 (mosquitto_sub -F %U) | $own_p50 | $(python3 -c "print(f'{$own_p50 / max($check_p50, 1):.2f}')") |
+TABLE
