@@ -64,7 +64,7 @@ timeout 60 mosquitto_sub -h 127.0.0.1 -p "$port" -t 'check/#' -F '%U %x' -i late
 sub_pid=$!
 for _ in $(seq 100); do grep -q "SUBACK to latency-check" "$work/broker.log" 2>/dev/null && break; sleep 0.05; done
 sleep 0.2  # mosquitto logs SUBACK only with log_type subscribe; give the subscription a moment either way
-timeout 60 "$mqbench" pubsub "${common[@]}" -c 2 --subscribers 1 -t 'check/%i' -q 0 -s 64 --rate 1000 --duration 5 \
+timeout 60 "$mqbench" pubsub "${common[@]}" -c 2 --subscribers 1 -t 'check/%i' -q 0 -s 64 --rate 1000 --duration 5 --nodelay \
   --workers 1 --json "$work/pubsub.json" >/dev/null
 sleep 0.5
 kill "$sub_pid" 2>/dev/null || true

@@ -1,9 +1,9 @@
 // mqbench's command line: the scenario word, then flags from mqbench_spec(), to a checked bench_config.
 #include "mqkit/bench.hpp"
 
+#include "cli_detail.hpp"
 #include "mqkit/error.hpp"
 #include "mqkit/topic.hpp"
-#include "cli_detail.hpp"
 
 #include <fmt/format.h>
 
@@ -34,8 +34,10 @@ std::vector<std::string> take_files(const tool_spec& spec, const std::vector<std
         }
         flags.push_back(a);
         const flag* f = nullptr;
-        if (a[1] == '-' && a.find('=') == std::string::npos) f = spec.find(std::string_view(a).substr(2));
-        else if (a[1] != '-' && a.size() == 2) f = spec.find_short(a[1]);
+        if (a[1] == '-' && a.find('=') == std::string::npos)
+            f = spec.find(std::string_view(a).substr(2));
+        else if (a[1] != '-' && a.size() == 2)
+            f = spec.find_short(a[1]);
         if (f && f->kind != value_kind::none && i + 1 < args.size()) flags.push_back(args[++i]);
     }
     return flags;
@@ -78,6 +80,7 @@ json bench_config::to_json() const {
     j.add("warmup_s", num(warmup));
     j.add("drain_s", num(drain));
     j.add("inflight", num(static_cast<double>(inflight)));
+    j.add("nodelay", json::boolean(nodelay));
     j.add("workers", num(static_cast<double>(workers)));
     j.add("worker_index", num(static_cast<double>(worker_index)));
     j.add("worker_count", num(static_cast<double>(worker_count)));
@@ -126,16 +129,18 @@ parse_result<bench_config> parse_bench(const std::vector<std::string>& args, env
     if (const auto* q = raw.last("qos")) c.qos = parse_qos(*q, "-q/--qos");
     c.size = count_flag(raw, spec, "size", 0, 268435455L, 256);
     if (c.kind == mode::pubsub && c.size < static_cast<long>(payload_stamp_size))
-        throw usage_error(fmt::format("-s/--size: pubsub needs at least {} bytes for the publisher, sequence "
-                                      "number and send time",
-                                      payload_stamp_size));
+        throw usage_error(
+            fmt::format("-s/--size: pubsub needs at least {} bytes for the publisher, sequence "
+                        "number and send time",
+                        payload_stamp_size));
     c.retain = raw.has("retain");
     if (const auto* t = raw.last("topic")) c.topic = *t;
     if (auto why = template_problem(c.topic); !why.empty())
         throw usage_error(fmt::format("-t/--topic: '{}': {}", c.topic, why));
     std::string sample = expand_template(c.topic, 0, c.prefix + "-p0");
     if (c.kind == mode::sub) {
-        if (!raw.has("topic")) c.topic = default_filter(c.topic);
+        if (!raw.has("topic"))
+            c.topic = default_filter(c.topic);
         else if (auto why = topic_filter_problem(sample); !why.empty())
             throw usage_error(fmt::format("-t/--topic: invalid topic filter '{}': {}", c.topic, why));
     } else if (auto why = topic_name_problem(sample); !why.empty()) {
@@ -165,12 +170,14 @@ parse_result<bench_config> parse_bench(const std::vector<std::string>& args, env
     c.warmup = seconds_flag(raw, "warmup", 0);
     c.drain = seconds_flag(raw, "drain", 10);
     c.inflight = count_flag(raw, spec, "inflight", 1, 65535, 64);
+    c.nodelay = raw.has("nodelay");
 
     c.workers = count_flag(raw, spec, "workers", 1, 256, 0);
     c.worker_count = count_flag(raw, spec, "worker-count", 1, 1000000, 1);
     c.worker_index = count_flag(raw, spec, "worker-index", 0, 999999, 0);
     if (c.worker_index >= c.worker_count)
-        throw usage_error(fmt::format("--worker-index: {} is not below --worker-count {}", c.worker_index, c.worker_count));
+        throw usage_error(
+            fmt::format("--worker-index: {} is not below --worker-count {}", c.worker_index, c.worker_count));
     c.worker_pipe = raw.has("worker-pipe");
     if (c.worker_pipe) c.workers = 1;
     return result;

@@ -9,15 +9,18 @@
 #include <MQTTAsync.h>
 #include <fmt/format.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <memory>
 #include <mutex>
-#include <sys/resource.h>
 #include <thread>
-#include <unistd.h>
 #include <unordered_map>
 
 namespace mqkit::bench::detail {
@@ -42,8 +45,8 @@ void ensure_fd_limit(long needed) {
                     "raise it (ulimit -Hn as root), or spread the clients over more --workers or hosts");
     lim.rlim_cur = lim.rlim_max == RLIM_INFINITY ? std::max(want, lim.rlim_cur) : lim.rlim_max;
     if (::setrlimit(RLIMIT_NOFILE, &lim) != 0)
-        throw error(exit_code::failure, fmt::format("cannot raise the file descriptor limit to {}: {}", needed,
-                                                    std::strerror(errno)));
+        throw error(exit_code::failure,
+                    fmt::format("cannot raise the file descriptor limit to {}: {}", needed, std::strerror(errno)));
 }
 
 std::int64_t resident_bytes() {
@@ -56,6 +59,29 @@ std::int64_t resident_bytes() {
 }
 
 namespace {
+
+// Paho C offers no socket options. With --nodelay, every TCP socket of this process that is
+// connected to the broker's port gets TCP_NODELAY, so small QoS 0 publishes are not held back by
+// Nagle's algorithm waiting for the broker's delayed ACK (milliseconds of added latency).
+void set_nodelay(int port) {
+    rlimit lim{};
+    ::getrlimit(RLIMIT_NOFILE, &lim);
+    int top = lim.rlim_cur == RLIM_INFINITY ? 65536 : static_cast<int>(std::min<rlim_t>(lim.rlim_cur, 1 << 20));
+    for (int fd = 3; fd < top; ++fd) {
+        int type = 0;
+        socklen_t len = sizeof type;
+        if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_STREAM) continue;
+        sockaddr_storage peer{};
+        socklen_t plen = sizeof peer;
+        if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &plen) != 0) continue;
+        int peer_port = peer.ss_family == AF_INET    ? ntohs(reinterpret_cast<sockaddr_in*>(&peer)->sin_port)
+                        : peer.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&peer)->sin6_port)
+                                                     : -1;
+        if (peer_port != port) continue;
+        int one = 1;
+        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+}
 
 std::int64_t unix_us() {
     return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -163,7 +189,9 @@ void on_connect_ok(void* ctx, MQTTAsync_successData*) {
     auto* cl = static_cast<client*>(ctx);
     cl->eng->connected(cl, true, 0, nullptr);
 }
-void on_connect_ok5(void* ctx, MQTTAsync_successData5*) { on_connect_ok(ctx, nullptr); }
+void on_connect_ok5(void* ctx, MQTTAsync_successData5*) {
+    on_connect_ok(ctx, nullptr);
+}
 void on_connect_fail(void* ctx, MQTTAsync_failureData* r) {
     auto* cl = static_cast<client*>(ctx);
     cl->eng->connected(cl, false, r ? r->code : -1, r ? r->message : nullptr);
@@ -231,7 +259,9 @@ void on_pacemaker_connected(void* ctx, MQTTAsync_successData*) {
     cl->connected = true;
     MQTTAsync_subscribe(cl->handle, cl->topic.c_str(), 0, nullptr);
 }
-void on_pacemaker_connected5(void* ctx, MQTTAsync_successData5*) { on_pacemaker_connected(ctx, nullptr); }
+void on_pacemaker_connected5(void* ctx, MQTTAsync_successData5*) {
+    on_pacemaker_connected(ctx, nullptr);
+}
 
 void on_lost(void* ctx, char* cause) {
     auto* cl = static_cast<client*>(ctx);
@@ -264,7 +294,8 @@ void engine::connected(client* cl, bool ok, int code, const char* message) {
             ++second_.connects;
             ++open_;
             last_connack_us_ = std::max(last_connack_us_, now);
-            report_.connect_latency.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, now - cl->connect_start_us)));
+            report_.connect_latency.record(
+                static_cast<std::uint64_t>(std::max<std::int64_t>(0, now - cl->connect_start_us)));
         } else {
             std::string why = code == MQTTASYNC_FAILURE && (!message || !*message)
                                   ? fmt::format("TCP connect to {}:{} failed or was closed", c_.conn.host, c_.conn.port)
@@ -280,10 +311,12 @@ void engine::subscribed(client* cl, bool ok, int granted, const char* message) {
     {
         std::lock_guard<std::mutex> lock(mutex_);
         --pending_;
-        if (ok) cl->granted = granted;
-        else count_error(fmt::format("subscription to '{}' refused: {}", cl->topic,
-                                     granted >= 128 ? fmt::format("reason code {}", granted)
-                                                    : paho_reason(granted, message, c_.conn.version)));
+        if (ok)
+            cl->granted = granted;
+        else
+            count_error(fmt::format("subscription to '{}' refused: {}", cl->topic,
+                                    granted >= 128 ? fmt::format("reason code {}", granted)
+                                                   : paho_reason(granted, message, c_.conn.version)));
     }
     cv_.notify_all();
 }
@@ -316,7 +349,8 @@ void engine::publish_done(slot* s, bool ok, int code, const char* message) {
 
 void engine::message(client* cl, const MQTTAsync_message* m) {
     std::int64_t now = unix_us();
-    std::string_view payload(static_cast<const char*>(m->payload), static_cast<std::size_t>(std::max(0, m->payloadlen)));
+    std::string_view payload(static_cast<const char*>(m->payload),
+                             static_cast<std::size_t>(std::max(0, m->payloadlen)));
     auto st = read_stamp(payload);
     int q = std::clamp(m->qos, 0, 2);
     bool fresh = false;
@@ -325,7 +359,8 @@ void engine::message(client* cl, const MQTTAsync_message* m) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (st && !m->retained) {
         auto verdict = cl->trackers[st->publisher].see(st->seq);
-        if (verdict == seq_tracker::verdict::duplicate) ++cl->counts.duplicated[q];
+        if (verdict == seq_tracker::verdict::duplicate)
+            ++cl->counts.duplicated[q];
         else {
             ++cl->counts.unique[q];
             if (verdict == seq_tracker::verdict::out_of_order) ++cl->counts.out_of_order[q];
@@ -335,8 +370,10 @@ void engine::message(client* cl, const MQTTAsync_message* m) {
     }
     ++report_.received;
     ++second_.received;
-    if (m->retained) ++report_.retained_received;
-    else if (!st) ++report_.foreign_received;
+    if (m->retained)
+        ++report_.retained_received;
+    else if (!st)
+        ++report_.foreign_received;
     else if (fresh && !st->warmup) {
         auto us = static_cast<std::uint64_t>(std::max<std::int64_t>(0, now - static_cast<std::int64_t>(st->sent_us)));
         report_.e2e_latency.record(us);
@@ -426,7 +463,8 @@ void engine::make_clients() {
             int rc = MQTTAsync_createWithOptions(&cl->handle, uri_.c_str(), cl->id.c_str(), MQTTCLIENT_PERSISTENCE_NONE,
                                                  nullptr, &opts);
             if (rc != MQTTASYNC_SUCCESS)
-                throw error(exit_code::failure, fmt::format("cannot create client {}: {}", cl->id, paho_reason(rc, nullptr, c_.conn.version)));
+                throw error(exit_code::failure, fmt::format("cannot create client {}: {}", cl->id,
+                                                            paho_reason(rc, nullptr, c_.conn.version)));
             MQTTAsync_setCallbacks(cl->handle, cl.get(), on_lost, role == 's' ? on_message : nullptr, nullptr);
             if (role == 'p') {
                 cl->payload.assign(static_cast<std::size_t>(c_.size), 'x');
@@ -443,29 +481,30 @@ void engine::make_clients() {
     long parts = c_.worker_count;
     long part = c_.worker_index;
     switch (c_.kind) {
-    case mode::conn: {
-        auto [a, b] = partition(c_.clients, part, parts);
-        add('c', a, b, c_.topic, conns_);
-        break;
-    }
-    case mode::pub: {
-        auto [a, b] = partition(c_.clients, part, parts);
-        add('p', a, b, c_.topic, pubs_);
-        break;
-    }
-    case mode::sub: {
-        auto [a, b] = partition(c_.clients, part, parts);
-        add('s', a, b, c_.topic, subs_);
-        break;
-    }
-    case mode::pubsub: {
-        auto [sa, sb] = partition(c_.subscribers, part, parts);
-        add('s', sa, sb, c_.filter, subs_);
-        auto [a, b] = partition(c_.clients, part, parts);
-        add('p', a, b, c_.topic, pubs_);
-        break;
-    }
-    case mode::merge: break;
+        case mode::conn: {
+            auto [a, b] = partition(c_.clients, part, parts);
+            add('c', a, b, c_.topic, conns_);
+            break;
+        }
+        case mode::pub: {
+            auto [a, b] = partition(c_.clients, part, parts);
+            add('p', a, b, c_.topic, pubs_);
+            break;
+        }
+        case mode::sub: {
+            auto [a, b] = partition(c_.clients, part, parts);
+            add('s', a, b, c_.topic, subs_);
+            break;
+        }
+        case mode::pubsub: {
+            auto [sa, sb] = partition(c_.subscribers, part, parts);
+            add('s', sa, sb, c_.filter, subs_);
+            auto [a, b] = partition(c_.clients, part, parts);
+            add('p', a, b, c_.topic, pubs_);
+            break;
+        }
+        case mode::merge:
+            break;
     }
 }
 
@@ -614,8 +653,8 @@ void engine::publish_loop() {
         s->sent_us = sent_us;
         s->warmup = c_.warmup > 0 && static_cast<double>(sent_us - measure_start_) < c_.warmup * 1e6;
         if (stamped)
-            write_stamp(chosen->payload,
-                        stamp{static_cast<std::uint32_t>(chosen->index), chosen->seq, static_cast<std::uint64_t>(sent_us), s->warmup});
+            write_stamp(chosen->payload, stamp{static_cast<std::uint32_t>(chosen->index), chosen->seq,
+                                               static_cast<std::uint64_t>(sent_us), s->warmup});
         MQTTAsync_message msg = MQTTAsync_message_initializer;
         msg.payload = chosen->payload.data();
         msg.payloadlen = static_cast<int>(chosen->payload.size());
@@ -717,7 +756,9 @@ void engine::ticker() {
 
 void engine::finish(report& r) {
     for (client* p : pubs_) r.publishers.push_back({p->index, p->topic, c_.qos, p->completed.load()});
-    for (client* s : subs_) r.subscribers.push_back({s->index, s->topic, s->granted >= 0 && s->granted <= 2 ? s->granted : c_.qos, s->counts});
+    for (client* s : subs_)
+        r.subscribers.push_back(
+            {s->index, s->topic, s->granted >= 0 && s->granted <= 2 ? s->granted : c_.qos, s->counts});
 }
 
 report engine::run() {
@@ -730,8 +771,9 @@ report engine::run() {
         report_.config = c_.to_json();
         report_.target_rate =
             c_.rate > 0 && c_.kind != mode::conn
-                ? c_.rate * static_cast<double>(partition(c_.clients, c_.worker_index, c_.worker_count).second -
-                                                partition(c_.clients, c_.worker_index, c_.worker_count).first) /
+                ? c_.rate *
+                      static_cast<double>(partition(c_.clients, c_.worker_index, c_.worker_count).second -
+                                          partition(c_.clients, c_.worker_index, c_.worker_count).first) /
                       static_cast<double>(c_.clients)
                 : 0;
     }
@@ -754,6 +796,7 @@ report engine::run() {
         subscribe_all();
         connect_all(pubs_);
         connect_all(conns_);
+        if (c_.nodelay) set_nodelay(c_.conn.port);
         {
             std::lock_guard<std::mutex> lock(mutex_);
             if (last_connack_us_ > 0) report_.connect_span_us = last_connack_us_ - report_.start_us;

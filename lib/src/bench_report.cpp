@@ -12,14 +12,26 @@
 namespace mqkit::bench {
 namespace {
 
-json num(double v) { return json::number(v); }
-json num(std::uint64_t v) { return json::number(static_cast<double>(v)); }
-json num(std::int64_t v) { return json::number(static_cast<double>(v)); }
-json num(int v) { return json::number(static_cast<double>(v)); }
+json num(double v) {
+    return json::number(v);
+}
+json num(std::uint64_t v) {
+    return json::number(static_cast<double>(v));
+}
+json num(std::int64_t v) {
+    return json::number(static_cast<double>(v));
+}
+json num(int v) {
+    return json::number(static_cast<double>(v));
+}
 
-double rate(double count, double seconds) { return seconds > 0 ? count / seconds : 0.0; }
+double rate(double count, double seconds) {
+    return seconds > 0 ? count / seconds : 0.0;
+}
 
-[[noreturn]] void bad(const std::string& what) { throw error(exit_code::failure, "not an mqbench report: " + what); }
+[[noreturn]] void bad(const std::string& what) {
+    throw error(exit_code::failure, "not an mqbench report: " + what);
+}
 
 const json& need(const json& j, std::string_view key, json::kind k) {
     const json* v = j.find(key);
@@ -130,7 +142,9 @@ std::string human_us(double us) {
     return fmt::format("{:.2f}s", us / 1e6);
 }
 
-double report::duration_s() const { return end_us > start_us ? static_cast<double>(end_us - start_us) / 1e6 : 0.0; }
+double report::duration_s() const {
+    return end_us > start_us ? static_cast<double>(end_us - start_us) / 1e6 : 0.0;
+}
 
 double report::measure_duration_s() const {
     return measure_end_us > measure_start_us && measure_start_us > 0
@@ -258,8 +272,7 @@ json report::to_json() const {
 }
 
 report report::from_json(const json& j) {
-    if (j.type() != json::kind::object || j.number_or("mqbench_report", 0) != 1)
-        bad("no \"mqbench_report\": 1 member");
+    if (j.type() != json::kind::object || j.number_or("mqbench_report", 0) != 1) bad("no \"mqbench_report\": 1 member");
     report r;
     if (const json* c = j.find("config")) r.config = *c;
     r.processes = static_cast<long>(int_of(j, "processes"));
@@ -394,7 +407,8 @@ std::string series_csv(const report& r) {
 std::string progress_line(const second_sample& s, double t_s) {
     return fmt::format("{:>5.0f}s  conn {:>6}  sent/s {:>9}  recv/s {:>9}  p99 {:>8}  err {}", t_s,
                        grouped(static_cast<std::uint64_t>(std::max<std::int64_t>(s.connections, 0))), grouped(s.sent),
-                       grouped(s.received), s.latency.count() ? human_us(static_cast<double>(s.latency.percentile(99))) : "-",
+                       grouped(s.received),
+                       s.latency.count() ? human_us(static_cast<double>(s.latency.percentile(99))) : "-",
                        s.errors + s.connect_failures);
 }
 
@@ -404,22 +418,24 @@ std::string summary_text(const report& r) {
     std::uint64_t failures = 0;
     for (const auto& [k, v] : r.connect_failures) failures += v;
     out += fmt::format("mqbench {}: {:.1f} s in {} process{}\n",
-                       r.config.find("mode") ? r.config.find("mode")->as_string() : "run", r.duration_s(),
-                       r.processes, r.processes == 1 ? "" : "es");
+                       r.config.find("mode") ? r.config.find("mode")->as_string() : "run", r.duration_s(), r.processes,
+                       r.processes == 1 ? "" : "es");
     out += fmt::format("  {:<22}{:>14}  {}\n", "connections", grouped(r.connects),
-                       fmt::format("of {} attempted, {} failed, {} lost", grouped(r.connect_attempts), grouped(failures),
-                                   grouped(r.connection_lost)));
+                       fmt::format("of {} attempted, {} failed, {} lost", grouped(r.connect_attempts),
+                                   grouped(failures), grouped(r.connection_lost)));
     for (const auto& [k, v] : r.connect_failures) out += fmt::format("    failed: {} x {}\n", grouped(v), k);
     if (r.connect_span_us > 0)
-        out += fmt::format("  {:<22}{:>14}\n", "connect rate",
-                           grouped_rate(rate(static_cast<double>(r.connects), static_cast<double>(r.connect_span_us) / 1e6)) +
-                               " conn/s");
+        out += fmt::format(
+            "  {:<22}{:>14}\n", "connect rate",
+            grouped_rate(rate(static_cast<double>(r.connects), static_cast<double>(r.connect_span_us) / 1e6)) +
+                " conn/s");
     if (r.connects > 0 && r.rss_delta_bytes > 0)
-        out += fmt::format("  {:<22}{:>14}  (resident memory growth / connections)\n", "memory per connection",
-                           fmt::format("{:.1f} KiB", static_cast<double>(r.rss_delta_bytes) /
-                                                         static_cast<double>(r.connects) / 1024));
+        out += fmt::format(
+            "  {:<22}{:>14}  (resident memory growth / connections)\n", "memory per connection",
+            fmt::format("{:.1f} KiB", static_cast<double>(r.rss_delta_bytes) / static_cast<double>(r.connects) / 1024));
     auto line = [&](const char* what, std::uint64_t n) {
-        out += fmt::format("  {:<22}{:>14}  {} msg/s\n", what, grouped(n), grouped_rate(rate(static_cast<double>(n), window)));
+        out += fmt::format("  {:<22}{:>14}  {} msg/s\n", what, grouped(n),
+                           grouped_rate(rate(static_cast<double>(n), window)));
     };
     if (r.sent || !r.publishers.empty()) {
         line("sent", r.sent);
@@ -430,12 +446,14 @@ std::string summary_text(const report& r) {
     }
     if (r.received || !r.subscribers.empty()) {
         line("received", r.received);
-        if (r.retained_received) out += fmt::format("  {:<22}{:>14}\n", "retained received", grouped(r.retained_received));
+        if (r.retained_received)
+            out += fmt::format("  {:<22}{:>14}\n", "retained received", grouped(r.retained_received));
         if (r.foreign_received) out += fmt::format("  {:<22}{:>14}\n", "not from mqbench", grouped(r.foreign_received));
     }
     for (const auto& [q, f] : r.loss())
-        out += fmt::format("  {:<22}{:>14}  expected {}, duplicated {}, out of order {}\n", fmt::format("lost (QoS {})", q),
-                           grouped(f.lost), grouped(f.expected), grouped(f.duplicated), grouped(f.out_of_order));
+        out += fmt::format("  {:<22}{:>14}  expected {}, duplicated {}, out of order {}\n",
+                           fmt::format("lost (QoS {})", q), grouped(f.lost), grouped(f.expected), grouped(f.duplicated),
+                           grouped(f.out_of_order));
     for (const auto& [k, v] : r.errors) out += fmt::format("  error: {} x {}\n", grouped(v), k);
     out += fmt::format("\n  {:<22}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}{:>12}\n", "latency", "min", "p50", "p90", "p99",
                        "p99.9", "max", "samples");
@@ -443,7 +461,8 @@ std::string summary_text(const report& r) {
         if (!h.count()) return;
         auto f = [](std::uint64_t v) { return human_us(static_cast<double>(v)); };
         out += fmt::format("  {:<22}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}{:>12}\n", what, f(h.min()), f(h.percentile(50)),
-                           f(h.percentile(90)), f(h.percentile(99)), f(h.percentile(99.9)), f(h.max()), grouped(h.count()));
+                           f(h.percentile(90)), f(h.percentile(99)), f(h.percentile(99.9)), f(h.max()),
+                           grouped(h.count()));
     };
     lat("end to end", r.e2e_latency);
     lat("publish -> ack", r.ack_latency);
@@ -468,11 +487,12 @@ std::string histogram_text(const histogram& h, std::string_view title, int width
     std::string out = fmt::format("  {} ({} samples)\n", title, grouped(h.count()));
     for (int i = 0; i < rows; ++i) {
         double from = lo * std::pow(step, i);
-        auto bar = static_cast<int>(std::llround(static_cast<double>(counts[static_cast<std::size_t>(i)]) /
-                                                 static_cast<double>(most) * width));
+        auto bar = static_cast<int>(
+            std::llround(static_cast<double>(counts[static_cast<std::size_t>(i)]) / static_cast<double>(most) * width));
         if (counts[static_cast<std::size_t>(i)] && bar == 0) bar = 1;
-        out += fmt::format("  {:>11} | {:<{}} {}\n", ">= " + human_us(from), std::string(static_cast<std::size_t>(bar), '#'),
-                           width, grouped(counts[static_cast<std::size_t>(i)]));
+        out += fmt::format("  {:>11} | {:<{}} {}\n", ">= " + human_us(from),
+                           std::string(static_cast<std::size_t>(bar), '#'), width,
+                           grouped(counts[static_cast<std::size_t>(i)]));
     }
     return out;
 }
@@ -482,11 +502,16 @@ namespace {
 std::string svg_escape(std::string_view s) {
     std::string out;
     for (char c : s) {
-        if (c == '<') out += "&lt;";
-        else if (c == '>') out += "&gt;";
-        else if (c == '&') out += "&amp;";
-        else if (c == '"') out += "&quot;";
-        else out += c;
+        if (c == '<')
+            out += "&lt;";
+        else if (c == '>')
+            out += "&gt;";
+        else if (c == '&')
+            out += "&amp;";
+        else if (c == '"')
+            out += "&quot;";
+        else
+            out += c;
     }
     return out;
 }
@@ -508,7 +533,8 @@ void svg_chart(std::string& out, double x0, double y0, double w, double h, std::
                        w, h);
     for (int i = 0; i <= 4; ++i) {
         double y = y0 + h - h * i / 4;
-        out += fmt::format("<line x1=\"{}\" y1=\"{:.1f}\" x2=\"{}\" y2=\"{:.1f}\" stroke=\"#eee\"/>\n", x0, y, x0 + w, y);
+        out +=
+            fmt::format("<line x1=\"{}\" y1=\"{:.1f}\" x2=\"{}\" y2=\"{:.1f}\" stroke=\"#eee\"/>\n", x0, y, x0 + w, y);
         double value = ymax * i / 4;
         std::string label = unit == "us" ? human_us(value) : grouped_rate(value);
         out += fmt::format("<text x=\"{}\" y=\"{:.1f}\" font-size=\"11\" text-anchor=\"end\">{}</text>\n", x0 - 4,
@@ -543,7 +569,9 @@ std::string plot_svg(const report& r) {
         p50.push_back(static_cast<double>(s.latency.percentile(50)));
         p99.push_back(static_cast<double>(s.latency.percentile(99)));
     }
-    const histogram& h = r.e2e_latency.count() ? r.e2e_latency : r.ack_latency.count() ? r.ack_latency : r.connect_latency;
+    const histogram& h = r.e2e_latency.count()   ? r.e2e_latency
+                         : r.ack_latency.count() ? r.ack_latency
+                                                 : r.connect_latency;
     const char* h_title = r.e2e_latency.count()   ? "end-to-end latency distribution"
                           : r.ack_latency.count() ? "publish -> ack latency distribution"
                                                   : "connect latency distribution";
@@ -563,8 +591,8 @@ std::string plot_svg(const report& r) {
     svg_chart(out, left, y, chart_w, chart_h, "latency per second", "us", {{"p50", p50}, {"p99", p99}}, colours + 2);
     y += chart_h + 70;
     // Distribution: one bar per histogram bucket group, on a log-spaced x axis.
-    out += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"14\" font-weight=\"bold\">{}</text>\n", left, y - 8,
-                       h_title);
+    out +=
+        fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"14\" font-weight=\"bold\">{}</text>\n", left, y - 8, h_title);
     out += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#999\"/>\n", left, y,
                        chart_w, chart_h);
     if (h.count()) {
@@ -588,8 +616,8 @@ std::string plot_svg(const report& r) {
         for (int b = 0; b <= bars; b += 10)
             out += fmt::format("<text x=\"{:.1f}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\">{}</text>\n",
                                left + b * bw, y + chart_h + 16, svg_escape(human_us(lo * std::pow(step, b))));
-        out += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"12\">p50 {}  p99 {}  max {}</text>\n", left + chart_w + 8,
-                           y + 14, human_us(static_cast<double>(h.percentile(50))),
+        out += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"12\">p50 {}  p99 {}  max {}</text>\n",
+                           left + chart_w + 8, y + 14, human_us(static_cast<double>(h.percentile(50))),
                            human_us(static_cast<double>(h.percentile(99))), human_us(static_cast<double>(h.max())));
     }
     out += "</svg>\n";

@@ -7,20 +7,20 @@
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
-#include <fcntl.h>
-#include <netdb.h>
-#include <sys/socket.h>
 #include <fstream>
 #include <map>
 #include <mutex>
-#include <poll.h>
 #include <sstream>
-#include <sys/wait.h>
 #include <thread>
-#include <unistd.h>
 
 namespace mqkit::bench {
 namespace {
@@ -117,9 +117,12 @@ public:
 private:
     void command(const std::string& c) {
         std::lock_guard<std::mutex> lock(mutex_);
-        if (c == "go") go_ = true;
-        else if (c == "drain") drain_ = true;
-        else if (c == "stop" && stop_.load() == 0) stop_.store(SIGTERM);
+        if (c == "go")
+            go_ = true;
+        else if (c == "drain")
+            drain_ = true;
+        else if (c == "stop" && stop_.load() == 0)
+            stop_.store(SIGTERM);
         cv_.notify_all();
     }
     bool wait_for(bool& flag) {
@@ -159,8 +162,8 @@ void write_all(int fd, std::string_view s) {
 /// The worker's command line: the parent's, minus what only the parent does and minus the
 /// password (it goes through the environment, out of `ps`).
 std::vector<std::string> child_args(const bench_config& c, long index, long count) {
-    static const std::vector<std::string_view> dropped{"--json", "--csv", "--plot", "--workers", "--worker-index",
-                                                       "--worker-count", "--prefix", "--pw", "-P"};
+    static const std::vector<std::string_view> dropped{
+        "--json", "--csv", "--plot", "--workers", "--worker-index", "--worker-count", "--prefix", "--pw", "-P"};
     std::vector<std::string> out{std::string(mode_name(c.kind))};
     const auto& a = c.args;
     std::size_t i = 0;
@@ -174,8 +177,7 @@ std::vector<std::string> child_args(const bench_config& c, long index, long coun
                 ++i;  // and its value
                 break;
             }
-            if (arg.size() > d.size() && arg.substr(0, d.size()) == d &&
-                (arg[d.size()] == '=' || d == "-P")) {
+            if (arg.size() > d.size() && arg.substr(0, d.size()) == d && (arg[d.size()] == '=' || d == "-P")) {
                 drop = true;
                 break;
             }
@@ -260,8 +262,10 @@ report run_workers(const bench_config& c, long workers, bool progress) {
         const json* type = j->find("type");
         if (!type) return;
         const std::string& t = type->as_string();
-        if (t == "ready") k.ready = true;
-        else if (t == "published") k.published = true;
+        if (t == "ready")
+            k.ready = true;
+        else if (t == "published")
+            k.published = true;
         else if (t == "tick") {
             if (const json* s = j->find("sample")) {
                 second_sample sample = sample_from_json(*s);
@@ -346,7 +350,8 @@ report run_workers(const bench_config& c, long workers, bool progress) {
     for (std::size_t i = 0; i < kids.size(); ++i) {
         int status = 0;
         ::waitpid(kids[i].pid, &status, 0);
-        if (kids[i].result) parts.push_back(std::move(*kids[i].result));
+        if (kids[i].result)
+            parts.push_back(std::move(*kids[i].result));
         else
             missing = fmt::format("worker {} ended ({}) without a report", i,
                                   WIFSIGNALED(status) ? fmt::format("signal {}", WTERMSIG(status))
@@ -405,7 +410,8 @@ std::string probe(const std::string& host, int port) {
 
 /// The run's exit status from its report, with one line per reason.
 int evaluate(const report& r, std::vector<std::string>& reasons) {
-    if (r.exit_status == static_cast<int>(exit_code::interrupted) || r.exit_status == static_cast<int>(exit_code::terminated)) {
+    if (r.exit_status == static_cast<int>(exit_code::interrupted) ||
+        r.exit_status == static_cast<int>(exit_code::terminated)) {
         reasons.push_back("interrupted; the results so far were written");
         return r.exit_status;
     }
@@ -420,7 +426,8 @@ int evaluate(const report& r, std::vector<std::string>& reasons) {
                                 : "the broker";
         std::string why = r.connect_failures.empty() ? "no reason given" : r.connect_failures.begin()->first;
         if (host && host->type() == json::kind::string)
-            if (auto refused = probe(host->as_string(), static_cast<int>(r.config.number_or("port", 0))); !refused.empty())
+            if (auto refused = probe(host->as_string(), static_cast<int>(r.config.number_or("port", 0)));
+                !refused.empty())
                 why = refused;
         reasons.push_back(fmt::format("cannot connect to {}: {}", where, why));
         return failed;
@@ -468,9 +475,12 @@ int finish(const bench_config& c, report& r) {
     if (!c.csv_file.empty()) write_file(c.csv_file, series_csv(r), problems);
     if (!c.plot_file.empty()) write_file(c.plot_file, plot_svg(r), problems);
     std::string out = summary_text(r);
-    if (r.e2e_latency.count()) out += "\n" + histogram_text(r.e2e_latency, "end-to-end latency");
-    else if (r.ack_latency.count()) out += "\n" + histogram_text(r.ack_latency, "publish -> ack latency");
-    else if (r.connect_latency.count()) out += "\n" + histogram_text(r.connect_latency, "connect latency");
+    if (r.e2e_latency.count())
+        out += "\n" + histogram_text(r.e2e_latency, "end-to-end latency");
+    else if (r.ack_latency.count())
+        out += "\n" + histogram_text(r.ack_latency, "publish -> ack latency");
+    else if (r.connect_latency.count())
+        out += "\n" + histogram_text(r.connect_latency, "connect latency");
     std::fputs(out.c_str(), stdout);
     std::fflush(stdout);
     bool quiet = c.conn.quiet;
@@ -481,7 +491,8 @@ int finish(const bench_config& c, report& r) {
             // an error's hint travels on the message's second line
             auto nl = why.find('\n');
             std::fputs(fmt::format("{}: error: {}\n", tool_name, why.substr(0, nl)).c_str(), stderr);
-            if (nl != std::string::npos) std::fputs(fmt::format("{}: hint: {}\n", tool_name, why.substr(nl + 1)).c_str(), stderr);
+            if (nl != std::string::npos)
+                std::fputs(fmt::format("{}: hint: {}\n", tool_name, why.substr(nl + 1)).c_str(), stderr);
         }
     }
     return status;
@@ -545,7 +556,8 @@ int run_bench(bench_config& c) {
 }  // namespace
 
 int run(int argc, char** argv) {
-    return mqkit::detail::run_tool(mqbench_spec(), argc, argv, parse_bench, [](bench_config& c) { return run_bench(c); });
+    return mqkit::detail::run_tool(mqbench_spec(), argc, argv, parse_bench,
+                                   [](bench_config& c) { return run_bench(c); });
 }
 
 }  // namespace mqkit::bench

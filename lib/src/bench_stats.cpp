@@ -13,11 +13,16 @@ namespace mqkit::bench {
 
 std::string_view mode_name(mode m) {
     switch (m) {
-    case mode::conn: return "conn";
-    case mode::pub: return "pub";
-    case mode::sub: return "sub";
-    case mode::pubsub: return "pubsub";
-    case mode::merge: return "merge";
+        case mode::conn:
+            return "conn";
+        case mode::pub:
+            return "pub";
+        case mode::sub:
+            return "sub";
+        case mode::pubsub:
+            return "pubsub";
+        case mode::merge:
+            return "merge";
     }
     return "?";
 }
@@ -81,7 +86,9 @@ void histogram::merge(const histogram& other) {
     sum_ += other.sum_;
 }
 
-void histogram::clear() { *this = histogram{}; }
+void histogram::clear() {
+    *this = histogram{};
+}
 
 std::uint64_t histogram::percentile(double q) const {
     if (count_ == 0) return 0;
@@ -156,8 +163,10 @@ double pacer::due(std::uint64_t n) const {
 std::uint64_t pacer::due_by(double seconds) const {
     if (seconds < 0) return 0;
     double events = 0;
-    if (ramp_ > 0 && seconds < ramp_) events = rate_ * seconds * seconds / (2 * ramp_);
-    else events = rate_ * ramp_ / 2 + rate_ * (seconds - ramp_);
+    if (ramp_ > 0 && seconds < ramp_)
+        events = rate_ * seconds * seconds / (2 * ramp_);
+    else
+        events = rate_ * ramp_ / 2 + rate_ * (seconds - ramp_);
     return static_cast<std::uint64_t>(std::floor(events + 1e-9)) + 1;
 }
 
@@ -181,9 +190,12 @@ std::string expand_template(std::string_view tmpl, long index, std::string_view 
             continue;
         }
         char c = tmpl[++i];
-        if (c == 'i') out += std::to_string(index);
-        else if (c == 'c') out += client_id;
-        else if (c == '%') out += '%';
+        if (c == 'i')
+            out += std::to_string(index);
+        else if (c == 'c')
+            out += client_id;
+        else if (c == '%')
+            out += '%';
         else {
             out += '%';
             out += c;
@@ -197,7 +209,8 @@ std::string default_filter(std::string_view tmpl) {
     std::size_t start = 0;
     while (start <= tmpl.size()) {
         std::size_t end = tmpl.find('/', start);
-        std::string_view level = tmpl.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+        std::string_view level =
+            tmpl.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
         if (level.find('%') != std::string_view::npos) return out + "#";
         if (end == std::string_view::npos) return std::string(tmpl);  // no placeholder: the topic itself
         out.append(level);

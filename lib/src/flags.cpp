@@ -244,6 +244,7 @@ tool_spec make_mqbench() {
              {0, "drain", "seconds", vk::number,
               "after publishing, wait at most this long for acks and messages in flight (default: 10)"},
              {0, "inflight", "count", vk::integer, "unfinished publishes per publisher, 1-65535 (default: 64)"},
+             {0, "nodelay", "", vk::none, "disable Nagle's algorithm on every client socket (lower QoS 0 latency)"},
              {0, "prefix", "prefix", vk::text, "client id prefix: ids are <prefix>-<p|s|c><index> (default: mqbench-<pid>)"},
          }});
     s.groups.push_back(
@@ -263,7 +264,7 @@ tool_spec make_mqbench() {
              {0, "no-progress", "", vk::none, "no live progress line on a terminal"},
          }});
     s.groups.push_back(without(connection_group(), {"url", "id", "id-prefix", "disable-clean-session",
-                                                    "session-expiry-interval"}));
+                                                    "session-expiry-interval", "nodelay"}));
     s.groups.push_back(auth_group());
     s.groups.push_back(without(general_group(), {"property", "debug"}));
     return s;

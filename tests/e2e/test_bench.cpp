@@ -36,7 +36,9 @@ json read_json(const std::string& path) {
     return *j;
 }
 
-double total(const json& r, const char* key) { return r.find("totals")->number_or(key, -1); }
+double total(const json& r, const char* key) {
+    return r.find("totals")->number_or(key, -1);
+}
 
 double loss(const json& r, const char* qos, const char* key) {
     const json* q = r.find("loss")->find(qos);
@@ -120,7 +122,7 @@ TEST_CASE("mqbench sub counts what a separate mqbench pub sends", "[e2e][bench]"
     broker b;
     std::string file = b.dir() + "/sub.json";
     background_process sub(tool("mqbench"), on(b, {"sub", "-c", "2", "-t", "load/#", "-n", "50", "-q", "1", "--prefix",
-                                                    "e2esub", "--workers", "1", "--json", file}));
+                                                   "e2esub", "--workers", "1", "--json", file}));
     REQUIRE(b.wait_for_log("Sending SUBACK to e2esub-s0", 10s));
     REQUIRE(b.wait_for_log("Sending SUBACK to e2esub-s1", 10s));
     auto pub = mqbench(b, {"pub", "-c", "1", "-n", "50", "-q", "1", "-t", "load/%i", "-s", "64"});
@@ -152,8 +154,8 @@ TEST_CASE("mqbench conn opens every connection and reports memory", "[e2e][bench
 TEST_CASE("mqbench merge of two host parts equals one combined run", "[e2e][bench]") {
     broker b;
     // Publisher i pairs with subscriber i, so each part is complete on its own.
-    args common{"-c", "4", "--subscribers", "4", "-t", "pair/%i", "--filter", "pair/%i", "-q", "1", "-n", "80",
-                "--rate", "1000", "--workers", "1"};
+    args common{"-c", "4",  "--subscribers", "4",    "-t",        "pair/%i", "--filter", "pair/%i", "-q", "1",
+                "-n", "80", "--rate",        "1000", "--workers", "1"};
     auto part = [&](const std::string& name, args extra) {
         args a = common;
         a.insert(a.end(), extra.begin(), extra.end());
@@ -205,8 +207,9 @@ TEST_CASE("mqbench errors: unreachable broker, bad arguments, bad reports", "[e2
 
     auto bad = run_tool(tool("mqbench"), {"bogus"});
     CHECK(bad.exit_code == 1);
-    CHECK(bad.err == "mqbench: error: unknown scenario 'bogus'\n"
-                     "mqbench: hint: use pubsub, pub, sub, conn or merge as the first word\n");
+    CHECK(bad.err ==
+          "mqbench: error: unknown scenario 'bogus'\n"
+          "mqbench: hint: use pubsub, pub, sub, conn or merge as the first word\n");
     auto help = run_tool(tool("mqbench"), {"--help"});
     CHECK(help.exit_code == 0);
     CHECK(help.out.find("--worker-count") != std::string::npos);
@@ -230,8 +233,10 @@ TEST_CASE("mqbench: a broker connection limit and a low fd limit are reported", 
     CHECK(total(j, "connections") + total(j, "connect_failures") == 12);
     CHECK(total(j, "connect_failures") >= 7);
 
-    auto fd = run_tool("/bin/sh", {"-c", "ulimit -n 40 && ulimit -Hn 40 && exec \"$0\" conn -c 200 --workers 1 "
-                                         "--no-progress -h 127.0.0.1 -p " + std::to_string(b.port()),
+    auto fd = run_tool("/bin/sh", {"-c",
+                                   "ulimit -n 40 && ulimit -Hn 40 && exec \"$0\" conn -c 200 --workers 1 "
+                                   "--no-progress -h 127.0.0.1 -p " +
+                                       std::to_string(b.port()),
                                    tool("mqbench")});
     INFO(describe(fd));
     CHECK(fd.exit_code == 1);

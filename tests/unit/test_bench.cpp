@@ -143,7 +143,7 @@ TEST_CASE("sequence tracker: fresh, out of order and duplicate", "[bench][seq]")
     CHECK(t.see(0) == v::fresh);
     CHECK(t.see(1) == v::fresh);
     CHECK(t.see(1) == v::duplicate);
-    CHECK(t.see(5) == v::fresh);      // 2, 3, 4 missing
+    CHECK(t.see(5) == v::fresh);  // 2, 3, 4 missing
     CHECK(t.see(3) == v::out_of_order);
     CHECK(t.see(3) == v::duplicate);
     CHECK(t.see(2) == v::out_of_order);
@@ -226,7 +226,8 @@ TEST_CASE("report: JSON round trip keeps everything merge needs", "[bench][repor
     CHECK(j.find("totals")->number_or("sent", -1) == 300);
     CHECK(j.find("totals")->number_or("sent_rate_msg_per_s", -1) == Approx(150));
     CHECK(j.find("totals")->number_or("rss_per_connection_bytes", -1) == 20480);
-    CHECK(j.find("latency")->find("e2e_latency_us")->number_or("p50", -1) == static_cast<double>(r.e2e_latency.percentile(50)));
+    CHECK(j.find("latency")->find("e2e_latency_us")->number_or("p50", -1) ==
+          static_cast<double>(r.e2e_latency.percentile(50)));
     CHECK(j.find("loss")->find("qos1")->number_or("lost", -1) == 0);
     report back = report::from_json(*json::parse(j.dump()));
     CHECK(back.to_json().dump() == j.dump());
@@ -316,8 +317,8 @@ TEST_CASE("mqbench command line: scenario word, defaults and emqtt-bench letters
     CHECK(d.workers == 0);
     CHECK(d.conn.host == "localhost");
 
-    bench_config p = parse({"pub", "-c", "5", "-q", "2", "-s", "10", "-r", "-t", "x/%c", "-n", "7", "-I", "100",
-                            "-h", "127.0.0.1", "-p", "1884", "-V", "5", "--inflight", "8"});
+    bench_config p = parse({"pub", "-c", "5",   "-q", "2",         "-s", "10",   "-r", "-t", "x/%c",       "-n",
+                            "7",   "-I", "100", "-h", "127.0.0.1", "-p", "1884", "-V", "5",  "--inflight", "8"});
     CHECK(p.kind == mode::pub);
     CHECK(p.clients == 5);
     CHECK(p.qos == 2);

@@ -30,34 +30,35 @@ std::string_view mode_name(mode m);
 /// Everything one mqbench process needs; produced by parse_bench (cli.hpp).
 struct bench_config {
     mode kind = mode::pubsub;
-    connection_config conn;          ///< host, port, auth, version, keepalive (client_id unused)
-    std::string prefix;              ///< client ids are <prefix>-<role><global index>; --prefix
-    long clients = 10;               ///< -c: connections (conn), publishers (pub, pubsub), subscribers (sub)
-    long subscribers = 1;            ///< --subscribers: subscribers in pubsub
-    int qos = 0;                     ///< -q: publish QoS and subscription QoS
-    long size = 256;                 ///< -s: payload bytes (pubsub: at least payload_stamp_size)
-    bool retain = false;             ///< -r
-    std::string topic = "mqbench/%i";  ///< -t: publish topic template (sub mode: filter template)
-    std::string filter;              ///< --filter: pubsub subscription filter template (default from topic)
-    long count = 0;                  ///< -n: messages per publisher (sub: per subscriber); 0 = no limit
-    double duration = 0;             ///< --duration seconds; 0 = no limit
-    double rate = 0;                 ///< --rate: total msg/s (conn mode: connections/s); 0 = as fast as possible
-    double interval_ms = 0;          ///< -I: per-publisher interval in ms (sets rate = clients*1000/I)
-    double connect_rate = 0;         ///< --connect-rate: connections/s; 0 = as fast as possible
-    double ramp_up = 0;              ///< --ramp-up seconds: the message rate rises linearly to --rate
-    double warmup = 0;               ///< --warmup seconds: messages sent earlier are left out of latency
-    double drain = 10;               ///< --drain seconds to wait for the last messages and acks
-    long inflight = 64;              ///< --inflight: unfinished publishes per publisher
-    long workers = 0;                ///< --workers: local processes; 0 = one per core
-    long worker_index = 0;           ///< --worker-index: this host's part, 0-based
-    long worker_count = 1;           ///< --worker-count: parts in all
-    bool worker_pipe = false;        ///< internal: a child of a local parent, talking JSON lines
-    std::string json_file;           ///< --json FILE
-    std::string csv_file;            ///< --csv FILE
-    std::string plot_file;           ///< --plot FILE.svg
+    connection_config conn;                ///< host, port, auth, version, keepalive (client_id unused)
+    std::string prefix;                    ///< client ids are <prefix>-<role><global index>; --prefix
+    long clients = 10;                     ///< -c: connections (conn), publishers (pub, pubsub), subscribers (sub)
+    long subscribers = 1;                  ///< --subscribers: subscribers in pubsub
+    int qos = 0;                           ///< -q: publish QoS and subscription QoS
+    long size = 256;                       ///< -s: payload bytes (pubsub: at least payload_stamp_size)
+    bool retain = false;                   ///< -r
+    std::string topic = "mqbench/%i";      ///< -t: publish topic template (sub mode: filter template)
+    std::string filter;                    ///< --filter: pubsub subscription filter template (default from topic)
+    long count = 0;                        ///< -n: messages per publisher (sub: per subscriber); 0 = no limit
+    double duration = 0;                   ///< --duration seconds; 0 = no limit
+    double rate = 0;                       ///< --rate: total msg/s (conn mode: connections/s); 0 = as fast as possible
+    double interval_ms = 0;                ///< -I: per-publisher interval in ms (sets rate = clients*1000/I)
+    double connect_rate = 0;               ///< --connect-rate: connections/s; 0 = as fast as possible
+    double ramp_up = 0;                    ///< --ramp-up seconds: the message rate rises linearly to --rate
+    double warmup = 0;                     ///< --warmup seconds: messages sent earlier are left out of latency
+    double drain = 10;                     ///< --drain seconds to wait for the last messages and acks
+    bool nodelay = false;                  ///< --nodelay: TCP_NODELAY on every client socket
+    long inflight = 64;                    ///< --inflight: unfinished publishes per publisher
+    long workers = 0;                      ///< --workers: local processes; 0 = one per core
+    long worker_index = 0;                 ///< --worker-index: this host's part, 0-based
+    long worker_count = 1;                 ///< --worker-count: parts in all
+    bool worker_pipe = false;              ///< internal: a child of a local parent, talking JSON lines
+    std::string json_file;                 ///< --json FILE
+    std::string csv_file;                  ///< --csv FILE
+    std::string plot_file;                 ///< --plot FILE.svg
     std::vector<std::string> merge_files;  ///< `mqbench merge a.json b.json`
-    bool no_progress = false;        ///< --no-progress
-    std::vector<std::string> args;   ///< the arguments as given (a local parent passes them on)
+    bool no_progress = false;              ///< --no-progress
+    std::vector<std::string> args;         ///< the arguments as given (a local parent passes them on)
 
     /// The settings as JSON for the report (never the password).
     json to_json() const;
@@ -157,7 +158,7 @@ public:
     std::uint64_t unique() const noexcept { return unique_; }
 
 private:
-    std::uint64_t next_ = 0;                     ///< one past the highest seq seen
+    std::uint64_t next_ = 0;                       ///< one past the highest seq seen
     std::map<std::uint64_t, std::uint64_t> gaps_;  ///< unseen ranges below next_: [first, last)
     std::uint64_t unique_ = 0;
 };
@@ -210,9 +211,9 @@ struct second_sample {
 /// The outcome of a run, one process's or merged. Everything merges exactly: counts add,
 /// histograms merge, rates are recomputed from totals and the merged time span.
 struct report {
-    json config;                    ///< the run's settings (echo)
-    long processes = 1;             ///< reports merged into this one
-    std::int64_t start_us = 0;      ///< first connect attempt, Unix microseconds
+    json config;                        ///< the run's settings (echo)
+    long processes = 1;                 ///< reports merged into this one
+    std::int64_t start_us = 0;          ///< first connect attempt, Unix microseconds
     std::int64_t measure_start_us = 0;  ///< publishing (sub mode: receiving) began
     std::int64_t measure_end_us = 0;    ///< publishing ended (sub mode: the run ended)
     std::int64_t end_us = 0;
@@ -222,23 +223,23 @@ struct report {
     std::map<std::string, std::uint64_t> connect_failures;  ///< by reason
     std::uint64_t connection_lost = 0;
     std::int64_t connect_span_us = 0;  ///< first connect attempt to last CONNACK (for conn/s)
-    std::uint64_t sent = 0;          ///< publishes handed to the client library
-    std::uint64_t acked = 0;         ///< completed (QoS 0: written)
+    std::uint64_t sent = 0;            ///< publishes handed to the client library
+    std::uint64_t acked = 0;           ///< completed (QoS 0: written)
     std::uint64_t publish_failures = 0;
-    std::uint64_t received = 0;      ///< every message delivered to a subscriber
+    std::uint64_t received = 0;  ///< every message delivered to a subscriber
     std::uint64_t retained_received = 0;
-    std::uint64_t foreign_received = 0;  ///< messages without an mqbench stamp (pubsub)
+    std::uint64_t foreign_received = 0;           ///< messages without an mqbench stamp (pubsub)
     std::map<std::string, std::uint64_t> errors;  ///< by reason, besides connect failures
-    std::int64_t rss_delta_bytes = 0;  ///< resident memory growth while connecting
-    std::int64_t rss_bytes = 0;        ///< resident memory at the end
-    double target_rate = 0;          ///< msg/s asked for (0: as fast as possible)
+    std::int64_t rss_delta_bytes = 0;             ///< resident memory growth while connecting
+    std::int64_t rss_bytes = 0;                   ///< resident memory at the end
+    double target_rate = 0;                       ///< msg/s asked for (0: as fast as possible)
     histogram connect_latency;
     histogram ack_latency;
     histogram e2e_latency;
     std::vector<publisher_record> publishers;
     std::vector<subscriber_record> subscribers;
     int exit_status = 0;
-    std::string message;             ///< why the run failed, if it did
+    std::string message;  ///< why the run failed, if it did
 
     /// Loss per delivered QoS, from the publisher and subscriber records (pairs whose filter
     /// matches the topic). Empty without subscribers or publishers.
