@@ -25,6 +25,7 @@ cat > "$work/mosquitto.conf" <<CONF
 listener $port 127.0.0.1
 allow_anonymous true
 max_queued_messages 100000
+set_tcp_nodelay true
 CONF
 # 5,000 clients need more descriptors than the usual 1,024; raise the broker's limit as far as allowed.
 ( ulimit -n "$(ulimit -Hn)" 2>/dev/null || true; exec "$mosquitto_bin" -c "$work/mosquitto.conf" ) >"$work/broker.log" 2>&1 &
@@ -49,7 +50,7 @@ wait_pids=$(jobs -p | grep -v "^$broker_pid$" || true)
 for p in $wait_pids; do wait "$p"; done
 end=$(date +%s.%N)
 ceiling=$(python3 -c "print(round($streams * $per_stream / ($end - $start)))")
-timeout 120 "$mqbench" pub "${common[@]}" -c $streams -n "$per_stream" -s $size -q 0 -t 'ceiling/%i' --json "$work/pub.json" >/dev/null
+timeout 120 "$mqbench" pub "${common[@]}" -c $streams --workers $streams -n "$per_stream" -s $size -q 0 -t 'ceiling/%i' --json "$work/pub.json" >/dev/null
 pub_rate=$(json_get "$work/pub.json" totals.sent_rate_msg_per_s)
 
 # 2. 5,000 idle connections: resident memory per connection of the mqbench processes.
@@ -60,16 +61,26 @@ conn_rate=$(json_get "$work/conn.json" totals.connect_rate_conn_per_s)
 
 # 3. End-to-end latency at a light load, checked by mosquitto_sub's own receive times (-F %U)
 #    against the send time that mqbench writes into every payload (bytes 16-23, little-endian us).
+#    mqbench measures it twice: a `mqbench sub` process beside mosquitto_sub (same position), and
+#    the subscriber inside `mqbench pubsub` (sharing a process with the publishers).
 timeout 60 mosquitto_sub -h 127.0.0.1 -p "$port" -t 'check/#' -F '%U %x' -i latency-check > "$work/check.txt" &
 sub_pid=$!
-for _ in $(seq 100); do grep -q "SUBACK to latency-check" "$work/broker.log" 2>/dev/null && break; sleep 0.05; done
-sleep 0.2  # mosquitto logs SUBACK only with log_type subscribe; give the subscription a moment either way
-timeout 60 "$mqbench" pubsub "${common[@]}" -c 2 --subscribers 1 -t 'check/%i' -q 0 -s 64 --rate 1000 --duration 5 --nodelay \
+timeout 60 "$mqbench" sub "${common[@]}" -c 1 -t 'check/#' --workers 1 --prefix latsub --duration 14 \
+  --json "$work/sub.json" >/dev/null &
+msub_pid=$!
+for _ in $(seq 100); do
+  (echo > /dev/null) && [[ -s $work/check.txt ]] && break
+  timeout 5 "$mqbench" pub "${common[@]}" -c 1 -n 1 -t check/probe -s 8 --workers 1 >/dev/null 2>&1 || true
+  sleep 0.1
+done
+timeout 60 "$mqbench" pubsub "${common[@]}" -c 2 --subscribers 1 -t 'check/%i' -q 0 -s 64 --rate 1000 --duration 5 \
   --workers 1 --json "$work/pubsub.json" >/dev/null
-sleep 0.5
 kill "$sub_pid" 2>/dev/null || true
 wait "$sub_pid" 2>/dev/null || true
+kill -INT "$msub_pid" 2>/dev/null || true
+wait "$msub_pid" 2>/dev/null || true
 own_p50=$(json_get "$work/pubsub.json" latency.e2e_latency_us.p50)
+sub_p50=$(json_get "$work/sub.json" latency.e2e_latency_us.p50)
 check_p50=$(python3 - "$work/check.txt" <<'PY'
 import sys
 lat = []
@@ -91,5 +102,6 @@ cat <<TABLE
 | idle connections held | - | $conns | - |
 | client memory per connection (RSS) | - | $(python3 -c "print(f'{$per_conn / 1024:.1f} KiB')") | - |
 | connect rate (conn/s) | - | $(printf %.0f "$conn_rate") | - |
-| end-to-end latency p50 at 1,000 msg/s (us) | $check_p50 (mosquitto_sub -F %U) | $own_p50 | $(python3 -c "print(f'{$own_p50 / max($check_p50, 1):.2f}')") |
+| end-to-end latency p50 at 1,000 msg/s (us), separate subscriber process | $check_p50 (mosquitto_sub -F %U) | $sub_p50 (mqbench sub) | $(python3 -c "print(f'{$sub_p50 / max($check_p50, 1):.2f}')") |
+| the same, subscriber inside mqbench pubsub (us) | $check_p50 | $own_p50 | $(python3 -c "print(f'{$own_p50 / max($check_p50, 1):.2f}')") |
 TABLE

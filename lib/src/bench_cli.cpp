@@ -170,7 +170,7 @@ parse_result<bench_config> parse_bench(const std::vector<std::string>& args, env
     c.warmup = seconds_flag(raw, "warmup", 0);
     c.drain = seconds_flag(raw, "drain", 10);
     c.inflight = count_flag(raw, spec, "inflight", 1, 65535, 64);
-    c.nodelay = raw.has("nodelay");
+    c.nodelay = !raw.has("nagle");
 
     c.workers = count_flag(raw, spec, "workers", 1, 256, 0);
     c.worker_count = count_flag(raw, spec, "worker-count", 1, 1000000, 1);

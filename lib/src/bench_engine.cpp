@@ -60,7 +60,7 @@ std::int64_t resident_bytes() {
 
 namespace {
 
-// Paho C offers no socket options. With --nodelay, every TCP socket of this process that is
+// Paho C offers no socket options. Unless --nagle is given, every TCP socket of this process that is
 // connected to the broker's port gets TCP_NODELAY, so small QoS 0 publishes are not held back by
 // Nagle's algorithm waiting for the broker's delayed ACK (milliseconds of added latency).
 void set_nodelay(int port) {
@@ -175,12 +175,23 @@ private:
     std::int64_t open_ = 0;
     std::int64_t last_connack_us_ = 0;
     std::int64_t measure_start_ = 0;
+    // Hot-path counters, read by the ticker; everything else is under mutex_.
+    std::atomic<std::uint64_t> n_sent_{0}, n_acked_{0}, n_received_{0};
+    std::uint64_t last_sent_ = 0, last_acked_ = 0, last_received_ = 0;  // at the previous tick
+    // The publisher sleeps until `wake_at_` publishes have completed (half a window at a time, so
+    // it does not wake for every single completion).
+    std::mutex room_mutex_;
+    std::condition_variable room_cv_;
     std::atomic<bool> room_wanted_{false};
+    std::atomic<std::uint64_t> completions_{0};
+    std::atomic<std::uint64_t> wake_at_{0};
+    void wait_room(std::chrono::microseconds longest);
     std::atomic<std::uint64_t> received_unique_{0};
     std::atomic<std::int64_t> last_receive_us_{0};
     std::atomic<bool> ticking_{true};
     std::thread pacemaker_;
     client* pacemaker_client_ = nullptr;
+    std::atomic<bool> pacemaker_wanted_{true};
 };
 
 // --- Paho C callbacks: trampolines into the engine -------------------------------------------
@@ -323,28 +334,38 @@ void engine::subscribed(client* cl, bool ok, int granted, const char* message) {
 
 void engine::publish_done(slot* s, bool ok, int code, const char* message) {
     client* cl = s->owner;
-    std::int64_t now = unix_us();
-    {
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (ok) {
-            ++report_.acked;
-            ++second_.acked;
-            if (c_.qos > 0 && !s->warmup) {
-                auto us = static_cast<std::uint64_t>(std::max<std::int64_t>(0, now - s->sent_us));
-                report_.ack_latency.record(us);
-                if (c_.kind == mode::pub) second_.latency.record(us);
-            }
-        } else {
-            ++report_.publish_failures;
-            count_error(fmt::format("publish failed: {}", paho_reason(code, message, c_.conn.version)));
+    if (ok) {
+        n_acked_.fetch_add(1, std::memory_order_relaxed);
+        if (c_.qos > 0 && !s->warmup) {
+            auto us = static_cast<std::uint64_t>(std::max<std::int64_t>(0, unix_us() - s->sent_us));
+            std::lock_guard<std::mutex> lock(mutex_);
+            report_.ack_latency.record(us);
+            if (c_.kind == mode::pub) second_.latency.record(us);
         }
+        cl->completed.fetch_add(1, std::memory_order_relaxed);
+    } else {
+        std::lock_guard<std::mutex> lock(mutex_);
+        ++report_.publish_failures;
+        count_error(fmt::format("publish failed: {}", paho_reason(code, message, c_.conn.version)));
     }
-    if (ok) cl->completed.fetch_add(1);
     {
         std::lock_guard<std::mutex> lock(cl->slot_mutex);
         cl->free_slots.push_back(s);
     }
-    if (room_wanted_.load()) cv_.notify_all();
+    std::uint64_t done = completions_.fetch_add(1) + 1;
+    if (room_wanted_.load() && done >= wake_at_.load()) {
+        { std::lock_guard<std::mutex> lock(room_mutex_); }
+        room_cv_.notify_one();
+    }
+}
+
+void engine::wait_room(std::chrono::microseconds longest) {
+    std::uint64_t threshold = static_cast<std::uint64_t>(std::max<long>(1, c_.inflight / 2));
+    std::unique_lock<std::mutex> lock(room_mutex_);
+    wake_at_ = completions_.load() + threshold;
+    room_wanted_ = true;
+    room_cv_.wait_for(lock, longest, [&] { return completions_.load() >= wake_at_.load() || stopped(); });
+    room_wanted_ = false;
 }
 
 void engine::message(client* cl, const MQTTAsync_message* m) {
@@ -356,6 +377,7 @@ void engine::message(client* cl, const MQTTAsync_message* m) {
     bool fresh = false;
     cl->received.fetch_add(1);
     last_receive_us_.store(now);
+    n_received_.fetch_add(1, std::memory_order_relaxed);
     std::lock_guard<std::mutex> lock(mutex_);
     if (st && !m->retained) {
         auto verdict = cl->trackers[st->publisher].see(st->seq);
@@ -368,8 +390,6 @@ void engine::message(client* cl, const MQTTAsync_message* m) {
             received_unique_.fetch_add(1);
         }
     }
-    ++report_.received;
-    ++second_.received;
     if (m->retained)
         ++report_.retained_received;
     else if (!st)
@@ -435,7 +455,7 @@ void engine::start_pacemaker() {
     pacemaker_client_ = cl;
     pacemaker_ = std::thread([this, cl] {
         char byte = 'k';
-        while (ticking_) {
+        while (ticking_ && pacemaker_wanted_) {
             if (cl->connected) {
                 MQTTAsync_message msg = MQTTAsync_message_initializer;
                 msg.payload = &byte;
@@ -643,10 +663,7 @@ void engine::publish_loop() {
         }
         if (!alive) break;  // every publisher is done or disconnected
         if (!chosen) {
-            std::unique_lock<std::mutex> lock(mutex_);
-            room_wanted_ = true;
-            cv_.wait_for(lock, std::chrono::milliseconds(5));
-            room_wanted_ = false;
+            wait_room(std::chrono::milliseconds(1));
             continue;
         }
         std::int64_t sent_us = unix_us();
@@ -675,9 +692,7 @@ void engine::publish_loop() {
         }
         ++chosen->seq;
         ++k;
-        std::lock_guard<std::mutex> lock(mutex_);
-        ++report_.sent;
-        ++second_.sent;
+        n_sent_.fetch_add(1, std::memory_order_relaxed);
     }
     if (!pace.unlimited() && !stopped()) {
         double elapsed = seconds_since(std::min(std::chrono::steady_clock::now(), deadline));
@@ -701,10 +716,7 @@ void engine::wait_acks(double seconds) {
                 break;
             }
         if (!busy) return;
-        std::unique_lock<std::mutex> lock(mutex_);
-        room_wanted_ = true;
-        cv_.wait_for(lock, std::chrono::milliseconds(5));
-        room_wanted_ = false;
+        wait_room(std::chrono::milliseconds(5));
     }
 }
 
@@ -734,6 +746,16 @@ void engine::tick_now(std::int64_t unix_s) {
         s = std::move(second_);
         second_ = second_sample{};
         s.unix_s = unix_s;
+        std::uint64_t sent = n_sent_.load(), acked = n_acked_.load(), received = n_received_.load();
+        s.sent = sent - last_sent_;
+        s.acked = acked - last_acked_;
+        s.received = received - last_received_;
+        last_sent_ = sent;
+        last_acked_ = acked;
+        last_received_ = received;
+        report_.sent = sent;
+        report_.acked = acked;
+        report_.received = received;
         s.connections = open_;
         report_.series.push_back(s);
     }
@@ -797,6 +819,9 @@ report engine::run() {
         connect_all(pubs_);
         connect_all(conns_);
         if (c_.nodelay) set_nodelay(c_.conn.port);
+        // Received messages and acks wake Paho's receive thread by themselves; only QoS 0
+        // publishers, which get no answer, still need the pacemaker once everyone is connected.
+        if (pubs_.empty() || c_.qos > 0) pacemaker_wanted_ = false;
         {
             std::lock_guard<std::mutex> lock(mutex_);
             if (last_connack_us_ > 0) report_.connect_span_us = last_connack_us_ - report_.start_us;

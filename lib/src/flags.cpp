@@ -244,7 +244,9 @@ tool_spec make_mqbench() {
              {0, "drain", "seconds", vk::number,
               "after publishing, wait at most this long for acks and messages in flight (default: 10)"},
              {0, "inflight", "count", vk::integer, "unfinished publishes per publisher, 1-65535 (default: 64)"},
-             {0, "nodelay", "", vk::none, "disable Nagle's algorithm on every client socket (lower QoS 0 latency)"},
+             {0, "nagle", "", vk::none, "keep Nagle's algorithm on client sockets (default: TCP_NODELAY)",
+              "By default mqbench sets TCP_NODELAY on its sockets: with Nagle's algorithm a small QoS 0 "
+              "publish waits for the broker's delayed ACK, adding milliseconds that are not the broker's."},
              {0, "prefix", "prefix", vk::text, "client id prefix: ids are <prefix>-<p|s|c><index> (default: mqbench-<pid>)"},
          }});
     s.groups.push_back(
