@@ -549,6 +549,10 @@ int run_bench(bench_config& c) {
         r = detail::run_engine(c, coord, stop);
     } else {
         r = run_workers(c, workers, progress);
+        if (stop.load() != 0) {  // this process was signalled: its status, whatever the workers say
+            r.exit_status = stop.load();
+            r.message = "interrupted";
+        }
     }
     return finish(c, r);
 }

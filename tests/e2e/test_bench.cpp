@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <csignal>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -242,4 +243,22 @@ TEST_CASE("mqbench: a broker connection limit and a low fd limit are reported", 
     CHECK(fd.exit_code == 1);
     CHECK(fd.err.find("mqbench: error: file descriptor limit too low") != std::string::npos);
     CHECK(fd.err.find("mqbench: hint: ") != std::string::npos);
+}
+
+TEST_CASE("mqbench: SIGINT ends a run early with its results written", "[e2e][bench]") {
+    broker b;
+    std::string file = b.dir() + "/intr.json";
+    background_process run(tool("mqbench"), on(b, {"pubsub", "-c", "2", "-q", "1", "--rate", "200", "--duration", "60",
+                                                   "--workers", "2", "--prefix", "intr", "--json", file}));
+    REQUIRE(b.wait_for_log("as intr-p1 ", 10s));
+    REQUIRE(b.wait_for_log("as intr-p0 ", 10s));
+    run.signal(SIGINT);
+    auto r = run.wait(20s);
+    INFO(describe(r));
+    CHECK(r.exit_code == 130);
+    CHECK(r.err.find("mqbench: error: interrupted") != std::string::npos);
+    json j = read_json(file);
+    CHECK(j.number_or("processes", -1) == 2);
+    CHECK(total(j, "connections") == 3);
+    CHECK(j.find("status")->number_or("exit_code", -1) == 130);
 }
