@@ -66,10 +66,11 @@ conn_rate=$(json_get "$work/conn.json" totals.connect_rate_conn_per_s)
 timeout 60 mosquitto_sub -h 127.0.0.1 -p "$port" -t 'check/#' -F '%U %x' -i latency-check > "$work/check.txt" &
 sub_pid=$!
 timeout 60 "$mqbench" sub "${common[@]}" -c 1 -t 'check/#' --workers 1 --prefix latsub --duration 14 \
-  --json "$work/sub.json" >/dev/null &
+  --json "$work/sub.json" >/dev/null 2>&1 &
 msub_pid=$!
-for _ in $(seq 100); do
-  (echo > /dev/null) && [[ -s $work/check.txt ]] && break
+# Both subscribers are ready once a probe message reaches mosquitto_sub (mqbench sub subscribes first).
+for _ in $(seq 50); do
+  [[ -s $work/check.txt ]] && break
   timeout 5 "$mqbench" pub "${common[@]}" -c 1 -n 1 -t check/probe -s 8 --workers 1 >/dev/null 2>&1 || true
   sleep 0.1
 done
