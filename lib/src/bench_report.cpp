@@ -585,7 +585,7 @@ std::string plot_svg(const report& r) {
                                               r.config.find("mode") ? r.config.find("mode")->as_string() : "run",
                                               r.duration_s(), grouped(r.sent), grouped(r.received))));
     double y = 60;
-    svg_chart(out, left, y, chart_w, chart_h, "throughput per second", "msg/s",
+    svg_chart(out, left, y, chart_w, chart_h, "messages per second", "msg/s",
               {{"sent/s", sent}, {"received/s", received}}, colours);
     y += chart_h + 70;
     svg_chart(out, left, y, chart_w, chart_h, "latency per second", "us", {{"p50", p50}, {"p99", p99}}, colours + 2);
@@ -616,9 +616,12 @@ std::string plot_svg(const report& r) {
         for (int b = 0; b <= bars; b += 10)
             out += fmt::format("<text x=\"{:.1f}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\">{}</text>\n",
                                left + b * bw, y + chart_h + 16, svg_escape(human_us(lo * std::pow(step, b))));
-        out += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"12\">p50 {}  p99 {}  max {}</text>\n",
-                           left + chart_w + 8, y + 14, human_us(static_cast<double>(h.percentile(50))),
-                           human_us(static_cast<double>(h.percentile(99))), human_us(static_cast<double>(h.max())));
+        const std::pair<const char*, std::uint64_t> marks[] = {
+            {"p50", h.percentile(50)}, {"p99", h.percentile(99)}, {"p99.9", h.percentile(99.9)}, {"max", h.max()}};
+        for (std::size_t m = 0; m < std::size(marks); ++m)
+            out += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"12\">{} {}</text>\n", left + chart_w + 8,
+                               y + 14 + 16 * static_cast<double>(m), marks[m].first,
+                               human_us(static_cast<double>(marks[m].second)));
     }
     out += "</svg>\n";
     return out;

@@ -262,3 +262,18 @@ TEST_CASE("mqbench: SIGINT ends a run early with its results written", "[e2e][be
     CHECK(total(j, "connections") == 3);
     CHECK(j.find("status")->number_or("exit_code", -1) == 130);
 }
+
+TEST_CASE("mqbench: a rate it cannot reach is an error, with the report written", "[e2e][bench]") {
+    broker b;
+    std::string file = b.dir() + "/rate.json";
+    // One QoS 2 publisher with one message in flight cannot do a million messages a second.
+    auto r = mqbench(b, {"pub", "-c", "1", "-q", "2", "--inflight", "1", "--rate", "1000000", "--duration", "1",
+                         "--workers", "1", "--json", file});
+    INFO(describe(r));
+    CHECK(r.exit_code == 3);
+    CHECK(r.err.find("mqbench: error: target rate not reached") != std::string::npos);
+    json j = read_json(file);
+    CHECK(total(j, "sent") > 0);
+    CHECK(total(j, "target_rate_msg_per_s") == 1000000);
+    CHECK(j.find("status")->number_or("exit_code", -1) == 3);
+}
