@@ -280,6 +280,25 @@ void on_lost(void* ctx, char* cause) {
     if (cause) MQTTAsync_free(cause);
 }
 
+// Paho C copies these options during MQTTAsync_connect; the strings belong to the config.
+MQTTAsync_SSLOptions* fill_ssl(MQTTAsync_SSLOptions& ssl, const tls_config& t) {
+    if (!t.cafile.empty()) ssl.trustStore = t.cafile.c_str();
+    if (!t.capath.empty()) ssl.CApath = t.capath.c_str();
+    if (!t.certfile.empty()) ssl.keyStore = t.certfile.c_str();
+    if (!t.keyfile.empty()) ssl.privateKey = t.keyfile.c_str();
+    if (!t.key_password.empty()) ssl.privateKeyPassword = t.key_password.c_str();
+    if (!t.ciphers.empty()) ssl.enabledCipherSuites = t.ciphers.c_str();
+    if (t.version == "tlsv1.2")
+        ssl.sslVersion = MQTT_SSL_VERSION_TLS_1_2;
+    else if (t.version == "tlsv1.1")
+        ssl.sslVersion = MQTT_SSL_VERSION_TLS_1_1;
+    else if (t.version == "tlsv1")
+        ssl.sslVersion = MQTT_SSL_VERSION_TLS_1_0;
+    ssl.enableServerCertAuth = 1;
+    ssl.verify = t.insecure ? 0 : 1;
+    return &ssl;
+}
+
 std::string paho_reason(int code, const char* message, mqtt_version version) {
     if (code > 0) return reason_text(code, version);  // the broker's CONNACK/SUBACK/PUBACK code
     std::string text = MQTTAsync_strerror(code) ? MQTTAsync_strerror(code) : fmt::format("Paho code {}", code);
@@ -451,6 +470,8 @@ void engine::start_pacemaker() {
     opts.context = cl;
     if (c_.conn.username) opts.username = c_.conn.username->c_str();
     if (c_.conn.password) opts.password = c_.conn.password->c_str();
+    MQTTAsync_SSLOptions ssl = MQTTAsync_SSLOptions_initializer;
+    if (c_.conn.tls.enabled) opts.ssl = fill_ssl(ssl, c_.conn.tls);
     if (MQTTAsync_connect(cl->handle, &opts) != MQTTASYNC_SUCCESS) return;
     pacemaker_client_ = cl;
     pacemaker_ = std::thread([this, cl] {
@@ -571,19 +592,7 @@ void engine::connect_all(std::vector<client*>& list) {
         if (c_.conn.username) opts.username = c_.conn.username->c_str();
         if (c_.conn.password) opts.password = c_.conn.password->c_str();
         MQTTAsync_SSLOptions ssl = MQTTAsync_SSLOptions_initializer;
-        const tls_config& t = c_.conn.tls;
-        if (t.enabled) {
-            if (!t.cafile.empty()) ssl.trustStore = t.cafile.c_str();
-            if (!t.capath.empty()) ssl.CApath = t.capath.c_str();
-            if (!t.certfile.empty()) ssl.keyStore = t.certfile.c_str();
-            if (!t.keyfile.empty()) ssl.privateKey = t.keyfile.c_str();
-            if (!t.key_password.empty()) ssl.privateKeyPassword = t.key_password.c_str();
-            if (!t.ciphers.empty()) ssl.enabledCipherSuites = t.ciphers.c_str();
-            if (t.version == "tlsv1.2") ssl.sslVersion = MQTT_SSL_VERSION_TLS_1_2;
-            ssl.enableServerCertAuth = 1;
-            ssl.verify = t.insecure ? 0 : 1;
-            opts.ssl = &ssl;
-        }
+        if (c_.conn.tls.enabled) opts.ssl = fill_ssl(ssl, c_.conn.tls);
         cl->connect_start_us = unix_us();
         int rc = MQTTAsync_connect(cl->handle, &opts);
         if (rc != MQTTASYNC_SUCCESS) connected(cl, false, rc, nullptr);

@@ -277,3 +277,28 @@ TEST_CASE("mqbench: a rate it cannot reach is an error, with the report written"
     CHECK(total(j, "target_rate_msg_per_s") == 1000000);
     CHECK(j.find("status")->number_or("exit_code", -1) == 3);
 }
+
+TEST_CASE("mqbench: user name and password reach every worker; a wrong one is refused", "[e2e][bench]") {
+    broker_options opts;
+    opts.users = {{"bench", "s3cret"}};
+    opts.allow_anonymous = false;
+    broker b(opts);
+    auto ok = mqbench(b, {"conn", "-c", "6", "--workers", "2", "-u", "bench", "-P", "s3cret"});
+    INFO(describe(ok));
+    CHECK(ok.exit_code == 0);
+    CHECK(ok.out.find("6  of 6 attempted") != std::string::npos);
+    CHECK(ok.out.find("s3cret") == std::string::npos);
+    CHECK(ok.err.find("s3cret") == std::string::npos);
+
+    auto env = run_tool(tool("mqbench"), on(b, {"conn", "-c", "4", "--workers", "2", "-u", "bench"}), {}, 30s,
+                        {{"MQKIT_PASSWORD", "s3cret"}});
+    INFO(describe(env));
+    CHECK(env.exit_code == 0);
+
+    auto bad = mqbench(b, {"conn", "-c", "3", "--workers", "1", "-u", "bench", "-P", "wrong"});
+    INFO(describe(bad));
+    CHECK(bad.exit_code == 1);
+    CHECK(bad.err.find("mqbench: error: cannot connect to 127.0.0.1:") != std::string::npos);
+    CHECK(bad.err.find("wrong") == std::string::npos);
+    CHECK(bad.out.find("3 x ") != std::string::npos);  // failures by reason
+}
