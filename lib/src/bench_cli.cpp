@@ -119,6 +119,13 @@ parse_result<bench_config> parse_bench(const std::vector<std::string>& args, env
 
     std::optional<broker_url> url;
     c.conn = build_connection(spec, raw, env, who, url);
+    // mqbench drives Paho C directly; these connection settings are not wired into it (yet).
+    if (c.conn.transport_kind == transport::websocket)
+        throw usage_error("mqbench does not support WebSockets yet: use an mqtt:// or TLS listener");
+    if (!c.conn.tls.alpn.empty() || c.conn.tls.use_os_certs)
+        throw usage_error("mqbench does not support --tls-alpn or --tls-use-os-certs yet");
+    if (c.conn.will || !c.conn.properties.empty())
+        throw usage_error("mqbench takes no will or -D properties");
     c.prefix = raw.last("prefix") ? *raw.last("prefix") : fmt::format("mqbench-{}", who.pid);
     if (c.prefix.empty()) throw usage_error("--prefix: empty client id prefix");
 
