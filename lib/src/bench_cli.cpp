@@ -124,8 +124,7 @@ parse_result<bench_config> parse_bench(const std::vector<std::string>& args, env
         throw usage_error("mqbench does not support WebSockets yet: use an mqtt:// or TLS listener");
     if (!c.conn.tls.alpn.empty() || c.conn.tls.use_os_certs)
         throw usage_error("mqbench does not support --tls-alpn or --tls-use-os-certs yet");
-    if (c.conn.will || !c.conn.properties.empty())
-        throw usage_error("mqbench takes no will or -D properties");
+    if (c.conn.will || !c.conn.properties.empty()) throw usage_error("mqbench takes no will or -D properties");
     c.prefix = raw.last("prefix") ? *raw.last("prefix") : fmt::format("mqbench-{}", who.pid);
     if (c.prefix.empty()) throw usage_error("--prefix: empty client id prefix");
 
