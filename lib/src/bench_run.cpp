@@ -435,7 +435,11 @@ int evaluate(const report& r, std::vector<std::string>& reasons) {
     int status = ok;
     for (const auto& [q, f] : r.loss()) {
         if (q > 0 && f.lost > 0) {
-            reasons.push_back(fmt::format("{} of {} messages lost at QoS {}", f.lost, f.expected, q));
+            reasons.push_back(
+                fmt::format("{} of {} messages lost at QoS {}\nthe broker may drop messages for "
+                            "subscribers that cannot keep up (mosquitto: max_queued_messages); "
+                            "try a lower --rate or raise that limit",
+                            f.lost, f.expected, q));
             status = lost;
         }
     }
