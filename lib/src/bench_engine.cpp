@@ -451,7 +451,7 @@ void engine::start_pacemaker() {
     cl->eng = this;
     cl->role = 'k';
     cl->id = fmt::format("{}-k{}", c_.prefix, c_.worker_index);
-    cl->topic = fmt::format("mqbench-pacemaker/{}", cl->id);
+    cl->topic = fmt::format("$mqbench/pacemaker/{}", cl->id);
     MQTTAsync_createOptions copts = MQTTAsync_createOptions_initializer;
     copts.MQTTVersion = static_cast<int>(c_.conn.version);
     if (MQTTAsync_createWithOptions(&cl->handle, uri_.c_str(), cl->id.c_str(), MQTTCLIENT_PERSISTENCE_NONE, nullptr,
