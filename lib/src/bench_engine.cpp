@@ -149,7 +149,7 @@ private:
     void subscribe_all();
     void publish_loop();
     void wait_acks(double seconds);
-    void drain();
+    void drain(std::optional<std::uint64_t> expected);
     void ticker();
     void tick_now(std::int64_t unix_s);
     void count_error(const std::string& reason);
@@ -729,14 +729,17 @@ void engine::wait_acks(double seconds) {
     }
 }
 
-void engine::drain() {
+void engine::drain(std::optional<std::uint64_t> told) {
     if (subs_.empty()) return;
-    std::uint64_t expected = 0;
-    bool known = coord_.sees_everything();
-    if (known)
+    std::uint64_t expected = told.value_or(0);
+    bool known = told.has_value();
+    if (coord_.sees_everything()) {
+        known = true;
+        expected = 0;
         for (client* s : subs_)
             for (client* p : pubs_)
                 if (topic_matches(s->topic, p->topic)) expected += p->completed.load();
+    }
     auto until = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                                         std::chrono::duration<double>(c_.drain));
     const std::int64_t quiet_us = 1000000;
@@ -837,7 +840,11 @@ report engine::run() {
             report_.rss_delta_bytes = std::max<std::int64_t>(0, resident_bytes() - rss_before);
             nothing_connected = report_.connects == 0 && report_.connect_attempts > 0;
         }
-        coord_.ready();
+        {
+            std::vector<std::string> filters;
+            for (client* sub : subs_) filters.push_back(sub->topic);
+            coord_.ready(filters);
+        }
         // With no connection there is nothing to measure; the caller says why (connect_failures).
         if (!nothing_connected && coord_.wait_go() && !stopped()) {
             measure_start_ = unix_us();
@@ -862,8 +869,13 @@ report engine::run() {
                 while (!stopped() && std::chrono::steady_clock::now() < until && !done()) sleep_for(0.005);
             }
             report_.measure_end_us = unix_us();
-            coord_.published();
-            if (coord_.wait_drain()) drain();
+            {
+                std::vector<publisher_record> done;
+                for (client* p : pubs_) done.push_back({p->index, p->topic, c_.qos, p->completed.load()});
+                coord_.published(done);
+            }
+            std::optional<std::uint64_t> expected;
+            if (coord_.wait_drain(expected)) drain(expected);
         }
     } catch (const error& e) {
         std::lock_guard<std::mutex> lock(mutex_);

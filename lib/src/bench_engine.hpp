@@ -5,6 +5,9 @@
 
 #include <atomic>
 #include <functional>
+#include <optional>
+#include <string>
+#include <vector>
 
 namespace mqkit::bench::detail {
 
@@ -13,16 +16,18 @@ namespace mqkit::bench::detail {
 class coordinator {
 public:
     virtual ~coordinator() = default;
-    /// Every client of this process is connected (and subscribed).
-    virtual void ready() {}
+    /// Every client of this process is connected; `filters` are its subscribers' filters.
+    virtual void ready(const std::vector<std::string>& /*filters*/) {}
     /// Waits until every process of the run is ready; false if the run was stopped meanwhile.
     virtual bool wait_go() { return true; }
     /// One finished second.
     virtual void tick(const second_sample&) {}
-    /// This process has published everything and has its acks.
-    virtual void published() {}
+    /// This process has published everything and has its acks; `publishers` say how much.
+    virtual void published(const std::vector<publisher_record>& /*publishers*/) {}
     /// Waits until every process has published; false if the run was stopped meanwhile.
-    virtual bool wait_drain() { return true; }
+    /// `expected` receives how many unique messages this process's subscribers should get, when
+    /// the coordinator knows (every process's publishers reported).
+    virtual bool wait_drain(std::optional<std::uint64_t>& /*expected*/) { return true; }
     /// True when this process holds every publisher and subscriber of the run, so it knows how
     /// many messages to expect.
     virtual bool sees_everything() const { return false; }

@@ -1,6 +1,7 @@
 // mqbench's run(): one process or a parent with local worker processes (JSON lines over pipes), merge, and the outputs.
 #include "mqkit/bench.hpp"
 #include "mqkit/tool.hpp"
+#include "mqkit/topic.hpp"
 
 #include "bench_engine.hpp"
 #include "tool_common.hpp"
@@ -92,7 +93,14 @@ public:
             command("stop");  // the parent went away
         }).detach();
     }
-    void ready() override { send(R"({"type":"ready"})"); }
+    void ready(const std::vector<std::string>& filters) override {
+        json j = json::object();
+        j.add("type", json::string("ready"));
+        json f = json::array();
+        for (const auto& x : filters) f.push(json::string(x));
+        j.add("filters", std::move(f));
+        send(j.dump());
+    }
     bool wait_go() override { return wait_for(go_); }
     void tick(const second_sample& s) override {
         json j = json::object();
@@ -100,8 +108,25 @@ public:
         j.add("sample", sample_to_json(s, s.unix_s));
         send(j.dump());
     }
-    void published() override { send(R"({"type":"published"})"); }
-    bool wait_drain() override { return wait_for(drain_); }
+    void published(const std::vector<publisher_record>& publishers) override {
+        json j = json::object();
+        j.add("type", json::string("published"));
+        json p = json::array();
+        for (const auto& x : publishers) {
+            json one = json::array();
+            one.push(json::string(x.topic));
+            one.push(json::number(static_cast<double>(x.sent)));
+            p.push(std::move(one));
+        }
+        j.add("publishers", std::move(p));
+        send(j.dump());
+    }
+    bool wait_drain(std::optional<std::uint64_t>& expected) override {
+        bool go_on = wait_for(drain_);
+        std::lock_guard<std::mutex> lock(mutex_);
+        expected = expected_;
+        return go_on;
+    }
     void send(const std::string& line) {
         std::lock_guard<std::mutex> lock(out_mutex_);
         std::string l = line + "\n";
@@ -117,12 +142,14 @@ public:
 private:
     void command(const std::string& c) {
         std::lock_guard<std::mutex> lock(mutex_);
-        if (c == "go")
+        if (c == "go") {
             go_ = true;
-        else if (c == "drain")
+        } else if (c.rfind("drain", 0) == 0) {  // "drain" or "drain <expected messages>"
             drain_ = true;
-        else if (c == "stop" && stop_.load() == 0)
-            stop_.store(SIGTERM);
+            if (c.size() > 6) expected_ = std::strtoull(c.c_str() + 6, nullptr, 10);
+        } else if (c == "stop" && stop_.load() == 0) {
+            stop_.store(static_cast<int>(exit_code::terminated));
+        }
         cv_.notify_all();
     }
     bool wait_for(bool& flag) {
@@ -136,6 +163,7 @@ private:
     std::condition_variable cv_;
     bool go_ = false;
     bool drain_ = false;
+    std::optional<std::uint64_t> expected_;
 };
 
 /// One local worker process as the parent sees it.
@@ -146,6 +174,8 @@ struct child {
     std::string buffer;
     bool ready = false;
     bool published = false;
+    std::vector<std::string> filters;                         // its subscribers'
+    std::vector<std::pair<std::string, std::uint64_t>> sent;  // its publishers' topics and counts
     bool closed = false;
     std::optional<report> result;
 };
@@ -337,8 +367,19 @@ report run_workers(const bench_config& c, long workers, bool progress) {
             go_sent = true;
         }
         if (go_sent && !drain_sent && all_published) {
-            for (auto& k : kids)
-                if (!k.closed) write_all(k.to, "drain\n");
+            // Every worker's publishers are known unless one ended early: then each subscriber
+            // waits for quiet instead of a count.
+            bool complete = true;
+            for (auto& k : kids) complete = complete && k.published;
+            for (auto& k : kids) {
+                if (k.closed) continue;
+                std::uint64_t expected = 0;
+                for (const auto& filter : k.filters)
+                    for (const auto& other : kids)
+                        for (const auto& [topic, n] : other.sent)
+                            if (topic_matches(filter, topic)) expected += n;
+                write_all(k.to, complete ? fmt::format("drain {}\n", expected) : std::string("drain\n"));
+            }
             drain_sent = true;
         }
         flush_ticks(false);
