@@ -86,9 +86,8 @@ TEST_CASE("histogram: merging equals recording everything in one, and JSON round
     CHECK(back.percentile(99) == all.percentile(99));
     CHECK(back.mean() == Approx(all.mean()));
 
-    json bad = all.to_json();
-    bad = *json::parse(R"({"count":3,"min":0,"max":0,"sum":0,"buckets":[[1,2]]})");
-    CHECK_THROWS_AS(histogram::from_json(bad), error);
+    json bad = *json::parse(R"({"count":3,"min":0,"max":0,"sum":0,"buckets":[[1,2]]})");
+    CHECK_THROWS_AS(histogram::from_json(bad), error);  // count does not match the buckets
     CHECK_THROWS_AS(histogram::from_json(*json::parse(R"({"count":1,"buckets":[["x",1]]})")), error);
 }
 
