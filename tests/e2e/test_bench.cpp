@@ -302,3 +302,20 @@ TEST_CASE("mqbench: user name and password reach every worker; a wrong one is re
     CHECK(bad.err.find("wrong") == std::string::npos);
     CHECK(bad.out.find("3 x ") != std::string::npos);  // failures by reason
 }
+
+TEST_CASE("mqbench --warmup leaves the first messages out of the latency figures only", "[e2e][bench]") {
+    broker b;
+    std::string file = b.dir() + "/warmup.json";
+    auto r = mqbench(b, {"-c", "2", "-q", "1", "--rate", "400", "--duration", "2", "--warmup", "1", "--workers", "1",
+                         "--json", file});
+    INFO(describe(r));
+    REQUIRE(r.exit_code == 0);
+    json j = read_json(file);
+    double sent = total(j, "sent");
+    double measured = j.find("latency")->find("e2e_latency_us")->number_or("count", -1);
+    CHECK(sent > 600);
+    CHECK(total(j, "received") == sent);  // loss accounting still covers every message
+    CHECK(loss(j, "qos1", "lost") == 0);
+    CHECK(measured > 0.25 * sent);
+    CHECK(measured < 0.75 * sent);
+}
