@@ -354,6 +354,112 @@ tool_spec make_mqsub() {
     return s;
 }
 
+// mqbench shares the connection and auth groups but not their flags whose letters it needs for
+// emqtt-bench's meanings (-c clients, -I interval) or that make no sense for many clients.
+flag_group without(flag_group g, std::initializer_list<std::string_view> names) {
+    std::vector<flag> kept;
+    for (auto& f : g.flags)
+        if (std::find(names.begin(), names.end(), f.name) == names.end()) kept.push_back(f);
+    g.flags = std::move(kept);
+    return g;
+}
+
+tool_spec make_mqbench() {
+    tool_spec s{
+        "mqbench",
+        "MQTT load generator: throughput, latency and loss of a broker",
+        "[pubsub|pub|sub|conn] [options]\n       mqbench merge [--json file] report.json...",
+        "mqbench opens many MQTT connections and measures what the broker does with them. The first "
+        "word picks the scenario: pubsub (the default) runs publishers and subscribers together and "
+        "reports end-to-end latency and lost, duplicated and out-of-order messages per QoS; pub runs "
+        "publishers only (publish->ack latency at QoS 1/2); sub runs subscribers only; conn opens "
+        "connections and reports connections/s, connect latency and memory per connection. Clients are "
+        "spread over --workers processes; --worker-index/--worker-count split one run over many hosts, "
+        "and 'mqbench merge' combines their --json reports. Unlike mosquitto's clients, -c is the number "
+        "of clients and -I the publish interval (as in emqtt-bench); there is no -i, -L, -c "
+        "(persistent session) or will.",
+        {},
+    };
+    s.groups.push_back(
+        {"Scenario",
+         {
+             {'c', "clients", "count", vk::integer,
+              "connections (conn), publishers (pub, pubsub) or subscribers (sub), 1-1000000 (default: 10)"},
+             {0, "subscribers", "count", vk::integer, "subscribers in pubsub, 1-1000000 (default: 1)"},
+             {'q', "qos", "qos", vk::choice, "QoS of publishes and subscriptions: 0, 1 or 2 (default: 0)", {},
+              qos_choices()},
+             {'s', "size", "bytes", vk::integer, "payload size in bytes (default: 256; pubsub: at least 24)",
+              "The first 24 bytes carry the publisher, a sequence number and the send time (pub mode adds "
+              "them when -s is at least 24, so a separate 'mqbench sub' can measure latency)."},
+             {'r', "retain", "", vk::none, "publish with the retain flag"},
+             {'t', "topic", "template", vk::topic,
+              "topic template, %i client index, %c client id (default: mqbench/%i; sub: the filter)"},
+             {0, "filter", "template", vk::topic,
+              "pubsub subscription filter, %i subscriber index (default: -t up to its first %, then #)"},
+             {'n', "count", "count", vk::integer, "messages per publisher (sub: per subscriber); 0: no limit"},
+             {0, "duration", "seconds", vk::number,
+              "stop after this many seconds (pub/pubsub default: 10 when -n is not given)"},
+             {'I', "interval", "ms", vk::number, "each publisher publishes every <ms> milliseconds"},
+             {0, "rate", "per-second", vk::number,
+              "total messages/s of all publishers (conn: connections/s; default: as fast as possible)"},
+             {0, "connect-rate", "per-second", vk::number, "connections opened per second (default: as fast as possible)"},
+             {0, "ramp-up", "seconds", vk::number, "raise the message rate linearly from 0 to --rate over this time"},
+             {0, "warmup", "seconds", vk::number, "leave messages sent in the first seconds out of the latency figures"},
+             {0, "drain", "seconds", vk::number,
+              "after publishing, wait at most this long for acks and messages in flight (default: 10)"},
+             {0, "inflight", "count", vk::integer, "unfinished publishes per publisher, 1-65535 (default: 64)"},
+             {0, "nagle", "", vk::none, "keep Nagle's algorithm on client sockets (default: TCP_NODELAY)",
+              "By default mqbench sets TCP_NODELAY on its sockets: with Nagle's algorithm a small QoS 0 "
+              "publish waits for the broker's delayed ACK, adding milliseconds that are not the broker's."},
+             {0, "prefix", "prefix", vk::text, "client id prefix: ids are <prefix>-<p|s|c><index> (default: mqbench-<pid>)"},
+         }});
+    s.groups.push_back(
+        {"Scale",
+         {
+             {0, "workers", "count", vk::integer, "local worker processes, 1-256 (default: one per core)"},
+             {0, "worker-index", "index", vk::integer, "this host's part of the clients, 0 to --worker-count - 1"},
+             {0, "worker-count", "count", vk::integer, "number of hosts running the same command (default: 1)"},
+             {0, "worker-pipe", "", vk::none, "internal: run as a local worker of a parent mqbench"},
+         }});
+    s.groups.push_back(
+        {"Output",
+         {
+             {0, "json", "file", vk::file, "write the report (config, per-second series, totals, histograms) as JSON"},
+             {0, "csv", "file", vk::file, "write the per-second series as CSV"},
+             {0, "plot", "file", vk::file, "write a throughput and latency chart as SVG"},
+             {0, "no-progress", "", vk::none, "no live progress line on a terminal"},
+         }});
+    s.groups.push_back(without(connection_group(), {"url", "id", "id-prefix", "disable-clean-session",
+                                                    "session-expiry-interval", "nodelay"}));
+    s.groups.push_back(without(tls_group(), {"tls-alpn", "tls-use-os-certs"}));
+    s.groups.push_back(auth_group());
+    s.groups.push_back(without(general_group(), {"property", "debug"}));
+    s.exit_status = {
+        {"0", "the run finished and nothing went wrong; also --help and --version"},
+        {"1", "bad arguments, no connection at all (broker unreachable or refusing), fd limit too low"},
+        {"2", "messages were lost at QoS 1 or 2 (at QoS 0 loss is reported but does not fail the run)"},
+        {"3", "the run was degraded: connections failed or were lost, publishes failed, a subscription was "
+              "refused, or the rate asked for was not reached within 10%"},
+        {"130", "interrupted by SIGINT (the partial report is still written)"},
+        {"143", "terminated by SIGTERM (the partial report is still written)"},
+    };
+    s.environment = auth_environment();
+    s.examples = {
+        {"Ten publishers and ten subscribers at QoS 1 for 10 seconds against the local broker, with a JSON "
+         "report:",
+         "mqbench pubsub -h 127.0.0.1 -c 10 -q 1 --duration 10 --json run.json"},
+        {"1,000 messages per second in total from 100 publishers of 256-byte payloads:",
+         "mqbench pub -h 127.0.0.1 -c 100 --rate 1000 -s 256 --duration 30"},
+        {"Open 5,000 idle connections at 500 per second and report the memory each costs:",
+         "mqbench conn -h 127.0.0.1 -c 5000 --rate 500"},
+        {"Run part 0 of 2 on this host and merge the parts' reports afterwards:",
+         "mqbench pubsub -h 127.0.0.1 -c 100 --worker-index 0 --worker-count 2 --json part-0.json\n"
+         "mqbench merge part-0.json part-1.json --json total.json"},
+    };
+    s.see_also = {"mosquitto(8)"};
+    return s;
+}
+
 }  // namespace
 
 const flag* tool_spec::find(std::string_view long_name) const {
@@ -380,8 +486,13 @@ const tool_spec& mqsub_spec() {
     return spec;
 }
 
+const tool_spec& mqbench_spec() {
+    static const tool_spec spec = make_mqbench();
+    return spec;
+}
+
 const std::vector<const tool_spec*>& all_tool_specs() {
-    static const std::vector<const tool_spec*> specs{&mqpub_spec(), &mqsub_spec(), &tspub_spec()};
+    static const std::vector<const tool_spec*> specs{&mqpub_spec(), &mqsub_spec(), &mqbench_spec(), &tspub_spec()};
     return specs;
 }
 

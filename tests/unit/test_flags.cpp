@@ -9,7 +9,7 @@
 using namespace mqkit;
 
 TEST_CASE("flag names are unique per tool", "[flags]") {
-    for (const tool_spec* spec : {&mqpub_spec(), &mqsub_spec()}) {
+    for (const tool_spec* spec : all_tool_specs()) {
         std::set<std::string> longs;
         std::set<char> shorts;
         for (const auto& g : spec->groups)
@@ -23,7 +23,7 @@ TEST_CASE("flag names are unique per tool", "[flags]") {
 }
 
 TEST_CASE("the help text lists every supported flag", "[flags]") {
-    for (const tool_spec* spec : {&mqpub_spec(), &mqsub_spec()}) {
+    for (const tool_spec* spec : all_tool_specs()) {
         std::string help = render_help(*spec);
         for (const auto& g : spec->groups)
             for (const auto& f : g.flags) {

@@ -18,6 +18,12 @@ namespace sub {
 int run(int argc, char** argv);
 }  // namespace sub
 
+namespace bench {
+/// mqbench: parses argv, runs the load scenario (or merges reports), returns the exit status
+/// (see README "mqbench").
+int run(int argc, char** argv);
+}  // namespace bench
+
 namespace tspub {
 /// tspub: parses argv and env, publishes to a ThingSpeak channel, returns the exit status (README
 /// "tspub: ThingSpeak from cron": 0 ok, 2 usage, 3 credentials, 4 refused, 5 DNS, 6 network, 7 TLS,
