@@ -396,6 +396,10 @@ parse_result<pub_config> parse_pub(const std::vector<std::string>& args, env_loo
         if (c.source == pub_source::stdin_line) throw usage_error("--repeat cannot be used with -l");
     }
     if (const auto* d = raw.last("repeat-delay")) c.repeat_delay = parse_number(*d, 0.0, 86400.0 * 365, "--repeat-delay");
+    if (const auto* w = raw.last("max-reconnect-wait"))
+        c.max_reconnect_wait = static_cast<int>(parse_integer(*w, 1, 3600, "--max-reconnect-wait"));
+    if (const auto* t = raw.last("reconnect-timeout"))
+        c.reconnect_timeout = static_cast<int>(parse_integer(*t, 0, 86400, "--reconnect-timeout"));
     return result;
 }
 

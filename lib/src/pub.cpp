@@ -19,6 +19,7 @@
 #include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <mutex>
 
 namespace mqkit::pub {
 namespace {
@@ -125,6 +126,33 @@ int signal_status() {
     return sig == SIGTERM ? static_cast<int>(exit_code::terminated) : static_cast<int>(exit_code::interrupted);
 }
 
+/// Lets the signal thread wake a publish() blocked on a full window or a dead link, and stops it
+/// from touching the session once publish_all() has left.
+class cancel_on_signal {
+public:
+    explicit cancel_on_signal(detail::session& s) : state_(std::make_shared<state>()) {
+        state_->target = &s;
+        detail::stop_signal::on_signal([st = state_] {
+            std::lock_guard<std::mutex> lock(st->mutex);
+            if (st->target) st->target->cancel();
+        });
+        if (detail::stop_signal::received()) s.cancel();
+    }
+    ~cancel_on_signal() {
+        std::lock_guard<std::mutex> lock(state_->mutex);
+        state_->target = nullptr;
+    }
+    cancel_on_signal(const cancel_on_signal&) = delete;
+    cancel_on_signal& operator=(const cancel_on_signal&) = delete;
+
+private:
+    struct state {
+        std::mutex mutex;
+        detail::session* target = nullptr;
+    };
+    std::shared_ptr<state> state_;
+};
+
 int publish_all(const pub_config& c) {
     std::string payload;
     switch (c.source) {
@@ -144,58 +172,70 @@ int publish_all(const pub_config& c) {
         trace->install();
     }
     detail::session session(c.conn, trace.get());
-    session.connect(false, c.max_inflight);
+    // Streams reconnect; a single message fails fast, as mosquitto_pub does.
+    const bool streaming = c.source == pub_source::stdin_line || c.repeat > 1;
+    const bool reconnect = streaming && c.reconnect_timeout > 0;
+    detail::reconnect_policy policy;
+    policy.max_wait = c.max_reconnect_wait;
+    policy.give_up = std::chrono::seconds(c.reconnect_timeout);
+    policy.keep_session = c.qos > 0;
+    session.set_reconnect_policy(policy);
+    session.connect(reconnect, c.max_inflight);
+    cancel_on_signal cancel(session);
 
     const std::size_t window = c.qos == 0 ? qos0_window : static_cast<std::size_t>(c.max_inflight);
     const mqtt::properties props = c.conn.version == mqtt_version::v5
                                        ? detail::to_paho_properties(c.conn.properties_for("publish"))
                                        : mqtt::properties{};
-    std::size_t sent = 0;
-    bool interrupted = false;
-    if (c.source == pub_source::stdin_line) {
-        line_reader reader;
-        std::string line;
-        while (reader.next(line)) {
-            if (line.empty()) continue;  // deliberate: mosquitto 2.0 sends blank lines, clearing retained values
-            session.publish(c.topic, line, c.qos, c.retain, props, window);
-            ++sent;
-        }
-        interrupted = detail::stop_signal::received() != 0;
-    } else {
-        for (long i = 0; i < c.repeat; ++i) {
-            if (detail::stop_signal::received()) {
-                interrupted = true;
-                break;
+    std::size_t accepted = 0;  // messages handed to Paho: each one is acknowledged or reported
+    std::string link_error;
+    try {
+        if (c.source == pub_source::stdin_line) {
+            line_reader reader;
+            std::string line;
+            while (reader.next(line)) {
+                if (line.empty()) continue;  // deliberate: mosquitto 2.0 sends blank lines, clearing retained values
+                if (!session.publish(c.topic, std::move(line), c.qos, c.retain, props, window)) break;
+                ++accepted;
             }
-            session.publish(c.topic, payload, c.qos, c.retain, props, window);
-            ++sent;
-            if (c.repeat_delay > 0 && i + 1 < c.repeat) {
-                // A user-requested pause, cut short by Ctrl-C.
-                pollfd p{detail::stop_signal::wake_fd(), POLLIN, 0};
-                ::poll(&p, 1, static_cast<int>(c.repeat_delay * 1000));
+        } else {
+            for (long i = 0; i < c.repeat && !detail::stop_signal::received(); ++i) {
+                if (!session.publish(c.topic, payload, c.qos, c.retain, props, window)) break;
+                ++accepted;
+                if (c.repeat_delay > 0 && i + 1 < c.repeat) {
+                    // A user-requested pause, cut short by Ctrl-C.
+                    pollfd p{detail::stop_signal::wake_fd(), POLLIN, 0};
+                    ::poll(&p, 1, static_cast<int>(c.repeat_delay * 1000));
+                }
             }
         }
+    } catch (const error& e) {
+        if (e.status() != static_cast<int>(exit_code::connection_lost)) throw;
+        link_error = e.what();
     }
 
-    // Wait for every message to be written (QoS 0) or acknowledged (QoS 1/2).
-    std::size_t unfinished = 0;
-    while ((unfinished = session.wait_published(std::chrono::milliseconds(200))) > 0) {
-        if (detail::stop_signal::received()) {
-            interrupted = true;
-            break;
-        }
-        if (!session.is_connected()) break;
+    // Wait for every message to be written (QoS 0) or acknowledged (QoS 1/2), through reconnects.
+    bool interrupted = detail::stop_signal::received() != 0;
+    while (!interrupted && link_error.empty() && session.wait_published(std::chrono::milliseconds(200)) > 0) {
+        interrupted = detail::stop_signal::received() != 0;
+        link_error = session.link_failure();
     }
-    std::size_t failed = session.failed_publishes();
+    // A -d reader that stopped reading must not keep a signalled mqpub alive.
+    if (interrupted && !out.flush_for(std::chrono::milliseconds(500))) out.abandon();
     session.disconnect();
     out.flush();
 
-    if (unfinished > 0 || failed > 0) {
-        std::string why = failed > 0 ? session.first_failure() : std::string("connection lost");
+    const std::size_t completed = session.completed_publishes();
+    if (completed < accepted) {
+        std::string why = interrupted                      ? std::string("interrupted")
+                          : !link_error.empty()            ? link_error
+                          : session.failed_publishes() > 0 ? session.first_failure()
+                                                           : std::string("connection lost");
         throw error(interrupted ? signal_status() : static_cast<int>(exit_code::connection_lost),
-                    fmt::format("{} of {} messages were not {}: {}", unfinished + failed, sent,
-                                c.qos == 0 ? "sent" : "acknowledged", interrupted ? "interrupted" : why));
+                    fmt::format("{} of {} messages were not {}: {}", accepted - completed, accepted,
+                                c.qos == 0 ? "sent" : "acknowledged", why));
     }
+    if (!link_error.empty()) throw error(exit_code::connection_lost, link_error);
     return interrupted ? signal_status() : 0;
 }
 

@@ -86,6 +86,11 @@ struct pub_config {
     int max_inflight = 20;       ///< -M, 1-65535
     long repeat = 1;             ///< --repeat, >= 1
     double repeat_delay = 0.0;   ///< --repeat-delay, seconds >= 0
+    /// --max-reconnect-wait: longest pause between reconnect attempts with -l/--repeat, 1-3600 s.
+    int max_reconnect_wait = 30;
+    /// --reconnect-timeout: with -l/--repeat, give up once the link has been down this many
+    /// seconds, 0-86400; 0: do not reconnect (fail at the first lost link, like mosquitto_pub).
+    int reconnect_timeout = 60;
 };
 
 /// Everything mqsub needs to run.
