@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages mqkit needs to build and test, only those that are missing.
+# Installs the Debian 12 packages mqkit needs to build and test, only those that are missing
+# (--fuzz: also clang and its libFuzzer runtime, for bench/fuzz.sh).
 set -euo pipefail
 
 packages=(cmake g++ make pkg-config libpaho-mqttpp-dev libpaho-mqtt-dev libcxxopts-dev libfmt-dev catch2
           mosquitto mosquitto-clients openssl groff-base)
+# bench/fuzz.sh only: clang with libFuzzer and the sanitizer runtimes.
+if [ "${1:-}" = "--fuzz" ]; then packages+=(clang libclang-rt-14-dev); fi
 
 missing=()
 for p in "${packages[@]}"; do

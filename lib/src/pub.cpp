@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <csignal>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -53,6 +54,13 @@ std::string load_file(const std::string& path) {
     if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
         ::close(fd);
         throw error(exit_code::failure, fmt::format("-f/--file: '{}' is a directory", path));
+    }
+    // A regular file's size is known: refuse an oversized one before reading (or allocating) it.
+    if (S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) > max_payload) {
+        ::close(fd);
+        throw error(exit_code::failure, fmt::format("-f/--file: '{}' is {} bytes, more than MQTT's maximum payload of {} "
+                                                    "bytes",
+                                                    path, st.st_size, max_payload));
     }
     std::string data;
     try {
@@ -158,7 +166,15 @@ int publish_all(const pub_config& c) {
     switch (c.source) {
     case pub_source::message: payload = c.message; break;
     case pub_source::file: payload = load_file(c.file); break;
-    case pub_source::stdin_file: read_fd_all(0, payload, "standard input"); break;
+    case pub_source::stdin_file: {
+        struct stat st {};
+        if (::fstat(0, &st) == 0 && S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) > max_payload)
+            throw error(exit_code::failure, fmt::format("standard input is {} bytes, more than MQTT's maximum payload "
+                                                        "of {} bytes",
+                                                        st.st_size, max_payload));
+        read_fd_all(0, payload, "standard input");
+        break;
+    }
     case pub_source::null_message:
     case pub_source::stdin_line: break;
     }
