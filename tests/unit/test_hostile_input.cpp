@@ -85,6 +85,24 @@ TEST_CASE("-F strings ending in a lone %, \\ or @ are refused like mosquitto_sub
     CHECK(out == std::string("t|\0bin\xff|5\n", 10));
 }
 
+TEST_CASE("-F widths that would overflow or pad each message to gigabytes are refused", "[hostile][format][fuzz]") {
+    // Found by fuzz_format: "%4444444444p" overflowed the width (undefined behaviour).
+    CHECK(error_of([] { validate_format("%4444444444p"); }) ==
+          "-F/--format: width 4444444444 in '%4444444444p' is too large (at most 65535) at byte 1");
+    CHECK(error_of([] { validate_format("x%-0.99999999t"); }) ==
+          "-F/--format: precision 99999999 in '%-0.99999999t' is too large (at most 65535) at byte 2");
+    CHECK(error_of([] { validate_format("%65535p%000000000000065535.65535t"); }).empty());
+    // The renderer saturates on its own, should it ever get an unchecked format.
+    received_message m;
+    m.topic = "t";
+    m.payload = "p";
+    output_options o;
+    o.format = "%4444444444l";
+    std::string out;
+    render_message(out, m, o);
+    CHECK(out.size() == 65535 + 1);
+}
+
 TEST_CASE("-D properties with the wrong type are refused, naming the property", "[hostile][properties]") {
     const args base{"-t", "a", "-m", "x", "-V", "5", "-D"};
     auto with = [&](args extra) {
