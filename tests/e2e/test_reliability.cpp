@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <fstream>
@@ -348,4 +349,20 @@ TEST_CASE("mqsub with a stdout nobody reads: bounded memory, and SIGTERM still e
     REQUIRE(exited);
     CHECK(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 143);
+}
+
+TEST_CASE("mqpub -d | head -n 1: the closed pipe is quiet and every message still goes out", "[e2e][faults][pipe]") {
+    broker b;
+    auto sub = start_sub(b, "tail", {"-t", "p", "-q", "1", "-C", "200"});
+    std::string cmd = "seq 200 | " + tool("mqpub") + " -h 127.0.0.1 -p " + std::to_string(b.port()) +
+                      " -t p -l -q 1 -d | head -n 1; echo \"status=${PIPESTATUS[1]}\"";
+    auto r = run_tool("/bin/bash", {"-c", cmd}, {}, 20s);
+    INFO(describe(r));
+    CHECK(r.out.rfind("Client mqpub|", 0) == 0);
+    CHECK(r.out.find("sending CONNECT\nstatus=0\n") != std::string::npos);
+    CHECK(r.err.empty());
+    auto s = sub->wait(15s);
+    CHECK(s.exit_code == 0);
+    CHECK(s.out.size() > 0);
+    CHECK(std::count(s.out.begin(), s.out.end(), '\n') == 200);
 }
