@@ -155,8 +155,13 @@ public:
         if (s_.first_failure_.empty()) {
             int rc = tok.get_return_code();
             int reason = tok.get_reason_code();
-            s_.first_failure_ = reason >= 128 ? reason_text(reason, mqtt_version::v5)
-                                              : fmt::format("{} (Paho code {})", mqtt::exception::error_str(rc), rc);
+            // Paho leaves the reason code at 255 when no v5 PUBACK/PUBREC carried one.
+            if (s_.config_.version == mqtt_version::v5 && reason >= 128 && reason < 255)
+                s_.first_failure_ = reason_text(reason, mqtt_version::v5);
+            else if (rc == MQTTASYNC_OPERATION_INCOMPLETE || rc == MQTTASYNC_DISCONNECTED)
+                s_.first_failure_ = fmt::format("connection to {}:{} lost", s_.config_.host, s_.config_.port);
+            else
+                s_.first_failure_ = fmt::format("{} (Paho code {})", mqtt::exception::error_str(rc), rc);
         }
         s_.cv_.notify_all();
     }

@@ -236,6 +236,7 @@ int publish_all(const pub_config& c) {
         interrupted = detail::stop_signal::received() != 0;
         link_error = session.link_failure();
     }
+    if (link_error.empty()) link_error = session.link_failure();
     // A -d reader that stopped reading must not keep a signalled mqpub alive.
     if (interrupted && !out.flush_for(std::chrono::milliseconds(500))) out.abandon();
     session.disconnect();
