@@ -236,7 +236,6 @@ int publish_all(const pub_config& c) {
         interrupted = detail::stop_signal::received() != 0;
         link_error = session.link_failure();
     }
-    if (link_error.empty()) link_error = session.link_failure();
     // A -d reader that stopped reading must not keep a signalled mqpub alive.
     if (interrupted && !out.flush_for(std::chrono::milliseconds(500))) out.abandon();
     session.disconnect();
@@ -244,6 +243,7 @@ int publish_all(const pub_config& c) {
 
     const std::size_t completed = session.completed_publishes();
     if (completed < accepted) {
+        if (link_error.empty()) link_error = session.link_failure();
         std::string why = interrupted                      ? std::string("interrupted")
                           : !link_error.empty()            ? link_error
                           : session.failed_publishes() > 0 ? session.first_failure()
