@@ -234,7 +234,7 @@ int publish_all(const pub_config& c) {
     bool interrupted = detail::stop_signal::received() != 0;
     while (!interrupted && link_error.empty() && session.wait_published(std::chrono::milliseconds(200)) > 0) {
         interrupted = detail::stop_signal::received() != 0;
-        link_error = session.link_failure();
+        if (!session.link_failure().empty()) break;  // reported below, with the count
     }
     // A -d reader that stopped reading must not keep a signalled mqpub alive.
     if (interrupted && !out.flush_for(std::chrono::milliseconds(500))) out.abandon();
