@@ -244,7 +244,8 @@ int publish_all(const pub_config& c) {
     const std::size_t completed = session.completed_publishes();
     if (completed < accepted) {
         if (link_error.empty()) link_error = session.link_failure();
-        std::string why = interrupted                      ? std::string("interrupted")
+        const char* stopped_by = detail::stop_signal::received() == SIGTERM ? "terminated" : "interrupted";
+        std::string why = interrupted                      ? std::string(stopped_by)
                           : !link_error.empty()            ? link_error
                           : session.failed_publishes() > 0 ? session.first_failure()
                                                            : std::string("connection lost");

@@ -20,6 +20,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 using namespace mqkit::test;
@@ -285,6 +286,16 @@ TEST_CASE("a broker that closes mid-publish: the lost message is reported, exit 
                            std::to_string(fake.port()) + " lost and not restored within 2 s\n");
         CHECK(std::chrono::steady_clock::now() - start < 10s);
     }
+    SECTION("--repeat gives up the same way") {
+        vanishing_broker fake;
+        auto r = run_tool(tool("mqpub"), with_port(fake.port(), {"-t", "a", "-m", "x", "--repeat", "5", "-q", "2", "-M",
+                                                                 "1", "--reconnect-timeout", "1"}),
+                          {}, 20s);
+        INFO(describe(r));
+        CHECK(r.exit_code == 7);
+        CHECK(r.err == "mqpub: error: 1 of 1 messages were not acknowledged: connection to 127.0.0.1:" +
+                           std::to_string(fake.port()) + " lost and not restored within 1 s\n");
+    }
     SECTION("--reconnect-timeout 0 fails at the first lost link") {
         vanishing_broker fake;
         auto r = run_tool(tool("mqpub"),
@@ -296,21 +307,23 @@ TEST_CASE("a broker that closes mid-publish: the lost message is reported, exit 
     }
 }
 
-TEST_CASE("mqpub -l interrupted with messages in flight reports them and exits 130", "[e2e][faults][signals]") {
-    broker b;
-    background_process pub(tool("mqpub"), with_port(b, {"-t", "f", "-l", "-q", "1", "-i", "flighty", "-d"}));
-    REQUIRE(b.wait_for_log("as flighty", 10s));
-    ::kill(b.pid(), SIGSTOP);  // the broker stops acknowledging
-    pub.write_stdin(numbered_lines(1, 100));
-    bool full = pub.wait_for_output("m20, 'f'", 10s);  // the 20th PUBLISH: the -M window is full
-    pub.signal(SIGINT);
-    auto r = pub.wait(10s);
-    ::kill(b.pid(), SIGCONT);
-    INFO(describe(r));
-    REQUIRE(full);
-    CHECK(r.exit_code == 130);
-    CHECK(r.err == "mqpub: error: 20 of 20 messages were not acknowledged: interrupted\n");
-    CHECK(r.out.find("sending DISCONNECT") != std::string::npos);
+TEST_CASE("mqpub -l stopped by a signal with messages in flight reports them", "[e2e][faults][signals]") {
+    for (auto [sig, code, name] : {std::tuple{SIGINT, 130, "interrupted"}, std::tuple{SIGTERM, 143, "terminated"}}) {
+        broker b;
+        background_process pub(tool("mqpub"), with_port(b, {"-t", "f", "-l", "-q", "1", "-i", "flighty", "-d"}));
+        REQUIRE(b.wait_for_log("as flighty", 10s));
+        ::kill(b.pid(), SIGSTOP);  // the broker stops acknowledging
+        pub.write_stdin(numbered_lines(1, 100));
+        bool full = pub.wait_for_output("m20, 'f'", 10s);  // the 20th PUBLISH: the -M window is full
+        pub.signal(sig);
+        auto r = pub.wait(10s);
+        ::kill(b.pid(), SIGCONT);
+        INFO(name << ": " << describe(r));
+        REQUIRE(full);
+        CHECK(r.exit_code == code);
+        CHECK(r.err == std::string("mqpub: error: 20 of 20 messages were not acknowledged: ") + name + "\n");
+        CHECK(r.out.find("sending DISCONNECT") != std::string::npos);
+    }
 }
 
 TEST_CASE("mqsub with a stdout nobody reads: bounded memory, and SIGTERM still ends it", "[e2e][faults][pipe]") {
