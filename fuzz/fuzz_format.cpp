@@ -28,7 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     m.retained = bits & 0x40;
     m.mid = bits;
     m.received_at = std::chrono::system_clock::time_point(std::chrono::seconds(1700000000) +
-                                                           std::chrono::microseconds(bits * 7919));
+                                                          std::chrono::microseconds(bits * 7919));
     if (bits & 0x80) {
         m.content_type = w[3];
         m.correlation_data = w[2];

@@ -213,8 +213,10 @@ std::string shown(std::string_view v, bool raw_bytes) {
     std::string out;
     for (std::size_t i = 0; i < keep; ++i) {
         auto c = static_cast<unsigned char>(v[i]);
-        if (c < 0x20 || c == 0x7f || (raw_bytes && c > 0x7f)) out += fmt::format("\\x{:02x}", c);
-        else out.push_back(static_cast<char>(c));
+        if (c < 0x20 || c == 0x7f || (raw_bytes && c > 0x7f))
+            out += fmt::format("\\x{:02x}", c);
+        else
+            out.push_back(static_cast<char>(c));
     }
     if (keep < v.size()) out += fmt::format("... ({} bytes)", v.size());
     return out;

@@ -23,8 +23,10 @@ stdout_writer::~stdout_writer() {
     st_->cv.notify_all();
     // An abandoned writer may be blocked in write(2) on a pipe nobody reads; it owns a reference
     // to the state, so it can be left to the process exit.
-    if (abandoned) thread_.detach();
-    else thread_.join();
+    if (abandoned)
+        thread_.detach();
+    else
+        thread_.join();
 }
 
 bool stdout_writer::wait_for_room(std::unique_lock<std::mutex>& lock) {

@@ -68,8 +68,8 @@ public:
     /// written; QoS 1/2: not yet acknowledged) or, when reconnecting, while the link is down.
     /// Returns false without publishing once cancel() was called. Throws exit_code::connection_lost
     /// if the link is gone (with auto-reconnect: gone longer than the policy's give_up).
-    bool publish(const std::string& topic, std::string payload, int qos, bool retain,
-                 const mqtt::properties& props, std::size_t window);
+    bool publish(const std::string& topic, std::string payload, int qos, bool retain, const mqtt::properties& props,
+                 std::size_t window);
     /// Wakes a blocked publish() and makes it return false; callable from any thread.
     void cancel();
 

@@ -17,10 +17,10 @@
 #include <cstring>
 #include <fcntl.h>
 #include <memory>
+#include <mutex>
 #include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <mutex>
 
 namespace mqkit::pub {
 namespace {
@@ -58,9 +58,10 @@ std::string load_file(const std::string& path) {
     // A regular file's size is known: refuse an oversized one before reading (or allocating) it.
     if (S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) > max_payload) {
         ::close(fd);
-        throw error(exit_code::failure, fmt::format("-f/--file: '{}' is {} bytes, more than MQTT's maximum payload of {} "
-                                                    "bytes",
-                                                    path, st.st_size, max_payload));
+        throw error(exit_code::failure,
+                    fmt::format("-f/--file: '{}' is {} bytes, more than MQTT's maximum payload of {} "
+                                "bytes",
+                                path, st.st_size, max_payload));
     }
     std::string data;
     try {

@@ -70,8 +70,10 @@ int connect_tcp(const connection_config& c, std::chrono::steady_clock::time_poin
             socklen_t len = sizeof err;
             getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
         }
-        if (err == 0) found = fd;
-        else ::close(fd);
+        if (err == 0)
+            found = fd;
+        else
+            ::close(fd);
     }
     freeaddrinfo(res);
     return found;

@@ -38,8 +38,10 @@ public:
         int fd = ::mkstemp(name);
         REQUIRE(fd >= 0);
         path_ = name;
-        if (!data.empty()) REQUIRE(::write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size()));
-        else REQUIRE(::ftruncate(fd, size) == 0);
+        if (!data.empty())
+            REQUIRE(::write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size()));
+        else
+            REQUIRE(::ftruncate(fd, size) == 0);
         ::close(fd);
     }
     ~temp_file() { ::unlink(path_.c_str()); }
@@ -111,8 +113,9 @@ TEST_CASE("a 256 MiB + 1 file is refused before it is read", "[e2e][hostile]") {
     ::close(fd);
     ::close(devnull);
     CHECK(WEXITSTATUS(status) == 1);
-    CHECK(text == "mqpub: error: standard input is 268435456 bytes, more than MQTT's maximum payload of 268435455 "
-                  "bytes\n");
+    CHECK(text ==
+          "mqpub: error: standard input is 268435456 bytes, more than MQTT's maximum payload of 268435455 "
+          "bytes\n");
 }
 
 TEST_CASE("hostile arguments end in one clear error line and exit 1", "[e2e][hostile]") {
@@ -123,21 +126,28 @@ TEST_CASE("hostile arguments end in one clear error line and exit 1", "[e2e][hos
     };
     const std::vector<bad> cases{
         {"mqpub", {"-t", std::string(65536, 't'), "-m", "x"}, "mqpub: error: -t/--topic: invalid topic 'ttt"},
-        {"mqpub", {"-t", "bad\xff", "-m", "x"}, "mqpub: error: -t/--topic: invalid topic 'bad\\xff': topic is not valid "
-                                                "UTF-8 (byte 3)"},
-        {"mqpub", {"-t", "a/+/b", "-m", "x"}, "mqpub: error: -t/--topic: invalid topic 'a/+/b': a topic to publish to "
-                                              "cannot contain the wildcards + or #"},
+        {"mqpub",
+         {"-t", "bad\xff", "-m", "x"},
+         "mqpub: error: -t/--topic: invalid topic 'bad\\xff': topic is not valid "
+         "UTF-8 (byte 3)"},
+        {"mqpub",
+         {"-t", "a/+/b", "-m", "x"},
+         "mqpub: error: -t/--topic: invalid topic 'a/+/b': a topic to publish to "
+         "cannot contain the wildcards + or #"},
         {"mqsub", {"-t", "a#"}, "mqsub: error: -t/--topic: invalid topic filter 'a#'"},
         {"mqsub", {"-t", "a", "-F", "100%"}, "mqsub: error: -F/--format: incomplete format specifier '%' at byte 4"},
         {"mqsub", {"-t", "a", "-F", "C:\\"}, "mqsub: error: -F/--format: incomplete escape '\\'"},
-        {"mqpub", {"-t", "a", "-m", "x", "-V", "5", "-D", "publish", "message-expiry-interval", "1h"},
+        {"mqpub",
+         {"-t", "a", "-m", "x", "-V", "5", "-D", "publish", "message-expiry-interval", "1h"},
          "mqpub: error: -D publish message-expiry-interval: '1h' is not a whole number (0-4294967295)"},
-        {"mqpub", {"-t", "a", "-m", "x", "-V", "5", "-D", "publish", "payload-format-indicator", "9"},
+        {"mqpub",
+         {"-t", "a", "-m", "x", "-V", "5", "-D", "publish", "payload-format-indicator", "9"},
          "mqpub: error: -D publish payload-format-indicator: 9 is out of range (0-1)"},
         {"mqpub", {"-L", "mqtt://host:99999/t", "-m", "x"}, "mqpub: error: -L port: 99999 is out of range (1-65535)"},
         {"mqpub", {"-L", "mqtt:///t", "-m", "x"}, "mqpub: error: -L: no host in 'mqtt:///t'"},
         {"mqsub", {"-L", "mqtts://user@"}, "mqsub: error: -L: no host in 'mqtts://user@'"},
-        {"mqpub", {"-t", "a", "-l", "--reconnect-timeout", "forever"},
+        {"mqpub",
+         {"-t", "a", "-l", "--reconnect-timeout", "forever"},
          "mqpub: error: --reconnect-timeout: 'forever' is not a whole number (0-86400)"},
     };
     for (const auto& c : cases) {

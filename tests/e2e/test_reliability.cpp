@@ -165,8 +165,8 @@ void stream_across_restart(const std::string& qos) {
     broker b(opts);
     const int total = 50000;
     auto sub = start_sub(b, "keeper" + qos, {"-t", "stream", "-q", qos, "-c"});
-    background_process pub(tool("mqpub"),
-                           with_port(b, {"-t", "stream", "-l", "-q", qos, "-i", "streamer", "--max-reconnect-wait", "1"}));
+    background_process pub(
+        tool("mqpub"), with_port(b, {"-t", "stream", "-l", "-q", qos, "-i", "streamer", "--max-reconnect-wait", "1"}));
     // In chunks: each write may wait for mqpub (10 s per chunk), which reads no input while reconnecting.
     auto feed = [&](int from, int to) {
         for (int i = from; i <= to; i += 1000) pub.write_stdin(numbered_lines(i, std::min(to, i + 999)));
@@ -190,8 +190,10 @@ void stream_across_restart(const std::string& qos) {
     int duplicates = 0;
     for (int i = 1; i <= total; ++i) {
         auto it = counts.find(i);
-        if (it == counts.end()) ++missing;
-        else duplicates += it->second - 1;
+        if (it == counts.end())
+            ++missing;
+        else
+            duplicates += it->second - 1;
     }
     std::string dup_list;
     for (auto [n, k] : counts)
@@ -288,8 +290,9 @@ TEST_CASE("a broker that closes mid-publish: the lost message is reported, exit 
     }
     SECTION("--repeat gives up the same way") {
         vanishing_broker fake;
-        auto r = run_tool(tool("mqpub"), with_port(fake.port(), {"-t", "a", "-m", "x", "--repeat", "5", "-q", "2", "-M",
-                                                                 "1", "--reconnect-timeout", "1"}),
+        auto r = run_tool(tool("mqpub"),
+                          with_port(fake.port(), {"-t", "a", "-m", "x", "--repeat", "5", "-q", "2", "-M", "1",
+                                                  "--reconnect-timeout", "1"}),
                           {}, 20s);
         INFO(describe(r));
         CHECK(r.exit_code == 7);
@@ -336,8 +339,8 @@ TEST_CASE("mqsub with a stdout nobody reads: bounded memory, and SIGTERM still e
     REQUIRE(b.wait_for_log("Sending SUBACK to stuck", 10s));
     long baseline = rss_kib(pid);
     // 64 MiB at QoS 0 towards a reader that never reads.
-    auto pub = run_tool(tool("mqpub"), with_port(b, {"-t", "flood", "-s", "--repeat", "64"}),
-                        std::string(1 << 20, 'x'), 30s);
+    auto pub =
+        run_tool(tool("mqpub"), with_port(b, {"-t", "flood", "-s", "--repeat", "64"}), std::string(1 << 20, 'x'), 30s);
     REQUIRE(pub.exit_code == 0);
     long peak = 0;
     for (int i = 0; i < 20; ++i) {  // watch it for a second

@@ -36,7 +36,9 @@ std::string sub_error(const args& a) {
     return error_of([&] { parse_sub(a, nullptr, who); });
 }
 
-bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
+bool starts_with(const std::string& s, const std::string& prefix) {
+    return s.rfind(prefix, 0) == 0;
+}
 
 }  // namespace
 
@@ -65,7 +67,8 @@ TEST_CASE("hostile topics on the command line: one error line, not the whole val
     auto binary = pub_error({"-t", "a\x1b[2J\xff", "-m", "m"});
     CHECK(binary == "-t/--topic: invalid topic 'a\\x1b[2J\\xff': topic is not valid UTF-8 (byte 5)");
     CHECK(binary.find('\x1b') == std::string::npos);
-    CHECK(sub_error({"-t", "a/#/b"}) == "-t/--topic: invalid topic filter 'a/#/b': # is only allowed as the last level");
+    CHECK(sub_error({"-t", "a/#/b"}) ==
+          "-t/--topic: invalid topic filter 'a/#/b': # is only allowed as the last level");
 }
 
 TEST_CASE("-F strings ending in a lone %, \\ or @ are refused like mosquitto_sub does", "[hostile][format]") {
@@ -118,7 +121,8 @@ TEST_CASE("-D properties with the wrong type are refused, naming the property", 
           "-D publish message-expiry-interval: -1 is out of range (0-4294967295)");
     CHECK(with({"publish", "message-expiry-interval", " 5"}) ==
           "-D publish message-expiry-interval: ' 5' is not a whole number (0-4294967295)");
-    CHECK(with({"connect", "receive-maximum", "65536"}) == "-D connect receive-maximum: 65536 is out of range (1-65535)");
+    CHECK(with({"connect", "receive-maximum", "65536"}) ==
+          "-D connect receive-maximum: 65536 is out of range (1-65535)");
     // Values MQTT v5 calls a protocol error: the broker would drop the connection.
     CHECK(with({"connect", "receive-maximum", "0"}) == "-D connect receive-maximum: 0 is out of range (1-65535)");
     CHECK(with({"connect", "maximum-packet-size", "0"}) ==
