@@ -71,7 +71,7 @@ TEST_CASE("hostile topics on the command line: one error line, not the whole val
           "-t/--topic: invalid topic filter 'a/#/b': # is only allowed as the last level");
 }
 
-TEST_CASE("-F strings ending in a lone %, \\ or @ are refused like mosquitto_sub does", "[hostile][format]") {
+TEST_CASE("mqsub -F strings ending in a lone %, \\ or @ are refused like mosquitto_sub does", "[hostile][format]") {
     for (std::string f : {"%", "abc%", "\\", "abc\\", "@", "x@", "%0", "%-", "%08."}) {
         INFO(f);
         std::string what = error_of([&] { validate_format(f); });
@@ -88,7 +88,7 @@ TEST_CASE("-F strings ending in a lone %, \\ or @ are refused like mosquitto_sub
     CHECK(out == std::string("t|\0bin\xff|5\n", 10));
 }
 
-TEST_CASE("-F widths that would overflow or pad each message to gigabytes are refused", "[hostile][format][fuzz]") {
+TEST_CASE("mqsub -F widths that would overflow or pad each message to gigabytes are refused", "[hostile][format][fuzz]") {
     // Found by fuzz_format: "%4444444444p" overflowed the width (undefined behaviour).
     CHECK(error_of([] { validate_format("%4444444444p"); }) ==
           "-F/--format: width 4444444444 in '%4444444444p' is too large (at most 65535) at byte 1");
@@ -106,7 +106,7 @@ TEST_CASE("-F widths that would overflow or pad each message to gigabytes are re
     CHECK(out.size() == 65535 + 1);
 }
 
-TEST_CASE("-D properties with the wrong type are refused, naming the property", "[hostile][properties]") {
+TEST_CASE("mqpub -D properties with the wrong type are refused, naming the property", "[hostile][properties]") {
     const args base{"-t", "a", "-m", "x", "-V", "5", "-D"};
     auto with = [&](args extra) {
         args a = base;
