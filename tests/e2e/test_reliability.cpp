@@ -253,16 +253,18 @@ TEST_CASE("mqsub -c resumes its session and gets what was published while it was
 
 TEST_CASE("a broker that accepts TCP but never answers CONNECT: a clear error, no hang", "[e2e][faults]") {
     silent_listener silent;
-    for (const char* exe : {"mqpub", "mqsub"}) {
-        args a = std::string(exe) == "mqpub" ? args{"-t", "a", "-m", "x"} : args{"-t", "a"};
-        auto start = std::chrono::steady_clock::now();
-        auto r = run_tool(tool(exe), with_port(silent.port(), a), {}, 30s);
+    auto start = std::chrono::steady_clock::now();
+    // Both tools at once: each waits out the same 10 s connect timeout.
+    background_process pub(tool("mqpub"), with_port(silent.port(), {"-t", "a", "-m", "x"}));
+    background_process sub(tool("mqsub"), with_port(silent.port(), {"-t", "a"}));
+    for (auto* p : {&pub, &sub}) {
+        auto r = p->wait(30s);
         INFO(describe(r));
         CHECK_FALSE(r.timed_out);
         CHECK(r.exit_code == 1);
         CHECK(r.err.find("did not complete the MQTT handshake") != std::string::npos);
-        CHECK(std::chrono::steady_clock::now() - start < 25s);
     }
+    CHECK(std::chrono::steady_clock::now() - start < 25s);
 }
 
 TEST_CASE("a broker that closes mid-publish: the lost message is reported, exit 7", "[e2e][faults]") {
