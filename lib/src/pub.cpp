@@ -238,9 +238,10 @@ int publish_all(const pub_config& c) {
         if (!session.link_failure().empty()) break;  // reported below, with the count
     }
     // A -d reader that stopped reading must not keep a signalled mqpub alive.
-    if (interrupted && !out.flush_for(std::chrono::milliseconds(500))) out.abandon();
+    const auto signalled = [] { return detail::stop_signal::received() != 0; };
+    if (interrupted) out.flush_until(signalled);
     session.disconnect();
-    out.flush();
+    out.flush_until(signalled);
 
     const std::size_t completed = session.completed_publishes();
     if (completed < accepted) {

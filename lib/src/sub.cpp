@@ -158,10 +158,11 @@ int subscribe_and_print(const sub_config& c) {
 
     bool finished = done.wait(c.timeout ? static_cast<double>(*c.timeout) : -1.0);
     // A reader that stopped reading must not keep a signalled mqsub alive: what it has not taken
-    // within half a second is dropped (the queue holds at most 2 x 8 MiB; see stdout_writer).
-    if (detail::stop_signal::received() && !out.flush_for(std::chrono::milliseconds(500))) out.abandon();
+    // is dropped once a signal came (the queue holds at most 2 x 8 MiB; see stdout_writer).
+    const auto signalled = [] { return detail::stop_signal::received() != 0; };
+    if (signalled()) out.flush_until(signalled);
     session.disconnect();
-    out.flush();
+    out.flush_until(signalled);
     if (!finished) throw error(exit_code::timeout, fmt::format("timed out after {} s (-W)", *c.timeout));
     return done.status();
 }
