@@ -42,14 +42,16 @@ public:
     /// Like flush(), but waits at most `timeout`; false if output is still pending.
     bool flush_for(std::chrono::milliseconds timeout);
     /// Waits like flush(), but abandon()s the output once `stop()` returns true (checked every
-    /// 100 ms), so a reader that stopped reading cannot keep a signalled tool alive.
+    /// 100 ms), so a reader that stopped reading cannot keep a signalled tool alive. Returns false
+    /// if output was abandoned (now or before).
     template <class Stop>
-    void flush_until(Stop&& stop) {
+    bool flush_until(Stop&& stop) {
         while (!flush_for(std::chrono::milliseconds(100)))
-            if (stop()) {
+            if (stop() || st_->abandoned) {
                 abandon();
-                return;
+                return false;
             }
+        return true;
     }
     /// Gives up on unwritten output (a reader that stopped reading, when the tool must end now):
     /// blocked writers return false, and the destructor does not wait for the writer thread.

@@ -162,8 +162,11 @@ int subscribe_and_print(const sub_config& c) {
     const auto signalled = [] { return detail::stop_signal::received() != 0; };
     if (signalled()) out.flush_until(signalled);
     session.disconnect();
-    out.flush_until(signalled);
+    const bool flushed = out.flush_until(signalled);
     if (!finished) throw error(exit_code::timeout, fmt::format("timed out after {} s (-W)", *c.timeout));
+    if (!flushed)  // output was dropped: the signal's status, not success
+        return static_cast<int>(detail::stop_signal::received() == SIGTERM ? exit_code::terminated
+                                                                            : exit_code::interrupted);
     return done.status();
 }
 

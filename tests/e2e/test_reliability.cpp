@@ -370,6 +370,36 @@ TEST_CASE("mqsub with a stdout nobody reads: bounded memory, and SIGTERM still e
     CHECK(WEXITSTATUS(status) == 143);
 }
 
+TEST_CASE("mqsub done with -C but stuck on a reader that never reads: SIGTERM still ends it", "[e2e][faults][pipe]") {
+    broker b;
+    int out[2];
+    REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
+    int devnull = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    pid_t pid = spawn_process(tool("mqsub"), with_port(b, {"-t", "five", "-i", "stuck5", "-C", "5"}), devnull, out[1],
+                              devnull);
+    ::close(out[1]);
+    REQUIRE(b.wait_for_log("Sending SUBACK to stuck5", 10s));
+    // 5 MiB: all of it fits mqsub's output queue, not the 64 KiB pipe.
+    REQUIRE(run_tool(tool("mqpub"), with_port(b, {"-t", "five", "-s", "--repeat", "5"}), std::string(1 << 20, 'y'), 30s)
+                .exit_code == 0);
+    REQUIRE(b.wait_for_log("Client stuck5 disconnected.", 10s));  // -C reached; now waiting on the pipe
+    ::kill(pid, SIGTERM);
+    int status = 0;
+    bool exited = false;
+    for (int i = 0; i < 100 && !exited; ++i) {
+        exited = ::waitpid(pid, &status, WNOHANG) == pid;
+        if (!exited) std::this_thread::sleep_for(50ms);
+    }
+    if (!exited) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, &status, 0);
+    }
+    ::close(out[0]);
+    ::close(devnull);
+    REQUIRE(exited);
+    CHECK(WEXITSTATUS(status) == 143);  // not 0: output was dropped
+}
+
 TEST_CASE("mqpub -d | head -n 1: the closed pipe is quiet and every message still goes out", "[e2e][faults][pipe]") {
     broker b;
     auto sub = start_sub(b, "tail", {"-t", "p", "-q", "1", "-C", "200"});
