@@ -415,3 +415,19 @@ TEST_CASE("mqpub -d | head -n 1: the closed pipe is quiet and every message stil
     CHECK(s.out.size() > 0);
     CHECK(std::count(s.out.begin(), s.out.end(), '\n') == 200);
 }
+
+TEST_CASE("the session a QoS 1 stream keeps is deleted at the end, also with a password", "[e2e][faults][session]") {
+    broker b({{{"alice", "secret"}}, "", false});
+    auto r = run_tool(tool("mqpub"), with_port(b, {"-t", "s", "-l", "-q", "1", "-i", "tidy", "-u", "alice"}), "a\nb\n",
+                      20s, {{"MQKIT_PASSWORD", "secret"}});
+    INFO(describe(r));
+    CHECK(r.exit_code == 0);
+    CHECK(b.log().find("as tidy (p2, c0") != std::string::npos);
+    CHECK(b.wait_for_log("as tidy (p2, c1", 5s));
+    // With -c the session is the user's: kept.
+    auto kept = run_tool(tool("mqpub"), with_port(b, {"-t", "s", "-l", "-q", "1", "-i", "keep", "-c", "-u", "alice"}),
+                         "a\n", 20s, {{"MQKIT_PASSWORD", "secret"}});
+    CHECK(kept.exit_code == 0);
+    CHECK(b.wait_for_log("Client keep disconnected.", 5s));
+    CHECK(b.log().find("as keep (p2, c1") == std::string::npos);
+}
