@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages mqkit needs to build and test, only those that are missing.
+# Installs the Debian 12 packages mqkit needs to build and test, only those that are missing
+# (--fuzz: also clang and its libFuzzer runtime, for bench/fuzz.sh).
 set -euo pipefail
 
 packages=(cmake g++ make pkg-config libpaho-mqttpp-dev libpaho-mqtt-dev libcxxopts-dev libfmt-dev catch2
@@ -7,6 +8,8 @@ packages=(cmake g++ make pkg-config libpaho-mqttpp-dev libpaho-mqtt-dev libcxxop
           # the .deb's Depends line (dpkg-shlibdeps; CPack finds ELF files with `file`), and the
           # tests that run the zsh and fish completions (they are skipped without these shells)
           dpkg-dev file zsh fish)
+# bench/fuzz.sh only: clang with libFuzzer and the sanitizer runtimes.
+if [ "${1:-}" = "--fuzz" ]; then packages+=(clang libclang-rt-14-dev); fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -57,6 +57,8 @@ complete -c mqpub -n '__mqkit_unused \'\' repeat' -l repeat -x -d 'publish the m
 complete -c mqpub -n '__mqkit_unused \'\' repeat-delay' -l repeat-delay -x -d 'seconds to wait between repeats (default: 0)'
 complete -c mqpub -n '__mqkit_unused \'\' template' -l template -d 'fresh values per message: {rand:A:B} {randf:A:B:D} {seq} {time} {iso} {hostname}'
 complete -c mqpub -n '__mqkit_unused \'\' seed' -l seed -x -d 'random seed for --template, for reproducible runs (default: a random seed)'
+complete -c mqpub -n '__mqkit_unused \'\' max-reconnect-wait' -l max-reconnect-wait -x -d 'longest pause between reconnect attempts, 1-3600 (default: 30)'
+complete -c mqpub -n '__mqkit_unused \'\' reconnect-timeout' -l reconnect-timeout -x -d 'give up when the link stays down this long, 0-86400; 0: no reconnect (default: 60)'
 complete -c mqpub -n '__mqkit_unused h host' -s h -l host -x -a '(__fish_print_hostnames)' -d 'broker host name or address (default: localhost)'
 complete -c mqpub -n '__mqkit_unused p port' -s p -l port -x -d 'broker port, 1-65535 (default: 1883)'
 complete -c mqpub -n '__mqkit_unused L url' -s L -l url -x -d 'broker URL {mqtt,mqtts,ws,wss}://[user[:password]@]host[:port]/topic (instead of -h -p -t)'

@@ -204,8 +204,48 @@ int parse_qos(const std::string& text, const std::string& flag_name) {
 
 namespace {
 
+/// A user's value as an error message shows it: control bytes (and, when `raw_bytes`, every byte
+/// above 0x7e) as \xNN, cut after 60 bytes, so a 70,000-byte or binary topic is not echoed back.
+std::string shown(std::string_view v, bool raw_bytes) {
+    std::size_t keep = v.size();
+    if (keep > 60) {
+        keep = 60;
+        while (keep > 0 && (static_cast<unsigned char>(v[keep]) & 0xC0) == 0x80) --keep;  // whole characters
+    }
+    std::string out;
+    for (std::size_t i = 0; i < keep; ++i) {
+        auto c = static_cast<unsigned char>(v[i]);
+        if (c < 0x20 || c == 0x7f || (raw_bytes && c > 0x7f))
+            out += fmt::format("\\x{:02x}", c);
+        else
+            out.push_back(static_cast<char>(c));
+    }
+    if (keep < v.size()) out += fmt::format("... ({} bytes)", v.size());
+    return out;
+}
+
+/// "invalid topic 'x': why" for an error message.
+std::string invalid_topic(std::string_view what, std::string_view topic, const std::string& why) {
+    return fmt::format("invalid {} '{}': {}", what, shown(topic, why.find("UTF-8") != std::string::npos), why);
+}
+
 void check_property_value(const detail::property_info& info, const std::string& value, const std::string& where) {
     using detail::property_type;
+    // MQTT v5 makes these values a protocol error (the broker would drop the connection).
+    const std::string_view name = info.name;
+    if (name == "payload-format-indicator" || name == "request-problem-information" ||
+        name == "request-response-information") {
+        parse_integer(value, 0, 1, where);
+        return;
+    }
+    if (name == "receive-maximum" || name == "topic-alias") {
+        parse_integer(value, 1, 65535, where);
+        return;
+    }
+    if (name == "maximum-packet-size") {
+        parse_integer(value, 1, 4294967295L, where);
+        return;
+    }
     switch (info.type) {
     case property_type::byte: parse_integer(value, 0, 255, where); break;
     case property_type::u16: parse_integer(value, 0, 65535, where); break;
@@ -423,7 +463,7 @@ connection_config build_connection(const tool_spec& spec, const raw_args& raw, e
     bool any_will = raw.has("will-payload") || raw.has("will-qos") || raw.has("will-retain");
     if (const auto* t = raw.last("will-topic")) {
         if (auto why = topic_name_problem(*t); !why.empty())
-            throw usage_error(fmt::format("--will-topic: invalid topic '{}': {}", *t, why));
+            throw usage_error("--will-topic: " + invalid_topic("topic", *t, why));
         will_config w;
         w.topic = *t;
         if (const auto* p = raw.last("will-payload")) w.payload = *p;
@@ -501,7 +541,7 @@ parse_result<pub_config> parse_pub(const std::vector<std::string>& args, env_loo
     if (c.topic.empty() && !raw.has("topic"))
         throw usage_error("no topic: give -t <topic> (or -L mqtt://host/topic)");
     if (auto why = topic_name_problem(c.topic); !why.empty())
-        throw usage_error(fmt::format("-t/--topic: invalid topic '{}': {}", c.topic, why));
+        throw usage_error("-t/--topic: " + invalid_topic("topic", c.topic, why));
     if (sources == 0) throw usage_error("no message: give one of -m <message>, -f <file>, -l, -s or -n");
 
     if (const auto* q = raw.last("qos")) c.qos = parse_qos(*q, "-q/--qos");
@@ -523,6 +563,10 @@ parse_result<pub_config> parse_pub(const std::vector<std::string>& args, env_loo
             throw usage_error("--template needs a payload: -m, -f, -s or -l (-n sends an empty message)");
         if (c.source == pub_source::message) payload_template::parse(c.message);  // refuse it now, not at run time
     }
+    if (const auto* w = raw.last("max-reconnect-wait"))
+        c.max_reconnect_wait = static_cast<int>(parse_integer(*w, 1, 3600, "--max-reconnect-wait"));
+    if (const auto* t = raw.last("reconnect-timeout"))
+        c.reconnect_timeout = static_cast<int>(parse_integer(*t, 0, 86400, "--reconnect-timeout"));
     return result;
 }
 
@@ -544,7 +588,7 @@ parse_result<sub_config> parse_sub(const std::vector<std::string>& args, env_loo
         if (it == raw.values.end()) return;
         for (const auto& f : it->second) {
             if (auto why = topic_filter_problem(f); !why.empty())
-                throw usage_error(fmt::format("{}: invalid topic filter '{}': {}", flag_label(spec, name), f, why));
+                throw usage_error(fmt::format("{}: {}", flag_label(spec, name), invalid_topic("topic filter", f, why)));
             into.push_back(f);
         }
     };

@@ -236,6 +236,22 @@ tool_spec make_mqpub() {
              {0, "seed", "number", vk::integer,
               "random seed for --template, for reproducible runs (default: a random seed)"},
          }});
+    s.groups.push_back(
+        {"Reconnecting (with -l or --repeat)",
+         {
+             {0, "max-reconnect-wait", "seconds", vk::integer,
+              "longest pause between reconnect attempts, 1-3600 (default: 30)",
+              "After a lost link mqpub tries again after 1 s, then doubles the pause up to this many "
+              "seconds."},
+             {0, "reconnect-timeout", "seconds", vk::integer,
+              "give up when the link stays down this long, 0-86400; 0: no reconnect (default: 60)",
+              "While the link is down mqpub reads no more input. At QoS 1/2 it keeps its session on "
+              "the broker, so messages not yet acknowledged are sent again after the reconnect; the "
+              "session is deleted at the end unless -c was given. If the link does not come back in "
+              "time, mqpub says how many messages were not acknowledged and exits 7. A single message "
+              "(-m, -f, -s, -n without --repeat) never reconnects: it fails at once, as mosquitto_pub "
+              "does."},
+         }});
     s.groups.push_back(connection_group());
     s.groups.push_back(tls_group());
     s.groups.push_back(auth_group());

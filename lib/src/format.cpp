@@ -6,9 +6,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <string>
 
 namespace mqkit {
 namespace {
@@ -38,6 +40,10 @@ void append_strftime(std::string& out, const char* format, const std::tm& tm) {
     std::size_t n = std::strftime(buf, sizeof buf, format, &tm);
     out.append(buf, n);
 }
+
+/// The largest -F field width or precision (mosquitto has no limit; printf of a larger width pads
+/// each message with that many bytes).
+constexpr int max_field = 65535;
 
 /// One parsed "%[-][0][width][.precision]X".
 struct spec {
@@ -171,11 +177,13 @@ bool render_format(std::string& out, const received_message& m, const output_opt
                 s.pad = '0';
                 if (i < len - 1) ++i;
             }
-            while (i < len - 1 && f[i] >= '0' && f[i] <= '9') s.width = s.width * 10 + (f[i++] - '0');
+            // validate_format() caps both at max_field; saturate anyway rather than overflow.
+            auto digit = [&](int v) { return std::min(max_field, v * 10 + (f[i++] - '0')); };
+            while (i < len - 1 && f[i] >= '0' && f[i] <= '9') s.width = digit(s.width);
             if (f[i] == '.' && i < len - 1) {
                 ++i;
                 s.precision = 0;
-                while (i < len - 1 && f[i] >= '0' && f[i] <= '9') s.precision = s.precision * 10 + (f[i++] - '0');
+                while (i < len - 1 && f[i] >= '0' && f[i] <= '9') s.precision = digit(s.precision);
             }
             s.conversion = f[i];
             switch (s.conversion) {
@@ -363,17 +371,25 @@ void validate_format(std::string_view f) {
                 ++i;
                 if (i == len - 1) fail(fmt::format("incomplete format specifier '{}'", f.substr(start)), start);
             }
-            while (f[i + 1] >= '0' && f[i + 1] <= '9') {
-                ++i;
-                if (i == len - 1) fail(fmt::format("incomplete format specifier '{}'", f.substr(start)), start);
-            }
-            if (f[i + 1] == '.') {
-                ++i;
-                if (i == len - 1) fail(fmt::format("incomplete format specifier '{}'", f.substr(start)), start);
+            // A width or precision beyond max_field would have each message padded to gigabytes.
+            auto number = [&](const char* what) {
+                std::size_t first = i + 1;
                 while (f[i + 1] >= '0' && f[i + 1] <= '9') {
                     ++i;
                     if (i == len - 1) fail(fmt::format("incomplete format specifier '{}'", f.substr(start)), start);
                 }
+                std::string_view digits = f.substr(first, i + 1 - first);
+                while (digits.size() > 1 && digits[0] == '0') digits.remove_prefix(1);
+                if (digits.size() > 5 || (!digits.empty() && std::stol(std::string(digits)) > max_field))
+                    fail(fmt::format("{} {} in '{}' is too large (at most {})", what, digits,
+                                     f.substr(start, i + 2 - start), max_field),
+                         start);
+            };
+            number("width");
+            if (f[i + 1] == '.') {
+                ++i;
+                if (i == len - 1) fail(fmt::format("incomplete format specifier '{}'", f.substr(start)), start);
+                number("precision");
             }
             if (specifiers.find(f[i + 1]) == std::string_view::npos || f[i + 1] == '\0')
                 fail(fmt::format("invalid format specifier '{}'", f.substr(start, i + 2 - start)), start);

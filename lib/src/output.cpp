@@ -6,21 +6,32 @@
 
 namespace mqkit::detail {
 
-stdout_writer::stdout_writer(int fd, std::size_t limit) : fd_(fd), limit_(limit), thread_([this] { run(); }) {}
+stdout_writer::stdout_writer(int fd, std::size_t limit) : st_(std::make_shared<state>()) {
+    st_->fd = fd;
+    st_->limit = limit;
+    thread_ = std::thread([st = st_] { run(st); });
+}
 
 stdout_writer::~stdout_writer() {
-    flush();
+    bool abandoned = false;
     {
-        std::lock_guard<std::mutex> lock(mutex_);
-        stop_ = true;
+        std::unique_lock<std::mutex> lock(st_->mutex);
+        st_->drained.wait(lock, [&] { return (st_->pending.empty() && !st_->busy) || st_->broken || st_->abandoned; });
+        abandoned = st_->abandoned;
+        st_->stop = true;
     }
-    cv_.notify_all();
-    thread_.join();
+    st_->cv.notify_all();
+    // An abandoned writer may be blocked in write(2) on a pipe nobody reads; it owns a reference
+    // to the state, so it can be left to the process exit.
+    if (abandoned)
+        thread_.detach();
+    else
+        thread_.join();
 }
 
 bool stdout_writer::wait_for_room(std::unique_lock<std::mutex>& lock) {
-    drained_.wait(lock, [&] { return pending_.size() < limit_ || broken_; });
-    return !broken_;
+    st_->drained.wait(lock, [&] { return st_->pending.size() < st_->limit || st_->broken || st_->abandoned; });
+    return !st_->broken && !st_->abandoned;
 }
 
 bool stdout_writer::write(std::string_view bytes) {
@@ -28,24 +39,41 @@ bool stdout_writer::write(std::string_view bytes) {
 }
 
 void stdout_writer::flush() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    drained_.wait(lock, [&] { return (pending_.empty() && !busy_) || broken_; });
+    std::unique_lock<std::mutex> lock(st_->mutex);
+    st_->drained.wait(lock, [&] { return (st_->pending.empty() && !st_->busy) || st_->broken || st_->abandoned; });
 }
 
-void stdout_writer::run() {
-    std::unique_lock<std::mutex> lock(mutex_);
+bool stdout_writer::flush_for(std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(st_->mutex);
+    return st_->drained.wait_for(lock, timeout, [&] {
+        return (st_->pending.empty() && !st_->busy) || st_->broken || st_->abandoned;
+    }) && !st_->abandoned;
+}
+
+void stdout_writer::abandon() {
+    {
+        std::lock_guard<std::mutex> lock(st_->mutex);
+        st_->abandoned = true;
+        st_->pending.clear();
+    }
+    st_->drained.notify_all();
+    st_->cv.notify_all();
+}
+
+void stdout_writer::run(const std::shared_ptr<state>& st) {
+    std::unique_lock<std::mutex> lock(st->mutex);
     while (true) {
-        cv_.wait(lock, [&] { return !pending_.empty() || stop_; });
-        if (pending_.empty() && stop_) return;
-        writing_.swap(pending_);
-        busy_ = true;
+        st->cv.wait(lock, [&] { return !st->pending.empty() || st->stop; });
+        if (st->pending.empty() && st->stop) return;
+        st->writing.swap(st->pending);
+        st->busy = true;
         lock.unlock();
-        drained_.notify_all();
-        const char* p = writing_.data();
-        std::size_t left = writing_.size();
+        st->drained.notify_all();
+        const char* p = st->writing.data();
+        std::size_t left = st->writing.size();
         bool failed = false;
         while (left > 0) {
-            ssize_t n = ::write(fd_, p, left);
+            ssize_t n = ::write(st->fd, p, left);
             if (n < 0 && errno == EINTR) continue;
             if (n <= 0) {
                 failed = true;
@@ -54,14 +82,14 @@ void stdout_writer::run() {
             p += n;
             left -= static_cast<std::size_t>(n);
         }
-        writing_.clear();
+        st->writing.clear();
         lock.lock();
-        busy_ = false;
+        st->busy = false;
         if (failed) {
-            broken_ = true;
-            pending_.clear();
+            st->broken = true;
+            st->pending.clear();
         }
-        drained_.notify_all();
+        st->drained.notify_all();
     }
 }
 

@@ -2,8 +2,10 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -14,44 +16,69 @@ namespace mqkit::detail {
 /// Everything mqkit writes to stdout goes through one stdout_writer, so lines from Paho's threads
 /// (trace, messages) and the main thread never interleave. A writer thread flushes as soon as data
 /// is queued: one write per message when idle, large batched writes under load. Producers block
-/// once `limit` bytes are queued (a slow reader slows the broker down instead of growing memory).
+/// once `limit` bytes are queued (a slow reader slows the broker down instead of growing memory):
+/// the batch being written and the queue behind it hold at most 2 x `limit` bytes plus one message.
 class stdout_writer {
 public:
     explicit stdout_writer(int fd = 1, std::size_t limit = 8u << 20);
+    /// Flushes and stops the writer thread; after abandon(), leaves it to the process exit instead.
     ~stdout_writer();
     stdout_writer(const stdout_writer&) = delete;
     stdout_writer& operator=(const stdout_writer&) = delete;
 
-    /// Queues bytes; returns false once the output is closed (EPIPE) or broken.
+    /// Queues bytes; returns false once the output is closed (EPIPE), broken or abandoned.
     bool write(std::string_view bytes);
     /// Queues bytes built by `fill(std::string&)` under the lock, avoiding a copy.
     template <class Fill>
     bool write_with(Fill&& fill) {
-        std::unique_lock<std::mutex> lock(mutex_);
+        std::unique_lock<std::mutex> lock(st_->mutex);
         if (!wait_for_room(lock)) return false;
-        fill(pending_);
-        cv_.notify_one();
-        return !broken_;
+        fill(st_->pending);
+        st_->cv.notify_one();
+        return !st_->broken;
     }
     /// Waits until everything queued so far is written (or the output broke).
     void flush();
+    /// Like flush(), but waits at most `timeout`; false if output is still pending.
+    bool flush_for(std::chrono::milliseconds timeout);
+    /// Waits like flush(), but abandon()s the output once `stop()` returns true (checked every
+    /// 100 ms), so a reader that stopped reading cannot keep a signalled tool alive. Returns false
+    /// if output was abandoned (now or before).
+    template <class Stop>
+    bool flush_until(Stop&& stop) {
+        while (!flush_for(std::chrono::milliseconds(100)))
+            if (stop() || st_->abandoned) {
+                abandon();
+                return false;
+            }
+        return true;
+    }
+    /// Gives up on unwritten output (a reader that stopped reading, when the tool must end now):
+    /// blocked writers return false, and the destructor does not wait for the writer thread.
+    void abandon();
     /// True once a write failed (e.g. the reader of a pipe went away).
-    bool broken() const { return broken_.load(); }
+    bool broken() const { return st_->broken.load(); }
 
 private:
-    bool wait_for_room(std::unique_lock<std::mutex>& lock);
-    void run();
+    /// Shared with the writer thread, which may outlive the writer after abandon().
+    struct state {
+        int fd;
+        std::size_t limit;
+        std::mutex mutex;
+        std::condition_variable cv;       // data queued or stopping
+        std::condition_variable drained;  // writer made progress
+        std::string pending;
+        std::string writing;
+        bool busy = false;
+        bool stop = false;
+        bool abandoned = false;
+        std::atomic<bool> broken{false};
+    };
 
-    int fd_;
-    std::size_t limit_;
-    std::mutex mutex_;
-    std::condition_variable cv_;       // data queued or stopping
-    std::condition_variable drained_;  // writer made progress
-    std::string pending_;
-    std::string writing_;
-    bool busy_ = false;
-    bool stop_ = false;
-    std::atomic<bool> broken_{false};
+    bool wait_for_room(std::unique_lock<std::mutex>& lock);
+    static void run(const std::shared_ptr<state>& st);
+
+    std::shared_ptr<state> st_;
     std::thread thread_;
 };
 

@@ -3,13 +3,18 @@
 
 #include "mqkit/error.hpp"
 #include "property_table.hpp"
+#include "session_cleanup.hpp"
 
 #include <fmt/format.h>
 
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
 #include <netdb.h>
+#include <optional>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -414,6 +419,7 @@ public:
     void on_success(const mqtt::token&) override {
         std::lock_guard<std::mutex> lock(s_.mutex_);
         --s_.unfinished_;
+        ++s_.completed_;
         s_.cv_.notify_all();
     }
     void on_failure(const mqtt::token& tok) override {
@@ -423,9 +429,15 @@ public:
         if (s_.first_failure_.empty()) {
             int rc = tok.get_return_code();
             int reason = tok.get_reason_code();
-            s_.first_failure_ = reason >= 128 ? reason_text(reason, mqtt_version::v5)
-                                              : fmt::format("{} (Paho code {})", mqtt::exception::error_str(rc), rc);
-            if (reason >= 128) s_.first_failure_reason_ = reason;
+            // Paho leaves the reason code at 255 when no v5 PUBACK/PUBREC carried one.
+            if (s_.config_.version == mqtt_version::v5 && reason >= 128 && reason < 255) {
+                s_.first_failure_ = reason_text(reason, mqtt_version::v5);
+                s_.first_failure_reason_ = reason;
+            } else if (rc == MQTTASYNC_OPERATION_INCOMPLETE || rc == MQTTASYNC_DISCONNECTED) {
+                s_.first_failure_ = fmt::format("connection to {}:{} lost", s_.config_.host, s_.config_.port);
+            } else {
+                s_.first_failure_ = fmt::format("{} (Paho code {})", mqtt::exception::error_str(rc), rc);
+            }
         }
         s_.cv_.notify_all();
     }
@@ -457,6 +469,7 @@ session::session(const connection_config& config, packet_trace* trace)
         {
             std::lock_guard<std::mutex> lock(mutex_);
             lost_ = true;
+            lost_since_ = std::chrono::steady_clock::now();
             handler = on_lost_;
         }
         cv_.notify_all();
@@ -499,6 +512,10 @@ void session::throw_connect_error(const mqtt::exception& e) {
     throw error(exit_code::failure, diagnose_connect_failure(config_));
 }
 
+void session::set_reconnect_policy(const reconnect_policy& policy) {
+    policy_ = policy;
+}
+
 void session::connect(bool auto_reconnect, int max_inflight) {
     bool v5 = config_.version == mqtt_version::v5;
     std::optional<std::string> password = config_.password;
@@ -516,10 +533,16 @@ void session::connect(bool auto_reconnect, int max_inflight) {
         ::unsetenv("http_proxy");
         ::unsetenv("https_proxy");
     }
+    auto_reconnect_ = auto_reconnect;
+    // A kept session is resumed on reconnect (Paho resends unacknowledged QoS 1/2 messages when
+    // CONNACK says the session is present) and deleted at disconnect() unless -c asked for it.
+    const bool keep = auto_reconnect && policy_.keep_session;
+    delete_session_ = keep && config_.clean_session;
+    const bool clean = config_.clean_session && !keep;
     mqtt::connect_options opts;
     opts.set_mqtt_version(static_cast<int>(config_.version));
-    opts.set_clean_session(!v5 && config_.clean_session);
-    opts.set_clean_start(v5 && config_.clean_session);
+    opts.set_clean_session(!v5 && clean);
+    opts.set_clean_start(v5 && clean);
     opts.set_keep_alive_interval(config_.keepalive);
     opts.set_connect_timeout(10);
     // mqkit enforces the window itself (session::publish). Paho counts a message as in flight for a
@@ -527,7 +550,7 @@ void session::connect(bool auto_reconnect, int max_inflight) {
     opts.set_max_inflight(std::min(65535, std::max(max_inflight, 1) * 2 + 16));
     if (config_.username) opts.set_user_name(*config_.username);
     if (password) opts.set_password(*password);
-    if (auto_reconnect) opts.set_automatic_reconnect(1, 30);
+    if (auto_reconnect) opts.set_automatic_reconnect(1, std::max(1, policy_.max_wait));
     if (config_.tls.enabled) {
         ssl_ = std::make_unique<mqtt::ssl_options>();
         fill_paho_ssl(*ssl_, config_.tls, key_password);
@@ -544,14 +567,20 @@ void session::connect(bool auto_reconnect, int max_inflight) {
     }
     if (v5) {
         mqtt::properties props = to_paho_properties(config_.properties_for("connect"));
-        if (config_.session_expiry && !props.contains(mqtt::property::SESSION_EXPIRY_INTERVAL))
-            props.add(mqtt::property(mqtt::property::SESSION_EXPIRY_INTERVAL, *config_.session_expiry));
+        std::optional<std::uint32_t> expiry = config_.session_expiry;
+        if (delete_session_) {
+            // Long enough to outlive the longest outage mqpub waits for; DISCONNECT sets it to 0.
+            expiry = static_cast<std::uint32_t>(std::max<std::int64_t>(60, policy_.give_up.count() + 60));
+        }
+        if (expiry && !props.contains(mqtt::property::SESSION_EXPIRY_INTERVAL))
+            props.add(mqtt::property(mqtt::property::SESSION_EXPIRY_INTERVAL, *expiry));
         opts.set_properties(props);
     }
     if (config_.tls.enabled) {
         tls_trace_ = std::make_unique<tls_trace>();
         tls_trace_->install();
     }
+    connect_options_ = opts;
     try {
         mqtt::token_ptr tok = client_->connect(opts);
         while (!tok->wait_for(std::chrono::milliseconds(1))) wake_idle_receive_thread();
@@ -562,27 +591,72 @@ void session::connect(bool auto_reconnect, int max_inflight) {
     if (tls_trace_) tls_trace_->uninstall();
 }
 
-void session::publish(const std::string& topic, std::string payload, int qos, bool retain,
-                      const mqtt::properties& props, std::size_t window) {
+std::string session::lost_text() const {
+    if (auto_reconnect_ && policy_.give_up.count() > 0)
+        return fmt::format("connection to {}:{} lost and not restored within {} s", config_.host, config_.port,
+                           policy_.give_up.count());
+    return fmt::format("connection to {}:{} lost", config_.host, config_.port);
+}
+
+void session::cancel() {
     {
-        std::unique_lock<std::mutex> lock(mutex_);
-        // One publish per freed slot, not bursts: each publish also wakes Paho's send thread,
-        // which otherwise sleeps up to 1 s after skipping a command while a PUBREL was being
-        // written on the same socket (seen as QoS 2 stalls with burst refills).
-        cv_.wait(lock, [&] { return unfinished_ < window || lost_; });
-        if (lost_)
-            throw error(exit_code::connection_lost,
-                        fmt::format("connection to {}:{} lost", config_.host, config_.port));
-        ++unfinished_;
-    }
-    if (trace_) trace_->expect_publish(topic);
-    auto msg = mqtt::message::create(topic, std::move(payload), qos, retain, props);
-    try {
-        client_->publish(std::move(msg), nullptr, *listener_);
-    } catch (const mqtt::exception& e) {
         std::lock_guard<std::mutex> lock(mutex_);
-        --unfinished_;
-        throw error(exit_code::connection_lost, fmt::format("publish to '{}' failed: {}", topic, e.what()));
+        cancelled_ = true;
+    }
+    cv_.notify_all();
+}
+
+std::string session::link_failure() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!lost_) return {};
+    if (auto_reconnect_ &&
+        (policy_.give_up.count() == 0 || std::chrono::steady_clock::now() - lost_since_ < policy_.give_up))
+        return {};
+    return lost_text();
+}
+
+bool session::publish(const std::string& topic, std::string payload, int qos, bool retain,
+                      const mqtt::properties& props, std::size_t window) {
+    auto msg = mqtt::message::create(topic, std::move(payload), qos, retain, props);
+    std::optional<std::chrono::steady_clock::time_point> refused_since;
+    while (true) {
+        {
+            std::unique_lock<std::mutex> lock(mutex_);
+            // One publish per freed slot, not bursts: each publish also wakes Paho's send thread,
+            // which otherwise sleeps up to 1 s after skipping a command while a PUBREL was being
+            // written on the same socket (seen as QoS 2 stalls with burst refills).
+            auto ready = [&] { return cancelled_ || (!lost_ && unfinished_ < window); };
+            while (!ready()) {
+                if (!lost_) {
+                    cv_.wait(lock, [&] { return ready() || lost_; });
+                } else if (!auto_reconnect_) {
+                    throw error(exit_code::connection_lost, lost_text());
+                } else if (policy_.give_up.count() == 0) {
+                    cv_.wait(lock, [&] { return ready() || !lost_; });
+                } else if (!cv_.wait_until(lock, lost_since_ + policy_.give_up, [&] { return ready() || !lost_; })) {
+                    throw error(exit_code::connection_lost, lost_text());
+                }
+            }
+            if (cancelled_) return false;
+            ++unfinished_;
+        }
+        if (trace_) trace_->expect_publish(topic);
+        try {
+            client_->publish(msg, nullptr, *listener_);
+            return true;
+        } catch (const mqtt::exception& e) {
+            std::unique_lock<std::mutex> lock(mutex_);
+            --unfinished_;
+            // Paho notices a dead link a moment before it reports it: with auto-reconnect, wait
+            // for the report (or the reconnect) and try again, within the give-up time.
+            auto now = std::chrono::steady_clock::now();
+            if (!refused_since) refused_since = now;
+            bool retry = auto_reconnect_ && e.get_return_code() == MQTTASYNC_DISCONNECTED &&
+                         (policy_.give_up.count() == 0 || now - *refused_since < policy_.give_up);
+            if (!retry)
+                throw error(exit_code::connection_lost, fmt::format("publish to '{}' failed: {}", topic, e.what()));
+            cv_.wait_for(lock, std::chrono::milliseconds(100), [&] { return cancelled_ || lost_; });
+        }
     }
 }
 
@@ -590,6 +664,11 @@ std::size_t session::wait_published(std::chrono::milliseconds timeout) {
     std::unique_lock<std::mutex> lock(mutex_);
     cv_.wait_for(lock, timeout, [&] { return unfinished_ == 0 || lost_; });
     return unfinished_;
+}
+
+std::size_t session::completed_publishes() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return completed_;
 }
 
 std::size_t session::failed_publishes() const {
@@ -662,13 +741,43 @@ bool session::is_connected() const {
 
 void session::disconnect() {
     if (!client_->is_connected()) return;
+    const bool v5 = config_.version == mqtt_version::v5;
     try {
-        mqtt::disconnect_options opts(1000);
-        if (config_.version == mqtt_version::v5)
-            opts.set_properties(to_paho_properties(config_.properties_for("disconnect")));
+        // No grace period: callers disconnect once every publish has finished or they stopped
+        // waiting, and Paho would re-check a non-zero timeout only every 3 s.
+        mqtt::disconnect_options opts(0);
+        if (v5) {
+            mqtt::properties props = to_paho_properties(config_.properties_for("disconnect"));
+            // The kept session ends with this connection (MQTT v5 3.14.2.2.2).
+            if (delete_session_ && !props.contains(mqtt::property::SESSION_EXPIRY_INTERVAL))
+                props.add(mqtt::property(mqtt::property::SESSION_EXPIRY_INTERVAL, 0));
+            opts.set_properties(props);
+        }
         client_->disconnect(opts)->wait_for(std::chrono::seconds(2));
     } catch (const mqtt::exception&) {
         // Already gone: nothing left to tell the broker.
+        return;
+    }
+    // With messages still unacknowledged the broker is not answering: do not wait for it again.
+    bool all_done = false;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        all_done = unfinished_ == 0;
+    }
+    if (delete_session_ && !v5 && all_done) delete_kept_session();
+}
+
+void session::delete_kept_session() {
+    // MQTT 3.1.1 (3.1.2.4): connecting with clean session set discards the stored session.
+    if (clear_session_over_tcp(config_, std::chrono::seconds(2))) return;
+    mqtt::connect_options opts = connect_options_;  // TLS, WebSockets: through Paho (~1 s longer)
+    opts.set_clean_session(true);
+    opts.set_automatic_reconnect(false);
+    try {
+        if (!client_->connect(opts)->wait_for(std::chrono::seconds(3))) return;
+        client_->disconnect(mqtt::disconnect_options(1000))->wait_for(std::chrono::seconds(2));
+    } catch (const mqtt::exception&) {
+        // The broker expires it by its own rules (mosquitto: persistent_client_expiration).
     }
 }
 

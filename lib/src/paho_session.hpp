@@ -28,6 +28,18 @@ mqtt::properties to_paho_properties(const std::vector<v5_property>& props);
 /// Returns the one-line reason for a CONNACK/SUBACK/PUBACK reason code.
 std::string reason_text(int code, mqtt_version version);
 
+/// What a session does when its link drops after the first CONNACK (mqpub -l and --repeat).
+struct reconnect_policy {
+    /// Longest pause between reconnect attempts in seconds; Paho starts at 1 s and doubles.
+    int max_wait = 30;
+    /// publish() and link_failure() give up once the link has been down this long; zero: never.
+    std::chrono::seconds give_up{0};
+    /// QoS 1/2: keep the session on the broker across reconnects (clean session off, or a v5
+    /// session expiry) so Paho resends what was not acknowledged. Unless the user asked for a
+    /// persistent session (-c), disconnect() deletes it again.
+    bool keep_session = false;
+};
+
 /// An MQTT connection as mqpub/mqsub use it. Not thread-safe except where noted: the main thread
 /// drives it; Paho's threads call the handlers.
 class session {
@@ -45,20 +57,33 @@ public:
     /// Called on Paho's thread when the connection drops.
     void on_connection_lost(std::function<void(const std::string&)> handler);
 
+    /// Sets how connect(true, ...) reconnects; call before connect().
+    void set_reconnect_policy(const reconnect_policy& policy);
+
     /// Connects and waits for CONNACK. `auto_reconnect`: Paho reconnects after a lost link
-    /// (1 s, doubling up to 30 s). Throws mqkit::error (CONNACK refusals carry the reason code).
+    /// (1 s, doubling up to the policy's max_wait, default 30 s). Throws mqkit::error (CONNACK
+    /// refusals carry the reason code).
     void connect(bool auto_reconnect, int max_inflight);
 
     /// Queues one PUBLISH, first waiting while `window` messages are unfinished (QoS 0: not yet
-    /// written; QoS 1/2: not yet acknowledged). Throws if the connection is gone.
-    void publish(const std::string& topic, std::string payload, int qos, bool retain,
-                 const mqtt::properties& props, std::size_t window);
+    /// written; QoS 1/2: not yet acknowledged) or, when reconnecting, while the link is down.
+    /// Returns false without publishing once cancel() was called. Throws exit_code::connection_lost
+    /// if the link is gone (with auto-reconnect: gone longer than the policy's give_up).
+    bool publish(const std::string& topic, std::string payload, int qos, bool retain, const mqtt::properties& props,
+                 std::size_t window);
+    /// Wakes a blocked publish() and makes it return false; callable from any thread.
+    void cancel();
 
     /// Waits until every publish has finished or failed, or `timeout` passes. Returns the number
     /// still unfinished (0 on success).
     std::size_t wait_published(std::chrono::milliseconds timeout);
     /// Publishes that failed (connection lost before the acknowledgement, broker refusal).
     std::size_t failed_publishes() const;
+    /// Publishes that completed (QoS 0: written; QoS 1/2: acknowledged).
+    std::size_t completed_publishes() const;
+    /// Why unfinished publishes can no longer complete (the link is down and will not come back
+    /// in time), or empty while they still can.
+    std::string link_failure() const;
     /// The first publish failure's description, if any.
     std::string first_failure() const;
     /// The MQTT v5 reason code (>= 128) of the first publish failure if the broker refused it
@@ -82,6 +107,10 @@ private:
     class publish_listener;
 
     [[noreturn]] void throw_connect_error(const mqtt::exception& e);
+    /// Deletes the session kept for reconnects (reconnect_policy::keep_session) on MQTT 3.x: a
+    /// second, clean-session CONNECT and DISCONNECT under the same client id.
+    void delete_kept_session();
+    std::string lost_text() const;
 
     const connection_config& config_;
     packet_trace* trace_;
@@ -95,10 +124,17 @@ private:
     std::condition_variable cv_;
     std::size_t unfinished_ = 0;
     std::size_t failed_ = 0;
+    std::size_t completed_ = 0;
     std::string first_failure_;
     int first_failure_reason_ = 0;
     bool connected_once_ = false;
     bool lost_ = false;
+    bool cancelled_ = false;
+    bool auto_reconnect_ = false;
+    std::chrono::steady_clock::time_point lost_since_{};
+    reconnect_policy policy_;
+    bool delete_session_ = false;  // keep_session on a session the user did not ask to keep
+    mqtt::connect_options connect_options_;
     std::function<void()> on_reconnect_;
     std::function<void(const std::string&)> on_lost_;
 };

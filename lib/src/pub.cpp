@@ -9,17 +9,19 @@
 
 #include <fmt/format.h>
 
-#include <cerrno>
-#include <csignal>
-#include <chrono>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <fcntl.h>
-#include <memory>
 #include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <mutex>
 
 namespace mqkit::pub {
 namespace {
@@ -48,11 +50,20 @@ int read_fd_all(int fd, std::string& out, const std::string& what) {
 
 std::string load_file(const std::string& path) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw error(exit_code::failure, fmt::format("-f/--file: cannot open '{}': {}", path, std::strerror(errno)));
+    if (fd < 0)
+        throw error(exit_code::failure, fmt::format("-f/--file: cannot open '{}': {}", path, std::strerror(errno)));
     struct stat st {};
     if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
         ::close(fd);
         throw error(exit_code::failure, fmt::format("-f/--file: '{}' is a directory", path));
+    }
+    // A regular file's size is known: refuse an oversized one before reading (or allocating) it.
+    if (S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) > max_payload) {
+        ::close(fd);
+        throw error(exit_code::failure,
+                    fmt::format("-f/--file: '{}' is {} bytes, more than MQTT's maximum payload of {} "
+                                "bytes",
+                                path, st.st_size, max_payload));
     }
     std::string data;
     try {
@@ -107,12 +118,15 @@ private:
         do n = ::read(0, chunk, sizeof chunk);
         while (n < 0 && errno == EINTR);
         if (n < 0) throw error(exit_code::failure, fmt::format("cannot read standard input: {}", std::strerror(errno)));
-        if (n == 0) eof_ = true;
-        else buf_.append(chunk, static_cast<std::size_t>(n));
+        if (n == 0)
+            eof_ = true;
+        else
+            buf_.append(chunk, static_cast<std::size_t>(n));
         if (buf_.size() - pos_ > max_payload)
-            throw error(exit_code::failure, fmt::format("a line of standard input is longer than MQTT's maximum payload "
-                                                        "of {} bytes",
-                                                        max_payload));
+            throw error(exit_code::failure,
+                        fmt::format("a line of standard input is longer than MQTT's maximum payload "
+                                    "of {} bytes",
+                                    max_payload));
         return true;
     }
 
@@ -126,17 +140,59 @@ int signal_status() {
     return sig == SIGTERM ? static_cast<int>(exit_code::terminated) : static_cast<int>(exit_code::interrupted);
 }
 
+/// Lets the signal thread wake a publish() blocked on a full window or a dead link, and stops it
+/// from touching the session once publish_all() has left.
+class cancel_on_signal {
+public:
+    explicit cancel_on_signal(detail::session& s) : state_(std::make_shared<state>()) {
+        state_->target = &s;
+        detail::stop_signal::on_signal([st = state_] {
+            std::lock_guard<std::mutex> lock(st->mutex);
+            if (st->target) st->target->cancel();
+        });
+        if (detail::stop_signal::received()) s.cancel();
+    }
+    ~cancel_on_signal() {
+        std::lock_guard<std::mutex> lock(state_->mutex);
+        state_->target = nullptr;
+    }
+    cancel_on_signal(const cancel_on_signal&) = delete;
+    cancel_on_signal& operator=(const cancel_on_signal&) = delete;
+
+private:
+    struct state {
+        std::mutex mutex;
+        detail::session* target = nullptr;
+    };
+    std::shared_ptr<state> state_;
+};
+
 int publish_all(const pub_config& c) {
     std::string payload;
     switch (c.source) {
-    case pub_source::message: payload = c.message; break;
-    case pub_source::file: payload = load_file(c.file); break;
-    case pub_source::stdin_file: read_fd_all(0, payload, "standard input"); break;
-    case pub_source::null_message:
-    case pub_source::stdin_line: break;
+        case pub_source::message:
+            payload = c.message;
+            break;
+        case pub_source::file:
+            payload = load_file(c.file);
+            break;
+        case pub_source::stdin_file: {
+            struct stat st {};
+            if (::fstat(0, &st) == 0 && S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) > max_payload)
+                throw error(exit_code::failure,
+                            fmt::format("standard input is {} bytes, more than MQTT's maximum payload "
+                                        "of {} bytes",
+                                        st.st_size, max_payload));
+            read_fd_all(0, payload, "standard input");
+            break;
+        }
+        case pub_source::null_message:
+        case pub_source::stdin_line:
+            break;
     }
     if (payload.size() > max_payload)
-        throw error(exit_code::failure, fmt::format("message is larger than MQTT's maximum payload of {} bytes", max_payload));
+        throw error(exit_code::failure,
+                    fmt::format("message is larger than MQTT's maximum payload of {} bytes", max_payload));
     payload_generator payloads(c.use_template, std::move(payload), c.seed, detail::current_identity().hostname);
 
     detail::stdout_writer out;
@@ -146,67 +202,82 @@ int publish_all(const pub_config& c) {
         trace->install();
     }
     detail::session session(c.conn, trace.get());
-    session.connect(false, c.max_inflight);
+    // Streams reconnect; a single message fails fast, as mosquitto_pub does.
+    const bool forever = c.repeat == 0;  // --repeat 0: until SIGINT/SIGTERM
+    const bool streaming = c.source == pub_source::stdin_line || forever || c.repeat > 1;
+    const bool reconnect = streaming && c.reconnect_timeout > 0;
+    detail::reconnect_policy policy;
+    policy.max_wait = c.max_reconnect_wait;
+    policy.give_up = std::chrono::seconds(c.reconnect_timeout);
+    policy.keep_session = c.qos > 0;
+    session.set_reconnect_policy(policy);
+    session.connect(reconnect, c.max_inflight);
+    cancel_on_signal cancel(session);
 
     const std::size_t window = c.qos == 0 ? qos0_window : static_cast<std::size_t>(c.max_inflight);
     const mqtt::properties props = c.conn.version == mqtt_version::v5
                                        ? detail::to_paho_properties(c.conn.properties_for("publish"))
                                        : mqtt::properties{};
-    std::size_t sent = 0;
-    bool interrupted = false;
-    if (c.source == pub_source::stdin_line) {
-        line_reader reader;
-        std::string line;
-        std::size_t line_number = 0;
-        while (reader.next(line)) {
-            ++line_number;
-            if (line.empty()) continue;  // deliberate: mosquitto 2.0 sends blank lines, clearing retained values
-            std::string body;
-            if (!payloads.for_line(line, line_number, body)) break;  // reported after the clean disconnect
-            session.publish(c.topic, std::move(body), c.qos, c.retain, props, window);
-            ++sent;
-        }
-        interrupted = detail::stop_signal::received() != 0;
-    } else {
-        const bool forever = c.repeat == 0;  // --repeat 0: until SIGINT/SIGTERM
-        for (long i = 0; forever || i < c.repeat; ++i) {
-            if (detail::stop_signal::received()) {
-                interrupted = true;
-                break;
+    std::size_t accepted = 0;  // messages handed to Paho: each one is acknowledged or reported
+    std::string link_error;
+    try {
+        if (c.source == pub_source::stdin_line) {
+            line_reader reader;
+            std::string line;
+            std::size_t line_number = 0;
+            while (reader.next(line)) {
+                ++line_number;
+                if (line.empty()) continue;  // deliberate: mosquitto 2.0 sends blank lines, clearing retained values
+                std::string body;
+                if (!payloads.for_line(line, line_number, body)) break;  // reported after the clean disconnect
+                if (!session.publish(c.topic, std::move(body), c.qos, c.retain, props, window)) break;
+                ++accepted;
             }
-            session.publish(c.topic, payloads.next(), c.qos, c.retain, props, window);
-            ++sent;
-            if (c.repeat_delay > 0 && (forever || i + 1 < c.repeat)) {
-                // A user-requested pause, cut short by Ctrl-C.
-                pollfd p{detail::stop_signal::wake_fd(), POLLIN, 0};
-                ::poll(&p, 1, static_cast<int>(c.repeat_delay * 1000));
+        } else {
+            for (long i = 0; (forever || i < c.repeat) && !detail::stop_signal::received(); ++i) {
+                if (!session.publish(c.topic, payloads.next(), c.qos, c.retain, props, window)) break;
+                ++accepted;
+                if (c.repeat_delay > 0 && (forever || i + 1 < c.repeat)) {
+                    // A user-requested pause, cut short by Ctrl-C.
+                    pollfd p{detail::stop_signal::wake_fd(), POLLIN, 0};
+                    ::poll(&p, 1, static_cast<int>(c.repeat_delay * 1000));
+                }
             }
         }
+    } catch (const error& e) {
+        if (e.status() != static_cast<int>(exit_code::connection_lost)) throw;
+        link_error = e.what();
     }
 
-    // Wait for every message to be written (QoS 0) or acknowledged (QoS 1/2).
-    std::size_t unfinished = 0;
-    while ((unfinished = session.wait_published(std::chrono::milliseconds(200))) > 0) {
-        if (detail::stop_signal::received()) {
-            interrupted = true;
-            break;
-        }
-        if (!session.is_connected()) break;
+    // Wait for every message to be written (QoS 0) or acknowledged (QoS 1/2), through reconnects.
+    bool interrupted = detail::stop_signal::received() != 0;
+    while (!interrupted && link_error.empty() && session.wait_published(std::chrono::milliseconds(200)) > 0) {
+        interrupted = detail::stop_signal::received() != 0;
+        if (!session.link_failure().empty()) break;  // reported below, with the count
     }
-    std::size_t failed = session.failed_publishes();
+    // A -d reader that stopped reading must not keep a signalled mqpub alive.
+    const auto signalled = [] { return detail::stop_signal::received() != 0; };
+    if (interrupted) out.flush_until(signalled);
     session.disconnect();
-    out.flush();
+    out.flush_until(signalled);
     payloads.throw_if_failed();
 
-    if (unfinished > 0 || failed > 0) {
-        std::string why = failed > 0 ? session.first_failure() : std::string("connection lost");
+    const std::size_t completed = session.completed_publishes();
+    if (completed < accepted) {
+        if (link_error.empty()) link_error = session.link_failure();
+        const char* stopped_by = detail::stop_signal::received() == SIGTERM ? "terminated" : "interrupted";
+        std::string why = interrupted                      ? std::string(stopped_by)
+                          : !link_error.empty()            ? link_error
+                          : session.failed_publishes() > 0 ? session.first_failure()
+                                                           : std::string("connection lost");
         // A broker's MQTT v5 refusal (e.g. 135 not authorized by its ACL) exits with its reason code.
-        int status = session.first_failure_reason() > 0 ? session.first_failure_reason()
-                                                        : static_cast<int>(exit_code::connection_lost);
-        throw error(interrupted ? signal_status() : status,
-                    fmt::format("{} of {} messages were not {}: {}", unfinished + failed, sent,
-                                c.qos == 0 ? "sent" : "acknowledged", interrupted ? "interrupted" : why));
+        int status = interrupted                          ? signal_status()
+                     : session.first_failure_reason() > 0 ? session.first_failure_reason()
+                                                          : static_cast<int>(exit_code::connection_lost);
+        throw error(status, fmt::format("{} of {} messages were not {}: {}", accepted - completed, accepted,
+                                        c.qos == 0 ? "sent" : "acknowledged", why));
     }
+    if (!link_error.empty()) throw error(exit_code::connection_lost, link_error);
     return interrupted ? signal_status() : 0;
 }
 

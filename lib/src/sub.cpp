@@ -295,9 +295,16 @@ int subscribe_and_print(const sub_config& c) {
     if (c.exit_after_sub) done.finish(0);
 
     bool finished = stats ? run_stats(c, *stats, done) : done.wait(c.timeout ? static_cast<double>(*c.timeout) : -1.0);
+    // A reader that stopped reading must not keep a signalled mqsub alive: what it has not taken
+    // is dropped once a signal came (the queue holds at most 2 x 8 MiB; see stdout_writer).
+    const auto signalled = [] { return detail::stop_signal::received() != 0; };
+    if (signalled()) out.flush_until(signalled);
     session.disconnect();
-    out.flush();
+    const bool flushed = out.flush_until(signalled);
     if (!finished) throw error(exit_code::timeout, fmt::format("timed out after {} s (-W)", *c.timeout));
+    if (!flushed)  // output was dropped: the signal's status, not success
+        return static_cast<int>(detail::stop_signal::received() == SIGTERM ? exit_code::terminated
+                                                                            : exit_code::interrupted);
     return done.status();
 }
 

@@ -92,6 +92,11 @@ struct pub_config {
     double repeat_delay = 0.0;   ///< --repeat-delay, seconds >= 0
     bool use_template = false;   ///< --template: the payload (or each -l line) is a payload_template
     std::optional<std::uint64_t> seed;  ///< --seed: fixed random seed for --template; unset = random
+    /// --max-reconnect-wait: longest pause between reconnect attempts with -l/--repeat, 1-3600 s.
+    int max_reconnect_wait = 30;
+    /// --reconnect-timeout: with -l/--repeat, give up once the link has been down this many
+    /// seconds, 0-86400; 0: do not reconnect (fail at the first lost link, like mosquitto_pub).
+    int reconnect_timeout = 60;
 };
 
 /// mqsub --stats: a live per-topic summary instead of one line per message.

@@ -1,0 +1,31 @@
+// libFuzzer target: mqpub's and mqsub's argument parsers on arbitrary argument lists.
+#include "fuzz_common.hpp"
+
+#include "mqkit/cli.hpp"
+#include "mqkit/error.hpp"
+
+namespace {
+const char* fake_env(const char* name) {
+    std::string n = name;
+    return n == "MQKIT_USERNAME" ? "fuzzer" : nullptr;
+}
+}  // namespace
+
+// The first byte picks the parser; the rest, split at NUL bytes, is argv[1..]. Bad input must end
+// in mqkit::error (usage errors); anything else escaping is a bug and aborts the fuzzer.
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    if (size == 0) return 0;
+    auto args = mqkit::fuzz::split_words(data + 1, size - 1);
+    mqkit::process_identity who{4321, "fuzzhost"};
+    try {
+        if (data[0] & 1) {
+            auto r = mqkit::parse_sub(args, fake_env, who);
+            (void)r;
+        } else {
+            auto r = mqkit::parse_pub(args, fake_env, who);
+            (void)r;
+        }
+    } catch (const mqkit::error&) {
+    }
+    return 0;
+}
