@@ -1,8 +1,10 @@
 // Ordered, batched stdout writer shared by message output and -d trace lines.
 #include "output.hpp"
 
-#include <cerrno>
+#include <poll.h>
 #include <unistd.h>
+#include <cerrno>
+#include <climits>
 
 namespace mqkit::detail {
 
@@ -60,32 +62,58 @@ void stdout_writer::abandon() {
     st_->cv.notify_all();
 }
 
+bool stdout_writer::fits_now(int fd, std::size_t size) {
+    if (size > PIPE_BUF) return false;
+    pollfd p{fd, POLLOUT, 0};
+    return ::poll(&p, 1, 0) == 1 && (p.revents & POLLOUT) != 0 && (p.revents & (POLLERR | POLLHUP)) == 0;
+}
+
+bool stdout_writer::write_all(int fd, const std::string& data) {
+    const char* p = data.data();
+    std::size_t left = data.size();
+    while (left > 0) {
+        ssize_t n = ::write(fd, p, left);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        p += n;
+        left -= static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+bool stdout_writer::write_pending(std::unique_lock<std::mutex>& lock) {
+    state& st = *st_;
+    st.writing.swap(st.pending);
+    st.busy = true;
+    lock.unlock();
+    const bool ok = write_all(st.fd, st.writing);
+    st.writing.clear();
+    lock.lock();
+    st.busy = false;
+    if (!ok) {
+        st.broken = true;
+        st.pending.clear();
+    }
+    st.drained.notify_all();
+    if (!st.pending.empty()) st.cv.notify_one();  // queued while this write was under way
+    return !st.broken;
+}
+
 void stdout_writer::run(const std::shared_ptr<state>& st) {
     std::unique_lock<std::mutex> lock(st->mutex);
     while (true) {
-        st->cv.wait(lock, [&] { return !st->pending.empty() || st->stop; });
+        // Not while a producer writes inline: the two would share `writing` and reorder output.
+        st->cv.wait(lock, [&] { return (!st->pending.empty() && !st->busy) || (st->stop && !st->busy); });
         if (st->pending.empty() && st->stop) return;
         st->writing.swap(st->pending);
         st->busy = true;
         lock.unlock();
         st->drained.notify_all();
-        const char* p = st->writing.data();
-        std::size_t left = st->writing.size();
-        bool failed = false;
-        while (left > 0) {
-            ssize_t n = ::write(st->fd, p, left);
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) {
-                failed = true;
-                break;
-            }
-            p += n;
-            left -= static_cast<std::size_t>(n);
-        }
+        const bool ok = write_all(st->fd, st->writing);
         st->writing.clear();
         lock.lock();
         st->busy = false;
-        if (failed) {
+        if (!ok) {
             st->broken = true;
             st->pending.clear();
         }
