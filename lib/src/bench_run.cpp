@@ -4,6 +4,7 @@
 #include "mqkit/topic.hpp"
 
 #include "bench_engine.hpp"
+#include "tcp_probe.hpp"
 #include "tool_common.hpp"
 
 #include <fmt/format.h>
@@ -416,39 +417,6 @@ void write_file(const std::string& path, const std::string& text, std::vector<st
     if (!f) problems.push_back(fmt::format("cannot write '{}': {}", path, std::strerror(errno)));
 }
 
-/// Why a plain TCP connection to host:port fails ("Connection refused"), or empty if it succeeds.
-std::string probe(const std::string& host, int port) {
-    addrinfo hints{};
-    hints.ai_socktype = SOCK_STREAM;
-    addrinfo* res = nullptr;
-    if (int rc = ::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res); rc != 0)
-        return fmt::format("cannot resolve host '{}': {}", host, ::gai_strerror(rc));
-    std::string why;
-    for (addrinfo* ai = res; ai; ai = ai->ai_next) {
-        int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
-        if (fd < 0) continue;
-        int rc = ::connect(fd, ai->ai_addr, ai->ai_addrlen);
-        int err = rc == 0 ? 0 : errno;
-        if (rc != 0 && err == EINPROGRESS) {
-            pollfd p{fd, POLLOUT, 0};
-            if (::poll(&p, 1, 3000) == 1) {
-                socklen_t len = sizeof err;
-                ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-            } else {
-                err = ETIMEDOUT;
-            }
-        }
-        ::close(fd);
-        if (err == 0) {
-            why.clear();
-            break;
-        }
-        why = std::strerror(err);
-    }
-    ::freeaddrinfo(res);
-    return why;
-}
-
 /// The run's exit status from its report, with one line per reason.
 int evaluate(const report& r, std::vector<std::string>& reasons) {
     if (r.exit_status == static_cast<int>(exit_code::interrupted) ||
@@ -467,9 +435,9 @@ int evaluate(const report& r, std::vector<std::string>& reasons) {
                                 : "the broker";
         std::string why = r.connect_failures.empty() ? "no reason given" : r.connect_failures.begin()->first;
         if (host && host->type() == json::kind::string)
-            if (auto refused = probe(host->as_string(), static_cast<int>(r.config.number_or("port", 0)));
-                !refused.empty())
-                why = refused;
+            if (auto p = mqkit::detail::probe_tcp(host->as_string(), static_cast<int>(r.config.number_or("port", 0)));
+                p.what != mqkit::detail::tcp_probe::outcome::connected)
+                why = p.reason;
         reasons.push_back(fmt::format("cannot connect to {}: {}", where, why));
         return failed;
     }

@@ -53,8 +53,6 @@ double parse_number(const std::string& text, double min, double max, const std::
     return v;
 }
 
-namespace {
-
 std::size_t edit_distance(std::string_view a, std::string_view b) {
     std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
     for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
@@ -67,8 +65,6 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
     return prev[b.size()];
 }
 
-
-}  // namespace
 
 std::string flag_label(const tool_spec& spec, std::string_view name) {
     const flag* f = spec.find(name);

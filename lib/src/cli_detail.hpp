@@ -33,6 +33,9 @@ raw_args tokenize(const tool_spec& spec, const std::vector<std::string>& args);
 /// help/version if asked for (they win over every other flag), else run.
 cli_action early_action(const raw_args& raw);
 
+/// Levenshtein distance between two words (for "did you mean" suggestions).
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
 /// "-t/--topic" for the flag named `name` in `spec`.
 std::string flag_label(const tool_spec& spec, std::string_view name);
 

@@ -149,38 +149,7 @@ std::string alert(const std::string& trace, std::string_view direction) {
 
 // After Paho reports a failed connect, find out why, the way a user would want it said.
 // Returns "" when a TCP connection can be made.
-std::string tcp_problem(const connection_config& c) {
-    addrinfo hints{};
-    hints.ai_socktype = SOCK_STREAM;
-    addrinfo* res = nullptr;
-    std::string port = std::to_string(c.port);
-    if (int rc = getaddrinfo(c.host.c_str(), port.c_str(), &hints, &res); rc != 0)
-        return fmt::format("cannot resolve host '{}': {}", c.host, gai_strerror(rc));
-    std::string why = "connection failed";
-    for (addrinfo* ai = res; ai; ai = ai->ai_next) {
-        int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
-        if (fd < 0) continue;
-        int rc = ::connect(fd, ai->ai_addr, ai->ai_addrlen);
-        int err = rc == 0 ? 0 : errno;
-        if (rc != 0 && err == EINPROGRESS) {
-            pollfd p{fd, POLLOUT, 0};
-            if (::poll(&p, 1, 3000) == 1) {
-                socklen_t len = sizeof err;
-                getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-            } else {
-                err = ETIMEDOUT;
-            }
-        }
-        ::close(fd);
-        if (err == 0) {
-            freeaddrinfo(res);
-            return {};
-        }
-        why = std::strerror(err);
-    }
-    freeaddrinfo(res);
-    return fmt::format("cannot connect to {}:{}: {}", c.host, c.port, why);
-}
+std::string tcp_problem(const connection_config& c) { return probe_tcp(c.host, c.port).message; }
 
 /// The kernel thread id of Paho C's receive thread (it names itself "MQTTAsync_rcv"), or 0.
 pid_t find_receive_thread() {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "mqkit/options.hpp"
+#include "tcp_probe.hpp"
 #include "trace.hpp"
 
 // Paho C++ 1.2 hides the C structs behind UNIT_TESTS; the guarded code is only inline read-only

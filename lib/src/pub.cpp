@@ -5,6 +5,7 @@
 #include "mqkit/tool.hpp"
 #include "output.hpp"
 #include "paho_session.hpp"
+#include "stdin_lines.hpp"
 #include "tool_common.hpp"
 
 #include <fmt/format.h>
@@ -75,65 +76,6 @@ std::string load_file(const std::string& path) {
     ::close(fd);
     return data;
 }
-
-/// Reads stdin line by line without blocking signal handling: poll() on stdin and the signal fd.
-class line_reader {
-public:
-    /// Next line without its '\n'; false at end of input or on a signal.
-    bool next(std::string& line) {
-        while (true) {
-            auto nl = buf_.find('\n', pos_);
-            if (nl != std::string::npos) {
-                line.assign(buf_, pos_, nl - pos_);
-                pos_ = nl + 1;
-                return true;
-            }
-            if (eof_) {
-                if (pos_ < buf_.size()) {  // a last line without '\n' is still a line
-                    line.assign(buf_, pos_, std::string::npos);
-                    pos_ = buf_.size();
-                    return true;
-                }
-                return false;
-            }
-            if (pos_ > 0) {
-                buf_.erase(0, pos_);
-                pos_ = 0;
-            }
-            if (!fill()) return false;
-        }
-    }
-
-private:
-    bool fill() {
-        pollfd fds[2] = {{0, POLLIN, 0}, {detail::stop_signal::wake_fd(), POLLIN, 0}};
-        while (true) {
-            int rc = ::poll(fds, 2, -1);
-            if (rc < 0 && errno == EINTR) continue;
-            if (fds[1].revents != 0) return false;
-            break;
-        }
-        char chunk[65536];
-        ssize_t n;
-        do n = ::read(0, chunk, sizeof chunk);
-        while (n < 0 && errno == EINTR);
-        if (n < 0) throw error(exit_code::failure, fmt::format("cannot read standard input: {}", std::strerror(errno)));
-        if (n == 0)
-            eof_ = true;
-        else
-            buf_.append(chunk, static_cast<std::size_t>(n));
-        if (buf_.size() - pos_ > max_payload)
-            throw error(exit_code::failure,
-                        fmt::format("a line of standard input is longer than MQTT's maximum payload "
-                                    "of {} bytes",
-                                    max_payload));
-        return true;
-    }
-
-    std::string buf_;
-    std::size_t pos_ = 0;
-    bool eof_ = false;
-};
 
 int signal_status() {
     int sig = detail::stop_signal::received();
@@ -222,7 +164,10 @@ int publish_all(const pub_config& c) {
     std::string link_error;
     try {
         if (c.source == pub_source::stdin_line) {
-            line_reader reader;
+            detail::stdin_lines reader(max_payload, static_cast<int>(exit_code::failure),
+                                       fmt::format("a line of standard input is longer than MQTT's maximum "
+                                                   "payload of {} bytes",
+                                                   max_payload));
             std::string line;
             std::size_t line_number = 0;
             while (reader.next(line)) {

@@ -1,6 +1,8 @@
 // ThingSpeak's pure parts: names and values, payload encoding, topics, credentials files, --stdin lines and CSV.
 #include "mqkit/thingspeak.hpp"
 
+#include "cli_detail.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -30,25 +32,13 @@ bool all_digits(std::string_view s) {
     return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-    std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        cur[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j)
-            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-        std::swap(prev, cur);
-    }
-    return prev[b.size()];
-}
-
 std::string closest_name(std::string_view name) {
     std::string lower(name);
     std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
     std::string best;
     std::size_t best_d = 3;
     auto consider = [&](std::string_view candidate) {
-        std::size_t d = edit_distance(lower, candidate);
+        std::size_t d = detail::edit_distance(lower, candidate);
         if (d < best_d) {
             best_d = d;
             best = std::string(candidate);

@@ -3,6 +3,7 @@
 #include "mqkit/tool.hpp"
 #include "output.hpp"
 #include "paho_session.hpp"
+#include "stdin_lines.hpp"
 #include "tool_common.hpp"
 
 #include <MQTTAsync.h>
@@ -134,33 +135,11 @@ error classify_connect_failure(const connection_config& c, const error& e) {
     // The session explains TLS failures (trust, host name, expiry, not a TLS port) with exit 8.
     if (rc == static_cast<int>(exit_code::tls)) return tspub_error(tspub_exit::tls, e.what(), e.hint());
 
-    addrinfo hints{};
-    hints.ai_socktype = SOCK_STREAM;
-    addrinfo* res = nullptr;
-    std::string port = std::to_string(c.port);
-    if (int g = ::getaddrinfo(c.host.c_str(), port.c_str(), &hints, &res); g != 0)
-        return tspub_error(tspub_exit::dns, fmt::format("cannot resolve host '{}': {}", c.host, gai_strerror(g)),
+    const detail::tcp_probe tcp = detail::probe_tcp(c.host, c.port);
+    if (tcp.what == detail::tcp_probe::outcome::no_such_host)
+        return tspub_error(tspub_exit::dns, tcp.message,
                            c.host == default_host ? "is the network (or its DNS) up?" : std::string{});
-    int err = ECONNREFUSED;
-    for (addrinfo* ai = res; ai && err != 0; ai = ai->ai_next) {
-        int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
-        if (fd < 0) continue;
-        err = ::connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 ? 0 : errno;
-        if (err == EINPROGRESS) {
-            pollfd p{fd, POLLOUT, 0};
-            if (::poll(&p, 1, 5000) == 1) {
-                socklen_t len = sizeof err;
-                ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-            } else {
-                err = ETIMEDOUT;
-            }
-        }
-        ::close(fd);
-    }
-    ::freeaddrinfo(res);
-    if (err != 0)
-        return tspub_error(tspub_exit::network,
-                           fmt::format("cannot connect to {}:{}: {}", c.host, c.port, std::strerror(err)));
+    if (tcp.what == detail::tcp_probe::outcome::failed) return tspub_error(tspub_exit::network, tcp.message);
     if (c.tls.enabled)
         return tspub_error(tspub_exit::network,
                            fmt::format("{}:{} closed the connection before answering MQTT", c.host, c.port));
@@ -181,52 +160,6 @@ bool sleep_until(double t) {
     }
     return false;
 }
-
-/// Standard input, line by line, without blocking signal handling.
-class line_source {
-public:
-    /// The next line without '\n'; false at end of input or on a signal.
-    bool next(std::string& line) {
-        while (true) {
-            auto nl = buf_.find('\n', pos_);
-            if (nl != std::string::npos) {
-                line.assign(buf_, pos_, nl - pos_);
-                pos_ = nl + 1;
-                return true;
-            }
-            if (eof_) {
-                if (pos_ >= buf_.size()) return false;
-                line.assign(buf_, pos_, std::string::npos);  // a last line without '\n'
-                pos_ = buf_.size();
-                return true;
-            }
-            buf_.erase(0, pos_);
-            pos_ = 0;
-            pollfd fds[2] = {{0, POLLIN, 0}, {detail::stop_signal::wake_fd(), POLLIN, 0}};
-            while (::poll(fds, 2, -1) < 0 && errno == EINTR) {
-            }
-            if (fds[1].revents != 0) return false;
-            char chunk[65536];
-            ssize_t n;
-            do n = ::read(0, chunk, sizeof chunk);
-            while (n < 0 && errno == EINTR);
-            if (n < 0)
-                throw tspub_error(tspub_exit::failure,
-                                  fmt::format("cannot read standard input: {}", std::strerror(errno)));
-            if (n == 0)
-                eof_ = true;
-            else
-                buf_.append(chunk, static_cast<std::size_t>(n));
-            if (buf_.size() > (1u << 20))
-                throw tspub_error(tspub_exit::usage, "a line of standard input is longer than 1 MiB");
-        }
-    }
-
-private:
-    std::string buf_;
-    std::size_t pos_ = 0;
-    bool eof_ = false;
-};
 
 // ---- publishing ------------------------------------------------------------------------------
 
@@ -347,7 +280,8 @@ int dry_run(const tspub_config& c, const std::string& topic) {
         std::fputs(out.c_str(), stdout);
         out.clear();
         update_reader reader;
-        line_source lines;
+        detail::stdin_lines lines(1u << 20, static_cast<int>(tspub_exit::usage),
+                                "a line of standard input is longer than 1 MiB");
         std::string line;
         for (std::size_t n = 1; lines.next(line); ++n) {
             try {
@@ -373,7 +307,8 @@ int dry_run(const tspub_config& c, const std::string& topic) {
 /// them. A bad line is reported and skipped (exit 2 at the end); a bad CSV header ends the run.
 int publish_stdin(const tspub_config& c, publisher& pub, const std::string& topic) {
     update_reader reader;
-    line_source lines;
+    detail::stdin_lines lines(1u << 20, static_cast<int>(tspub_exit::usage),
+                                "a line of standard input is longer than 1 MiB");
     std::string line;
     std::size_t bad = 0, sent = 0, n = 0;
     while (lines.next(line)) {
