@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(cli properties url topic json format)
+[ ${#targets[@]} -gt 0 ] || targets=(cli properties url topic json format thingspeak config)
 
 ./scripts/deps.sh --fuzz
 cmake --preset fuzz >/dev/null

@@ -30,6 +30,8 @@ namespace {
 constexpr std::string_view tool_name = "mqpub";
 /// MQTT's largest payload: a 268,435,455-byte remaining length, less the PUBLISH header.
 constexpr std::size_t max_payload = 268435455;
+/// How long messages already in flight may take to be acknowledged after SIGINT/SIGTERM.
+constexpr std::chrono::milliseconds signal_grace{1000};
 /// Unwritten QoS 0 messages allowed at once (bounds memory when stdin outruns the socket).
 constexpr std::size_t qos0_window = 256;
 
@@ -196,6 +198,9 @@ int publish_all(const pub_config& c) {
 
     // Wait for every message to be written (QoS 0) or acknowledged (QoS 1/2), through reconnects.
     bool interrupted = detail::stop_signal::received() != 0;
+    // After Ctrl-C, what is already in flight gets a moment to be acknowledged (a periodic
+    // publisher stopped between messages should not report the last one); the rest is reported.
+    if (interrupted && session.link_failure().empty()) session.wait_published(signal_grace);
     while (!interrupted && link_error.empty() && session.wait_published(std::chrono::milliseconds(200)) > 0) {
         interrupted = detail::stop_signal::received() != 0;
         if (!session.link_failure().empty()) break;  // reported below, with the count
