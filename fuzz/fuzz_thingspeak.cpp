@@ -10,16 +10,16 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view text(reinterpret_cast<const char*>(data), size);
-    (void)mqkit::parse_credentials_file(text);  // never throws
-    mqkit::update_reader reader;
+    (void)mqkit::thingspeak::parse_credentials_file(text);  // never throws
+    mqkit::thingspeak::update_reader reader;
     std::size_t start = 0;
     while (start <= text.size()) {
         std::size_t nl = text.find('\n', start);
         std::string_view line = text.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start);
         try {
-            if (auto u = reader.feed(line)) {
-                mqkit::check_update(*u);
-                std::string payload = mqkit::build_payload(*u);
+            if (auto values = reader.feed(line)) {
+                mqkit::thingspeak::check_update(*values);
+                std::string payload = mqkit::thingspeak::build_payload(*values);
                 // Form encoding leaves only unreserved characters, '+', '%', '=' and '&'.
                 for (char c : payload)
                     if (c < 0x21 || c > 0x7e) std::abort();
@@ -30,7 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         start = nl + 1;
     }
     try {
-        (void)mqkit::parse_channel_id(std::string(text), "--channel");
+        (void)mqkit::thingspeak::parse_channel_id(std::string(text), "--channel");
     } catch (const mqkit::error&) {
     }
     return 0;
