@@ -1,16 +1,16 @@
 // Command-line parsing for mqpub and mqsub: argv -> raw values (cxxopts) -> typed, checked config.
 #include "mqkit/cli.hpp"
 
+#include "cli_detail.hpp"
 #include "mqkit/error.hpp"
 #include "mqkit/stats.hpp"
 #include "mqkit/template.hpp"
 #include "mqkit/topic.hpp"
 #include "mqkit/url.hpp"
-#include "cli_detail.hpp"
 #include "property_table.hpp"
 
-#include <cxxopts.hpp>
 #include <fmt/format.h>
+#include <cxxopts.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -65,7 +65,6 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
     return prev[b.size()];
 }
 
-
 std::string flag_label(const tool_spec& spec, std::string_view name) {
     const flag* f = spec.find(name);
     return f ? display_name(*f) : fmt::format("--{}", name);
@@ -85,9 +84,10 @@ std::vector<std::string> extract_properties(const tool_spec& spec, const std::ve
             if (i + 1 < args.size()) words.push_back(args[++i]);
         }
         if (words.size() < 3 || (words[1] == "user-property" && words.size() < 4))
-            throw usage_error(fmt::format("{}: needs 'command identifier value' (user-property: 'command "
-                                          "user-property name value')",
-                                          as_typed));
+            throw usage_error(
+                fmt::format("{}: needs 'command identifier value' (user-property: 'command "
+                            "user-property name value')",
+                            as_typed));
         raw.properties.push_back(std::move(words));
     };
     for (std::size_t i = 0; i < args.size(); ++i) {
@@ -120,8 +120,10 @@ std::vector<std::string> extract_properties(const tool_spec& spec, const std::ve
 std::string unknown_option_message(const tool_spec& spec, const std::string& name, std::string& hint) {
     std::string shown = name.size() == 1 ? "-" + name : "--" + name;
     std::string guess = suggest_flag(spec, name);
-    if (!guess.empty()) hint = fmt::format("did you mean --{}?", guess);
-    else hint = fmt::format("see '{} --help'", spec.name);
+    if (!guess.empty())
+        hint = fmt::format("did you mean --{}?", guess);
+    else
+        hint = fmt::format("see '{} --help'", spec.name);
     return fmt::format("unknown option '{}'", shown);
 }
 
@@ -155,9 +157,8 @@ raw_args tokenize(const tool_spec& spec, const std::vector<std::string>& args) {
         std::string what = e.what();
         auto open = what.find("\xE2\x80\x98");
         auto close = what.find("\xE2\x80\x99");
-        std::string name = open != std::string::npos && close != std::string::npos
-                               ? what.substr(open + 3, close - open - 3)
-                               : what;
+        std::string name =
+            open != std::string::npos && close != std::string::npos ? what.substr(open + 3, close - open - 3) : what;
         std::string hint;
         std::string msg = unknown_option_message(spec, name, hint);
         throw usage_error(msg, hint);
@@ -165,9 +166,8 @@ raw_args tokenize(const tool_spec& spec, const std::vector<std::string>& args) {
         std::string what = e.what();
         auto open = what.find("\xE2\x80\x98");
         auto close = what.find("\xE2\x80\x99");
-        std::string name = open != std::string::npos && close != std::string::npos
-                               ? what.substr(open + 3, close - open - 3)
-                               : what;
+        std::string name =
+            open != std::string::npos && close != std::string::npos ? what.substr(open + 3, close - open - 3) : what;
         const flag* f = name.size() == 1 ? spec.find_short(name[0]) : spec.find(name);
         if (f) throw usage_error(fmt::format("{}: missing argument <{}>", display_name(*f), f->arg));
         throw usage_error(fmt::format("option '{}' is missing its argument", name));
@@ -177,9 +177,9 @@ raw_args tokenize(const tool_spec& spec, const std::vector<std::string>& args) {
     for (const auto& g : spec.groups)
         for (const auto& f : g.flags)
             if (f.unsupported && raw.has(f.name))
-                throw error(exit_code::failure,
-                            fmt::format("{}: not supported by this build (Eclipse Paho MQTT cannot do it)",
-                                        display_name(f)));
+                throw error(
+                    exit_code::failure,
+                    fmt::format("{}: not supported by this build (Eclipse Paho MQTT cannot do it)", display_name(f)));
     if (!raw.positionals.empty()) {
         const std::string& p = raw.positionals.front();
         if (!p.empty() && p[0] == '-' && p.size() > 1) {
@@ -243,11 +243,20 @@ void check_property_value(const detail::property_info& info, const std::string& 
         return;
     }
     switch (info.type) {
-    case property_type::byte: parse_integer(value, 0, 255, where); break;
-    case property_type::u16: parse_integer(value, 0, 65535, where); break;
-    case property_type::u32: parse_integer(value, 0, 4294967295L, where); break;
-    case property_type::varint: parse_integer(value, 1, 268435455L, where); break;
-    default: break;
+        case property_type::byte:
+            parse_integer(value, 0, 255, where);
+            break;
+        case property_type::u16:
+            parse_integer(value, 0, 65535, where);
+            break;
+        case property_type::u32:
+            parse_integer(value, 0, 4294967295L, where);
+            break;
+        case property_type::varint:
+            parse_integer(value, 1, 268435455L, where);
+            break;
+        default:
+            break;
     }
 }
 
@@ -258,9 +267,10 @@ std::vector<v5_property> build_properties(const raw_args& raw) {
         v5_property p{w[0], w[1], w[2], w.size() > 3 ? w[3] : std::string{}};
         std::transform(p.command.begin(), p.command.end(), p.command.begin(), ::tolower);
         if (std::find(std::begin(commands), std::end(commands), p.command) == std::end(commands))
-            throw usage_error(fmt::format("-D: unknown command '{}' (use connect, publish, subscribe, "
-                                          "unsubscribe, disconnect or will)",
-                                          w[0]));
+            throw usage_error(
+                fmt::format("-D: unknown command '{}' (use connect, publish, subscribe, "
+                            "unsubscribe, disconnect or will)",
+                            w[0]));
         const auto* info = detail::find_property(p.identifier);
         if (!info) throw usage_error(fmt::format("-D: unknown property '{}'", p.identifier));
         std::string allowed(info->commands);
@@ -382,7 +392,8 @@ connection_config build_connection(const tool_spec& spec, const raw_args& raw, e
     if (raw.has("ws")) c.transport_kind = transport::websocket;
     const bool ws = c.transport_kind == transport::websocket;
     const bool port_given = raw.has("port") || url;
-    if (const auto* v = raw.last("port")) c.port = static_cast<int>(parse_integer(*v, 1, 65535, flag_label(spec, "port")));
+    if (const auto* v = raw.last("port"))
+        c.port = static_cast<int>(parse_integer(*v, 1, 65535, flag_label(spec, "port")));
     else if (!url && ws)
         c.port = 80;
     build_tls(spec, raw, env, url && url->tls(), c);
@@ -398,9 +409,12 @@ connection_config build_connection(const tool_spec& spec, const raw_args& raw, e
     if (const auto* v = raw.last("keepalive"))
         c.keepalive = static_cast<int>(parse_integer(*v, 0, 65535, flag_label(spec, "keepalive")));
     if (const auto* v = raw.last("protocol-version")) {
-        if (*v == "5" || *v == "mqttv5") c.version = mqtt_version::v5;
-        else if (*v == "311" || *v == "mqttv311") c.version = mqtt_version::v311;
-        else if (*v == "31" || *v == "mqttv31") c.version = mqtt_version::v31;
+        if (*v == "5" || *v == "mqttv5")
+            c.version = mqtt_version::v5;
+        else if (*v == "311" || *v == "mqttv311")
+            c.version = mqtt_version::v311;
+        else if (*v == "31" || *v == "mqttv31")
+            c.version = mqtt_version::v31;
         else
             throw usage_error(fmt::format("{}: unknown protocol version '{}' (use 5, 311 or 31)",
                                           flag_label(spec, "protocol-version"), *v));
@@ -410,8 +424,7 @@ connection_config build_connection(const tool_spec& spec, const raw_args& raw, e
     c.debug = raw.has("debug");
     c.quiet = raw.has("quiet");
 
-    if (raw.has("id") && raw.has("id-prefix"))
-        throw usage_error("-i/--id and -I/--id-prefix cannot be used together");
+    if (raw.has("id") && raw.has("id-prefix")) throw usage_error("-i/--id and -I/--id-prefix cannot be used together");
     if (const auto* v = raw.last("id")) {
         if (v->empty()) throw usage_error("-i/--id: empty client id");
         if (v->size() > 65535) throw usage_error("-i/--id: client id longer than 65535 bytes");
@@ -430,8 +443,8 @@ connection_config build_connection(const tool_spec& spec, const raw_args& raw, e
         if (*v == "-1" || *v == "inf" || *v == "\xE2\x88\x9E")
             c.session_expiry = std::numeric_limits<std::uint32_t>::max();
         else
-            c.session_expiry = static_cast<std::uint32_t>(
-                parse_integer(*v, 0, 4294967295L, "-x/--session-expiry-interval"));
+            c.session_expiry =
+                static_cast<std::uint32_t>(parse_integer(*v, 0, 4294967295L, "-x/--session-expiry-interval"));
     } else if (v5) {
         c.session_expiry = c.clean_session ? 0 : std::numeric_limits<std::uint32_t>::max();
     }
@@ -508,8 +521,7 @@ std::string suggest_flag(const tool_spec& spec, const std::string& unknown) {
     return unknown.size() > 1 ? best : std::string{};
 }
 
-parse_result<pub_config> parse_pub(const std::vector<std::string>& args, env_lookup env,
-                                   const process_identity& who) {
+parse_result<pub_config> parse_pub(const std::vector<std::string>& args, env_lookup env, const process_identity& who) {
     const tool_spec& spec = mqpub_spec();
     raw_args raw = tokenize(spec, args);
     parse_result<pub_config> result;
@@ -522,20 +534,37 @@ parse_result<pub_config> parse_pub(const std::vector<std::string>& args, env_loo
     result.warnings = connection_warnings(c.conn);
     if (url && !url->topic.empty()) c.topic = url->topic;
     if (const auto* t = raw.last("topic")) {
-        if (raw.values.at("topic").size() > 1) throw usage_error("-t/--topic given more than once; mqpub publishes to one topic");
+        if (raw.values.at("topic").size() > 1)
+            throw usage_error("-t/--topic given more than once; mqpub publishes to one topic");
         c.topic = *t;
     }
 
     int sources = 0;
-    if (const auto* m = raw.last("message")) { c.source = pub_source::message; c.message = *m; ++sources; }
-    if (const auto* f = raw.last("file")) { c.source = pub_source::file; c.file = *f; ++sources; }
-    if (raw.has("stdin-line")) { c.source = pub_source::stdin_line; ++sources; }
-    if (raw.has("stdin-file")) { c.source = pub_source::stdin_file; ++sources; }
-    if (raw.has("null-message")) { c.source = pub_source::null_message; ++sources; }
+    if (const auto* m = raw.last("message")) {
+        c.source = pub_source::message;
+        c.message = *m;
+        ++sources;
+    }
+    if (const auto* f = raw.last("file")) {
+        c.source = pub_source::file;
+        c.file = *f;
+        ++sources;
+    }
+    if (raw.has("stdin-line")) {
+        c.source = pub_source::stdin_line;
+        ++sources;
+    }
+    if (raw.has("stdin-file")) {
+        c.source = pub_source::stdin_file;
+        ++sources;
+    }
+    if (raw.has("null-message")) {
+        c.source = pub_source::null_message;
+        ++sources;
+    }
     if (sources > 1) throw usage_error("give only one of -m, -f, -l, -s, -n: each is a different message source");
 
-    if (c.topic.empty() && !raw.has("topic"))
-        throw usage_error("no topic: give -t <topic> (or -L mqtt://host/topic)");
+    if (c.topic.empty() && !raw.has("topic")) throw usage_error("no topic: give -t <topic> (or -L mqtt://host/topic)");
     if (auto why = topic_name_problem(c.topic); !why.empty())
         throw usage_error("-t/--topic: " + invalid_topic("topic", c.topic, why));
     if (sources == 0) throw usage_error("no message: give one of -m <message>, -f <file>, -l, -s or -n");
@@ -548,7 +577,8 @@ parse_result<pub_config> parse_pub(const std::vector<std::string>& args, env_loo
         c.repeat = parse_integer(*r, 0, std::numeric_limits<int>::max(), "--repeat");
         if (c.source == pub_source::stdin_line) throw usage_error("--repeat cannot be used with -l");
     }
-    if (const auto* d = raw.last("repeat-delay")) c.repeat_delay = parse_number(*d, 0.0, 86400.0 * 365, "--repeat-delay");
+    if (const auto* d = raw.last("repeat-delay"))
+        c.repeat_delay = parse_number(*d, 0.0, 86400.0 * 365, "--repeat-delay");
     c.use_template = raw.has("template");
     if (const auto* s = raw.last("seed")) {
         if (!c.use_template) throw usage_error("--seed needs --template: only templates draw random values");
@@ -566,8 +596,7 @@ parse_result<pub_config> parse_pub(const std::vector<std::string>& args, env_loo
     return result;
 }
 
-parse_result<sub_config> parse_sub(const std::vector<std::string>& args, env_lookup env,
-                                   const process_identity& who) {
+parse_result<sub_config> parse_sub(const std::vector<std::string>& args, env_lookup env, const process_identity& who) {
     const tool_spec& spec = mqsub_spec();
     raw_args raw = tokenize(spec, args);
     parse_result<sub_config> result;
@@ -595,7 +624,8 @@ parse_result<sub_config> parse_sub(const std::vector<std::string>& args, env_loo
         throw usage_error("no topic: give at least one -t <filter> (or -L mqtt://host/filter)");
 
     if (const auto* q = raw.last("qos")) c.qos = parse_qos(*q, "-q/--qos");
-    if (const auto* v = raw.last("count")) c.count = parse_integer(*v, 1, std::numeric_limits<long>::max(), "-C/--count");
+    if (const auto* v = raw.last("count"))
+        c.count = parse_integer(*v, 1, std::numeric_limits<long>::max(), "-C/--count");
     if (const auto* v = raw.last("timeout")) c.timeout = parse_integer(*v, 1, 31536000L, "-W/--timeout");
     c.no_stale = raw.has("no-stale");
     c.exit_after_sub = raw.has("exit-after-sub");
@@ -604,8 +634,9 @@ parse_result<sub_config> parse_sub(const std::vector<std::string>& args, env_loo
     c.retain_as_published = raw.has("retain-as-published");
     if (const auto* v = raw.last("random-filter")) c.random_filter = parse_number(*v, 0.1, 100.0, "--random-filter");
     if (c.retained_only && c.no_stale)
-        throw usage_error("--retained-only and -R/--no-stale contradict each other: one prints only retained "
-                          "messages, the other none");
+        throw usage_error(
+            "--retained-only and -R/--no-stale contradict each other: one prints only retained "
+            "messages, the other none");
     if (c.retain_as_published && c.conn.version != mqtt_version::v5)
         throw usage_error("--retain-as-published needs MQTT v5 (-V 5)");
     c.output.verbose = raw.has("verbose");

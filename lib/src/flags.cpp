@@ -181,8 +181,8 @@ using detail::connack_exit_status;
 using detail::connection_group;
 using detail::general_group;
 using detail::qos_choices;
-using detail::tls_group;
 using detail::signal_exit_status;
+using detail::tls_group;
 using detail::will_group;
 
 /// The entries of several lists, in order.
@@ -220,8 +220,7 @@ tool_spec make_mqpub() {
              {'r', "retain", "", vk::none, "ask the broker to retain the message"},
              {'M', "max-inflight", "count", vk::integer,
               "messages in flight at once with -l or --repeat, 1-65535 (default: 20)"},
-             {0, "repeat", "count", vk::integer,
-              "publish the message this many times; 0: until Ctrl-C (default: 1)",
+             {0, "repeat", "count", vk::integer, "publish the message this many times; 0: until Ctrl-C (default: 1)",
               "With 0, mqpub publishes until it receives SIGINT or SIGTERM, then waits for the "
               "acknowledgements, disconnects and exits 130 or 143."},
              {0, "repeat-delay", "seconds", vk::number, "seconds to wait between repeats (default: 0)"},
@@ -236,22 +235,21 @@ tool_spec make_mqpub() {
              {0, "seed", "number", vk::integer,
               "random seed for --template, for reproducible runs (default: a random seed)"},
          }});
-    s.groups.push_back(
-        {"Reconnecting (with -l or --repeat)",
-         {
-             {0, "max-reconnect-wait", "seconds", vk::integer,
-              "longest pause between reconnect attempts, 1-3600 (default: 30)",
-              "After a lost link mqpub tries again after 1 s, then doubles the pause up to this many "
-              "seconds."},
-             {0, "reconnect-timeout", "seconds", vk::integer,
-              "give up when the link stays down this long, 0-86400; 0: no reconnect (default: 60)",
-              "While the link is down mqpub reads no more input. At QoS 1/2 it keeps its session on "
-              "the broker, so messages not yet acknowledged are sent again after the reconnect; the "
-              "session is deleted at the end unless -c was given. If the link does not come back in "
-              "time, mqpub says how many messages were not acknowledged and exits 7. A single message "
-              "(-m, -f, -s, -n without --repeat) never reconnects: it fails at once, as mosquitto_pub "
-              "does."},
-         }});
+    s.groups.push_back({"Reconnecting (with -l or --repeat)",
+                        {
+                            {0, "max-reconnect-wait", "seconds", vk::integer,
+                             "longest pause between reconnect attempts, 1-3600 (default: 30)",
+                             "After a lost link mqpub tries again after 1 s, then doubles the pause up to this many "
+                             "seconds."},
+                            {0, "reconnect-timeout", "seconds", vk::integer,
+                             "give up when the link stays down this long, 0-86400; 0: no reconnect (default: 60)",
+                             "While the link is down mqpub reads no more input. At QoS 1/2 it keeps its session on "
+                             "the broker, so messages not yet acknowledged are sent again after the reconnect; the "
+                             "session is deleted at the end unless -c was given. If the link does not come back in "
+                             "time, mqpub says how many messages were not acknowledged and exits 7. A single message "
+                             "(-m, -f, -s, -n without --repeat) never reconnects: it fails at once, as mosquitto_pub "
+                             "does."},
+                        }});
     s.groups.push_back(connection_group());
     s.groups.push_back(tls_group());
     s.groups.push_back(auth_group());
@@ -294,11 +292,28 @@ tool_spec make_mqsub() {
     s.groups.push_back(
         {"Subscribing",
          {
-             {'t', "topic", "filter", vk::topic, "topic filter to subscribe to; + and # allowed (repeatable)", {},
-              {}, true},
-             {'T', "filter-out", "filter", vk::topic, "do not print messages whose topic matches this filter (repeatable)",
-              {}, {}, true},
-             {'q', "qos", "qos", vk::choice, "maximum QoS of the subscription: 0, 1 or 2 (default: 0)", {},
+             {'t',
+              "topic",
+              "filter",
+              vk::topic,
+              "topic filter to subscribe to; + and # allowed (repeatable)",
+              {},
+              {},
+              true},
+             {'T',
+              "filter-out",
+              "filter",
+              vk::topic,
+              "do not print messages whose topic matches this filter (repeatable)",
+              {},
+              {},
+              true},
+             {'q',
+              "qos",
+              "qos",
+              vk::choice,
+              "maximum QoS of the subscription: 0, 1 or 2 (default: 0)",
+              {},
               qos_choices()},
              {'C', "count", "count", vk::integer, "exit after printing this many messages"},
              {'W', "timeout", "seconds", vk::integer,
@@ -306,8 +321,7 @@ tool_spec make_mqsub() {
               "As in mosquitto_sub, this is a limit on the whole run, not on the gap between messages."},
              {'R', "no-stale", "", vk::none, "do not print retained (stale) messages"},
              {'E', "exit-after-sub", "", vk::none, "exit once the subscriptions are acknowledged"},
-             {'U', "unsubscribe", "filter", vk::topic, "unsubscribe from this filter (repeatable)", {}, {},
-              true},
+             {'U', "unsubscribe", "filter", vk::topic, "unsubscribe from this filter (repeatable)", {}, {}, true},
              {0, "retained-only", "", vk::none, "print only retained messages; exit at the first live one"},
              {0, "remove-retained", "", vk::none, "clear every retained message that is received"},
              {0, "retain-as-published", "", vk::none, "MQTT v5: keep the retain flag as published"},
@@ -316,19 +330,18 @@ tool_spec make_mqsub() {
               "Messages filtered out still count towards -C. mosquitto_sub 2.0 prints a tenth of the "
               "percentage it is given (a bug); mqkit prints the percentage asked for."},
          }});
-    s.groups.push_back(
-        {"Output",
-         {
-             {'v', "verbose", "", vk::none, "print \"topic payload\""},
-             {'N', "no-eol", "", vk::none, "do not print a newline after each message"},
-             {'F', "format", "format", vk::format,
-              "output format: %t topic, %p payload, %q qos, %r retain, %l length, %m mid, %x hex, "
-              "%I/%U time, %j/%J JSON, @ strftime",
-              "The specifiers and escapes are those of mosquitto_sub's OUTPUT FORMAT: %% %t %p %q %r %l "
-              "%m %x %X %I %U %j %J, the MQTT v5 ones %A %C %D %E %F %P %R %S, strftime via @, field "
-              "width and precision, and the escapes \\\\ \\0 \\a \\e \\n \\r \\t \\v."},
-             {0, "pretty", "", vk::none, "print %j/%J JSON over several lines"},
-         }});
+    s.groups.push_back({"Output",
+                        {
+                            {'v', "verbose", "", vk::none, "print \"topic payload\""},
+                            {'N', "no-eol", "", vk::none, "do not print a newline after each message"},
+                            {'F', "format", "format", vk::format,
+                             "output format: %t topic, %p payload, %q qos, %r retain, %l length, %m mid, %x hex, "
+                             "%I/%U time, %j/%J JSON, @ strftime",
+                             "The specifiers and escapes are those of mosquitto_sub's OUTPUT FORMAT: %% %t %p %q %r %l "
+                             "%m %x %X %I %U %j %J, the MQTT v5 ones %A %C %D %E %F %P %R %S, strftime via @, field "
+                             "width and precision, and the escapes \\\\ \\0 \\a \\e \\n \\r \\t \\v."},
+                            {0, "pretty", "", vk::none, "print %j/%J JSON over several lines"},
+                        }});
     s.groups.push_back(
         {"Statistics",
          {
@@ -402,7 +415,12 @@ tool_spec make_mqbench() {
              {'c', "clients", "count", vk::integer,
               "connections (conn), publishers (pub, pubsub) or subscribers (sub), 1-1000000 (default: 10)"},
              {0, "subscribers", "count", vk::integer, "subscribers in pubsub, 1-1000000 (default: 1)"},
-             {'q', "qos", "qos", vk::choice, "QoS of publishes and subscriptions: 0, 1 or 2 (default: 0)", {},
+             {'q',
+              "qos",
+              "qos",
+              vk::choice,
+              "QoS of publishes and subscriptions: 0, 1 or 2 (default: 0)",
+              {},
               qos_choices()},
              {'s', "size", "bytes", vk::integer, "payload size in bytes (default: 256; pubsub: at least 24)",
               "The first 24 bytes carry the publisher, a sequence number and the send time (pub mode adds "
@@ -418,16 +436,19 @@ tool_spec make_mqbench() {
              {'I', "interval", "ms", vk::number, "each publisher publishes every <ms> milliseconds"},
              {0, "rate", "per-second", vk::number,
               "total messages/s of all publishers (conn: connections/s; default: as fast as possible)"},
-             {0, "connect-rate", "per-second", vk::number, "connections opened per second (default: as fast as possible)"},
+             {0, "connect-rate", "per-second", vk::number,
+              "connections opened per second (default: as fast as possible)"},
              {0, "ramp-up", "seconds", vk::number, "raise the message rate linearly from 0 to --rate over this time"},
-             {0, "warmup", "seconds", vk::number, "leave messages sent in the first seconds out of the latency figures"},
+             {0, "warmup", "seconds", vk::number,
+              "leave messages sent in the first seconds out of the latency figures"},
              {0, "drain", "seconds", vk::number,
               "after publishing, wait at most this long for acks and messages in flight (default: 10)"},
              {0, "inflight", "count", vk::integer, "unfinished publishes per publisher, 1-65535 (default: 64)"},
              {0, "nagle", "", vk::none, "keep Nagle's algorithm on client sockets (default: TCP_NODELAY)",
               "By default mqbench sets TCP_NODELAY on its sockets: with Nagle's algorithm a small QoS 0 "
               "publish waits for the broker's delayed ACK, adding milliseconds that are not the broker's."},
-             {0, "prefix", "prefix", vk::text, "client id prefix: ids are <prefix>-<p|s|c><index> (default: mqbench-<pid>)"},
+             {0, "prefix", "prefix", vk::text,
+              "client id prefix: ids are <prefix>-<p|s|c><index> (default: mqbench-<pid>)"},
          }});
     s.groups.push_back(
         {"Scale",
@@ -445,8 +466,8 @@ tool_spec make_mqbench() {
              {0, "plot", "file", vk::file, "write a throughput and latency chart as SVG"},
              {0, "no-progress", "", vk::none, "no live progress line on a terminal"},
          }});
-    s.groups.push_back(without(connection_group(), {"url", "id", "id-prefix", "disable-clean-session",
-                                                    "session-expiry-interval", "nodelay"}));
+    s.groups.push_back(without(
+        connection_group(), {"url", "id", "id-prefix", "disable-clean-session", "session-expiry-interval", "nodelay"}));
     s.groups.push_back(without(tls_group(), {"tls-alpn", "tls-use-os-certs"}));
     s.groups.push_back(auth_group());
     s.groups.push_back(without(general_group(), {"property", "debug"}));
@@ -454,8 +475,9 @@ tool_spec make_mqbench() {
         {"0", "the run finished and nothing went wrong; also --help and --version"},
         {"1", "bad arguments, no connection at all (broker unreachable or refusing), fd limit too low"},
         {"2", "messages were lost at QoS 1 or 2 (at QoS 0 loss is reported but does not fail the run)"},
-        {"3", "the run was degraded: connections failed or were lost, publishes failed, a subscription was "
-              "refused, or the rate asked for was not reached within 10%"},
+        {"3",
+         "the run was degraded: connections failed or were lost, publishes failed, a subscription was "
+         "refused, or the rate asked for was not reached within 10%"},
         {"130", "interrupted by SIGINT (the partial report is still written)"},
         {"143", "terminated by SIGTERM (the partial report is still written)"},
     };
@@ -524,7 +546,7 @@ std::string render_help(const tool_spec& spec) {
         for (const auto& f : g.flags) {
             if (f.unsupported) continue;
             std::string left = f.short_name != 0 ? fmt::format("  -{}, --{}", f.short_name, f.name)
-                                                  : fmt::format("      --{}", f.name);
+                                                 : fmt::format("      --{}", f.name);
             if (!f.arg.empty()) left += fmt::format(" <{}>", f.arg);
             if (left.size() < 32)
                 out += fmt::format("{:<32}{}\n", left, f.help);

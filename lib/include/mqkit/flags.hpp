@@ -9,31 +9,31 @@ namespace mqkit {
 
 /// What a flag's argument is, for parsing, help and shell completion.
 enum class value_kind {
-    none,     ///< a switch: no argument
-    text,     ///< free text
-    integer,  ///< a whole number (range checked by the parser)
-    number,   ///< a decimal number
-    choice,   ///< one of flag::choices
-    file,     ///< a path to a file
-    dir,      ///< a path to a directory
-    host,     ///< a host name or address
-    topic,    ///< an MQTT topic or filter
-    format,   ///< an mqsub -F format string
-    url,      ///< an mqtt:// URL
-    property, ///< -D: command identifier value (3 or 4 words)
+    none,      ///< a switch: no argument
+    text,      ///< free text
+    integer,   ///< a whole number (range checked by the parser)
+    number,    ///< a decimal number
+    choice,    ///< one of flag::choices
+    file,      ///< a path to a file
+    dir,       ///< a path to a directory
+    host,      ///< a host name or address
+    topic,     ///< an MQTT topic or filter
+    format,    ///< an mqsub -F format string
+    url,       ///< an mqtt:// URL
+    property,  ///< -D: command identifier value (3 or 4 words)
 };
 
 /// One command-line flag. `name` is the long name and the key the parser stores values under.
 struct flag {
-    char short_name = 0;             ///< e.g. 't'; 0 if the flag has only a long form
-    std::string_view name;           ///< long name without dashes, e.g. "topic"
-    std::string_view arg;            ///< argument name shown in help, e.g. "topic"; empty for switches
+    char short_name = 0;    ///< e.g. 't'; 0 if the flag has only a long form
+    std::string_view name;  ///< long name without dashes, e.g. "topic"
+    std::string_view arg;   ///< argument name shown in help, e.g. "topic"; empty for switches
     value_kind kind = value_kind::none;
-    std::string_view help;           ///< one line for --help and completions
-    std::string_view details;        ///< extra man-page paragraph; may be empty
+    std::string_view help;                    ///< one line for --help and completions
+    std::string_view details;                 ///< extra man-page paragraph; may be empty
     std::vector<std::string_view> choices{};  ///< allowed values for value_kind::choice
-    bool repeatable = false;         ///< may be given more than once (e.g. mqsub -t)
-    bool unsupported = false;        ///< mosquitto has it, Paho cannot do it: accepted, then refused
+    bool repeatable = false;                  ///< may be given more than once (e.g. mqsub -t)
+    bool unsupported = false;                 ///< mosquitto has it, Paho cannot do it: accepted, then refused
 };
 
 /// A named group of flags, printed together in --help and the man page.

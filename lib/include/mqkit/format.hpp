@@ -16,23 +16,23 @@ using user_property = std::pair<std::string, std::string>;
 
 /// A message as mqsub received it: everything an output format can show.
 struct received_message {
-    std::string topic;    ///< topic name (%t)
-    std::string payload;  ///< raw payload bytes (%p), may hold NUL bytes
-    int qos = 0;          ///< 0-2 (%q)
-    bool retained = false;   ///< retain flag as received (%r)
-    bool duplicate = false;  ///< dup flag as received
-    int mid = 0;             ///< packet identifier, 0 at QoS 0 (%m)
+    std::string topic;                                    ///< topic name (%t)
+    std::string payload;                                  ///< raw payload bytes (%p), may hold NUL bytes
+    int qos = 0;                                          ///< 0-2 (%q)
+    bool retained = false;                                ///< retain flag as received (%r)
+    bool duplicate = false;                               ///< dup flag as received
+    int mid = 0;                                          ///< packet identifier, 0 at QoS 0 (%m)
     std::chrono::system_clock::time_point received_at{};  ///< when mqsub received it (%I %U @...)
 
     // MQTT v5 properties, absent unless the broker sent them.
-    std::optional<std::string> content_type;       ///< %C
-    std::optional<std::string> correlation_data;   ///< %D (binary)
-    std::optional<std::string> response_topic;     ///< %R
-    std::optional<std::uint32_t> message_expiry;   ///< %E, seconds
-    std::optional<int> payload_format_indicator;   ///< %F, 0 or 1
-    std::vector<std::uint32_t> subscription_ids;   ///< %S
-    std::optional<std::uint16_t> topic_alias;      ///< %A
-    std::vector<user_property> user_properties;    ///< %P
+    std::optional<std::string> content_type;      ///< %C
+    std::optional<std::string> correlation_data;  ///< %D (binary)
+    std::optional<std::string> response_topic;    ///< %R
+    std::optional<std::uint32_t> message_expiry;  ///< %E, seconds
+    std::optional<int> payload_format_indicator;  ///< %F, 0 or 1
+    std::vector<std::uint32_t> subscription_ids;  ///< %S
+    std::optional<std::uint16_t> topic_alias;     ///< %A
+    std::vector<user_property> user_properties;   ///< %P
     /// MQTT v5 property identifiers in the order they arrived (one entry per property, so a
     /// user property appears once per pair); %j/%J list properties in this order, as mosquitto_sub.
     std::vector<int> property_order;
@@ -40,9 +40,9 @@ struct received_message {
 
 /// How mqsub prints each message; mirrors mosquitto_sub's -v, -N, -F and --pretty.
 struct output_options {
-    bool verbose = false;             ///< -v: "topic payload"
-    bool eol = true;                  ///< false with -N: no newline after each message
-    bool pretty = false;              ///< --pretty: multi-line JSON for %j/%J
+    bool verbose = false;               ///< -v: "topic payload"
+    bool eol = true;                    ///< false with -N: no newline after each message
+    bool pretty = false;                ///< --pretty: multi-line JSON for %j/%J
     std::optional<std::string> format;  ///< -F string, already validated
 };
 

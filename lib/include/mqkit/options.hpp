@@ -52,14 +52,14 @@ enum class transport { tcp, websocket };
 
 /// How to reach and log in to the broker; shared by all tools.
 struct connection_config {
-    std::string host = "localhost";  ///< broker host
-    int port = 1883;                 ///< 1-65535
+    std::string host = "localhost";             ///< broker host
+    int port = 1883;                            ///< 1-65535
     transport transport_kind = transport::tcp;  ///< plain TCP, or WebSockets (ws:// / wss://)
-    std::string ws_path = "/mqtt";   ///< HTTP path of the WebSocket endpoint
-    tls_config tls;                  ///< TLS settings; tls.enabled = false for plain TCP/ws
-    std::string client_id;           ///< always set after parsing (generated if not given)
-    bool clean_session = true;       ///< false with -c
-    int keepalive = 60;              ///< seconds, 0-65535
+    std::string ws_path = "/mqtt";              ///< HTTP path of the WebSocket endpoint
+    tls_config tls;                             ///< TLS settings; tls.enabled = false for plain TCP/ws
+    std::string client_id;                      ///< always set after parsing (generated if not given)
+    bool clean_session = true;                  ///< false with -c
+    int keepalive = 60;                         ///< seconds, 0-65535
     mqtt_version version = mqtt_version::v311;
     std::optional<std::uint32_t> session_expiry;  ///< v5 only; UINT32_MAX = never
     std::optional<std::string> username;
@@ -68,8 +68,8 @@ struct connection_config {
     std::string proxy;                    ///< --proxy: http://[user:pass@]host:port; never printed
     std::optional<will_config> will;
     std::vector<v5_property> properties;  ///< all -D, any command
-    bool debug = false;  ///< -d
-    bool quiet = false;  ///< --quiet
+    bool debug = false;                   ///< -d
+    bool quiet = false;                   ///< --quiet
 
     /// Properties given with -D for one command ("connect", "publish", ...).
     std::vector<v5_property> properties_for(const std::string& command) const;
@@ -83,14 +83,14 @@ struct pub_config {
     connection_config conn;
     std::string topic;
     pub_source source = pub_source::message;
-    std::string message;   ///< -m text, or -f file contents (read at run time)
-    std::string file;      ///< -f path
+    std::string message;  ///< -m text, or -f file contents (read at run time)
+    std::string file;     ///< -f path
     int qos = 0;
     bool retain = false;
-    int max_inflight = 20;       ///< -M, 1-65535
-    long repeat = 1;             ///< --repeat, >= 0; 0 = until interrupted (Ctrl-C)
-    double repeat_delay = 0.0;   ///< --repeat-delay, seconds >= 0
-    bool use_template = false;   ///< --template: the payload (or each -l line) is a payload_template
+    int max_inflight = 20;              ///< -M, 1-65535
+    long repeat = 1;                    ///< --repeat, >= 0; 0 = until interrupted (Ctrl-C)
+    double repeat_delay = 0.0;          ///< --repeat-delay, seconds >= 0
+    bool use_template = false;          ///< --template: the payload (or each -l line) is a payload_template
     std::optional<std::uint64_t> seed;  ///< --seed: fixed random seed for --template; unset = random
     /// --max-reconnect-wait: longest pause between reconnect attempts with -l/--repeat, 1-3600 s.
     int max_reconnect_wait = 30;
@@ -114,16 +114,16 @@ struct sub_config {
     std::vector<std::string> filter_out;   ///< -T
     std::vector<std::string> unsubscribe;  ///< -U
     int qos = 0;
-    long count = 0;                        ///< -C, 0 = unlimited
-    std::optional<long> timeout;           ///< -W seconds
-    bool no_stale = false;                 ///< -R
-    bool exit_after_sub = false;           ///< -E
+    long count = 0;               ///< -C, 0 = unlimited
+    std::optional<long> timeout;  ///< -W seconds
+    bool no_stale = false;        ///< -R
+    bool exit_after_sub = false;  ///< -E
     bool retained_only = false;
     bool remove_retained = false;
     bool retain_as_published = false;
-    double random_filter = 100.0;          ///< --random-filter: percentage of messages printed, 0.1-100
+    double random_filter = 100.0;  ///< --random-filter: percentage of messages printed, 0.1-100
     output_options output;
-    stats_options stats;                   ///< --stats and its settings
+    stats_options stats;  ///< --stats and its settings
 };
 
 }  // namespace mqkit
