@@ -483,9 +483,9 @@ tool_spec make_mqbench() {
     };
     s.environment = auth_environment();
     s.examples = {
-        {"Ten publishers and ten subscribers at QoS 1 for 10 seconds against the local broker, with a JSON "
-         "report:",
-         "mqbench pubsub -h 127.0.0.1 -c 10 -q 1 --duration 10 --json run.json"},
+        {"Ten publishers and one subscriber at QoS 1, 1,000 messages per second in all, for 10 seconds against the "
+         "local broker, with a JSON report:",
+         "mqbench pubsub -h 127.0.0.1 -c 10 -q 1 --rate 1000 --duration 10 --json run.json"},
         {"1,000 messages per second in total from 100 publishers of 256-byte payloads:",
          "mqbench pub -h 127.0.0.1 -c 100 --rate 1000 -s 256 --duration 30"},
         {"Open 5,000 idle connections at 500 per second and report the memory each costs:",
