@@ -119,11 +119,14 @@ private:
     std::unique_ptr<publish_listener> listener_;
     std::unique_ptr<mqtt::ssl_options> ssl_;  // kept: Paho C++ 1.2 copies point into it (CA path)
     std::unique_ptr<tls_trace> tls_trace_;    // set while a TLS connect is under way
-    bool key_encrypted_ = false;            // a passphrase was given for --key
+    bool key_encrypted_ = false;              // a passphrase was given for --key
 
     mutable std::mutex mutex_;
     std::condition_variable cv_;
     std::size_t unfinished_ = 0;
+    /// Completions wake a publisher waiting for room only below this many unfinished messages
+    /// (session::publish sets it; every completion wakes it by default).
+    std::size_t wake_below_ = static_cast<std::size_t>(-1);
     std::size_t failed_ = 0;
     std::size_t completed_ = 0;
     std::string first_failure_;
