@@ -1,6 +1,7 @@
 // End-to-end tests with hostile input: each gives one clear error or the exact message, never a crash or hang.
 #include "support/broker.hpp"
 #include "support/process.hpp"
+#include "support/tools.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -17,18 +18,6 @@ using namespace std::chrono_literals;
 using args = std::vector<std::string>;
 
 namespace {
-
-args with_port(const broker& b, args a) {
-    a.insert(a.begin(), {"-h", b.host(), "-p", std::to_string(b.port())});
-    return a;
-}
-
-std::unique_ptr<background_process> start_sub(const broker& b, const std::string& id, args a) {
-    a.insert(a.end(), {"-i", id});
-    auto p = std::make_unique<background_process>(tool("mqsub"), with_port(b, std::move(a)));
-    REQUIRE(b.wait_for_log("Sending SUBACK to " + id, 10s));
-    return p;
-}
 
 /// A temporary file that is removed again; `size` bytes, sparse (nothing written) unless `data`.
 class temp_file {

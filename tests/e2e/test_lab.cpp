@@ -2,6 +2,7 @@
 // --repeat 0 ended by SIGINT, and every script of examples/lab run as a student would run it.
 #include "support/broker.hpp"
 #include "support/process.hpp"
+#include "support/tools.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -25,23 +26,6 @@ using namespace std::chrono_literals;
 using args = std::vector<std::string>;
 
 namespace {
-
-args with_port(const broker& b, args a) {
-    a.insert(a.begin(), {"-h", b.host(), "-p", std::to_string(b.port())});
-    return a;
-}
-
-run_result mqpub(const broker& b, args a, const std::string& input = {}) {
-    return run_tool(tool("mqpub"), with_port(b, std::move(a)), input);
-}
-
-/// Starts mqsub with client id `id` and returns once the broker has acknowledged its subscription.
-std::unique_ptr<background_process> start_sub(const broker& b, const std::string& id, args a) {
-    a.insert(a.end(), {"-i", id});
-    auto p = std::make_unique<background_process>(tool("mqsub"), with_port(b, std::move(a)));
-    REQUIRE(b.wait_for_log("Sending SUBACK to " + id, 10s));
-    return p;
-}
 
 std::vector<std::string> lines_of(const std::string& text) {
     std::vector<std::string> out;

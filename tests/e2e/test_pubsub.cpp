@@ -1,6 +1,7 @@
 // End-to-end tests of mqpub and mqsub against a real mosquitto: the lab's scenarios and every error path.
 #include "support/broker.hpp"
 #include "support/process.hpp"
+#include "support/tools.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -12,33 +13,7 @@ using namespace mqkit::test;
 using namespace std::chrono_literals;
 using args = std::vector<std::string>;
 
-namespace {
-
-args with_port(const broker& b, args a) {
-    a.insert(a.begin(), {"-h", b.host(), "-p", std::to_string(b.port())});
-    return a;
-}
-
-run_result mqpub(const broker& b, args a, const std::string& input = {}) {
-    return run_tool(tool("mqpub"), with_port(b, std::move(a)), input);
-}
-
-int count_of(const std::string& haystack, const std::string& needle) {
-    int n = 0;
-    for (auto at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + 1)) ++n;
-    return n;
-}
-
-/// Starts mqsub with client id `id` and returns once the broker has acknowledged its subscription.
-std::unique_ptr<background_process> start_sub(const broker& b, const std::string& id, args a,
-                                              const std::string& exe = tool("mqsub")) {
-    a.insert(a.end(), {"-i", id});
-    auto p = std::make_unique<background_process>(exe, with_port(b, std::move(a)));
-    REQUIRE(b.wait_for_log("Sending SUBACK to " + id, 10s));
-    return p;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("lab: subscribe in one terminal, publish in another", "[e2e][lab]") {
     broker b;

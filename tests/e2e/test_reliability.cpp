@@ -1,6 +1,7 @@
 // End-to-end fault tests: broker restarts, silent and vanishing brokers, slow readers and signals.
 #include "support/broker.hpp"
 #include "support/process.hpp"
+#include "support/tools.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -29,27 +30,11 @@ using args = std::vector<std::string>;
 
 namespace {
 
-args with_port(const broker& b, args a) {
-    a.insert(a.begin(), {"-h", b.host(), "-p", std::to_string(b.port())});
-    return a;
-}
+using mqkit::test::with_port;  // and, for a port alone:
 
 args with_port(int port, args a) {
     a.insert(a.begin(), {"-h", "127.0.0.1", "-p", std::to_string(port)});
     return a;
-}
-
-std::unique_ptr<background_process> start_sub(const broker& b, const std::string& id, args a) {
-    a.insert(a.end(), {"-i", id});
-    auto p = std::make_unique<background_process>(tool("mqsub"), with_port(b, std::move(a)));
-    REQUIRE(b.wait_for_log("Sending SUBACK to " + id, 10s));
-    return p;
-}
-
-int count_of(const std::string& haystack, const std::string& needle) {
-    int n = 0;
-    for (auto at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + 1)) ++n;
-    return n;
 }
 
 std::string numbered_lines(int from, int to) {
@@ -165,8 +150,8 @@ void stream_across_restart(const std::string& qos, const std::string& version = 
     broker b(opts);
     const int total = 50000;
     auto sub = start_sub(b, "keeper" + qos, {"-t", "stream", "-q", qos, "-c", "-V", version});
-    background_process pub(tool("mqpub"), with_port(b, {"-t", "stream", "-l", "-q", qos, "-i", "streamer", "-V", version,
-                                                        "--max-reconnect-wait", "1"}));
+    background_process pub(tool("mqpub"), with_port(b, {"-t", "stream", "-l", "-q", qos, "-i", "streamer", "-V",
+                                                        version, "--max-reconnect-wait", "1"}));
     // In chunks: each write may wait for mqpub (10 s per chunk), which reads no input while reconnecting.
     auto feed = [&](int from, int to) {
         for (int i = from; i <= to; i += 1000) pub.write_stdin(numbered_lines(i, std::min(to, i + 999)));
@@ -384,8 +369,8 @@ TEST_CASE("mqsub done with -C but stuck on a reader that never reads: SIGTERM st
     int out[2];
     REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
     int devnull = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-    pid_t pid = spawn_process(tool("mqsub"), with_port(b, {"-t", "five", "-i", "stuck5", "-C", "5"}), devnull, out[1],
-                              devnull);
+    pid_t pid =
+        spawn_process(tool("mqsub"), with_port(b, {"-t", "five", "-i", "stuck5", "-C", "5"}), devnull, out[1], devnull);
     ::close(out[1]);
     REQUIRE(b.wait_for_log("Sending SUBACK to stuck5", 10s));
     // 5 MiB: all of it fits mqsub's output queue, not the 64 KiB pipe.
