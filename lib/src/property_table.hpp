@@ -10,8 +10,8 @@ namespace mqkit::detail {
 enum class property_type { byte, u16, u32, varint, string, binary, pair };
 
 struct property_info {
-    std::string_view name;      ///< -D identifier, as mosquitto spells it
-    int code;                   ///< MQTT v5 property identifier
+    std::string_view name;  ///< -D identifier, as mosquitto spells it
+    int code;               ///< MQTT v5 property identifier
     property_type type;
     std::string_view commands;  ///< space-separated packets it may appear in
 };

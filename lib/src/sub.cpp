@@ -11,16 +11,16 @@
 
 #include <fmt/format.h>
 
+#include <sys/ioctl.h>
+#include <unistd.h>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
 #include <memory>
-#include <random>
 #include <mutex>
-#include <sys/ioctl.h>
-#include <unistd.h>
+#include <random>
 
 namespace mqkit::sub {
 namespace {
@@ -304,7 +304,7 @@ int subscribe_and_print(const sub_config& c) {
     if (!finished) throw error(exit_code::timeout, fmt::format("timed out after {} s (-W)", *c.timeout));
     if (!flushed)  // output was dropped: the signal's status, not success
         return static_cast<int>(detail::stop_signal::received() == SIGTERM ? exit_code::terminated
-                                                                            : exit_code::interrupted);
+                                                                           : exit_code::interrupted);
     return done.status();
 }
 

@@ -8,6 +8,7 @@
 #include <mqtt/async_client.h>
 
 #include <fcntl.h>
+#include <link.h>
 #include <pthread.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
@@ -20,7 +21,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <link.h>
 #include <thread>
 
 namespace mqkit {
@@ -67,7 +67,8 @@ void scrub_secrets(int argc, char** argv) {
             char* at = scheme ? std::strchr(scheme + 3, '@') : nullptr;
             char* slash = scheme ? std::strchr(scheme + 3, '/') : nullptr;
             if (at && (!slash || at < slash)) {
-                char* colon = static_cast<char*>(std::memchr(scheme + 3, ':', static_cast<std::size_t>(at - scheme - 3)));
+                char* colon =
+                    static_cast<char*>(std::memchr(scheme + 3, ':', static_cast<std::size_t>(at - scheme - 3)));
                 if (colon) std::memset(colon + 1, '*', static_cast<std::size_t>(at - colon - 1));
             }
         }
@@ -203,8 +204,12 @@ void stop_signal::install() {
     });
 }
 
-int stop_signal::received() { return signal_received.load(); }
-int stop_signal::wake_fd() { return signal_event_fd; }
+int stop_signal::received() {
+    return signal_received.load();
+}
+int stop_signal::wake_fd() {
+    return signal_event_fd;
+}
 void stop_signal::on_signal(std::function<void()> callback) {
     std::lock_guard<std::mutex> lock(signal_mutex);
     signal_callbacks.push_back(std::move(callback));

@@ -75,12 +75,14 @@ private:
 };
 
 /// getenv as an env_lookup.
-inline const char* process_env(const char* name) { return std::getenv(name); }
+inline const char* process_env(const char* name) {
+    return std::getenv(name);
+}
 
 /// The one way every tool runs: secrets are scrubbed from argv first (the parser reads a copy),
 /// signals are set up before any thread starts, `parse(args, env, identity)` builds the config
-/// (help and version are answered from `spec`), then `body(config)` returns the exit status. Every mqkit::error is printed once, here.
-/// The config file (read_config_file) goes before argv unless argv holds --no-config.
+/// (help and version are answered from `spec`), then `body(config)` returns the exit status. Every mqkit::error is
+/// printed once, here. The config file (read_config_file) goes before argv unless argv holds --no-config.
 template <class Parse, class Body>
 int run_tool(const tool_spec& spec, int argc, char** argv, Parse&& parse, Body&& body) {
     // The parser reads a copy; the real argv (what `ps` shows) loses its secrets at once.

@@ -281,7 +281,7 @@ int dry_run(const tspub_config& c, const std::string& topic) {
         out.clear();
         update_reader reader;
         detail::stdin_lines lines(1u << 20, static_cast<int>(tspub_exit::usage),
-                                "a line of standard input is longer than 1 MiB");
+                                  "a line of standard input is longer than 1 MiB");
         std::string line;
         for (std::size_t n = 1; lines.next(line); ++n) {
             try {
@@ -308,7 +308,7 @@ int dry_run(const tspub_config& c, const std::string& topic) {
 int publish_stdin(const tspub_config& c, publisher& pub, const std::string& topic) {
     update_reader reader;
     detail::stdin_lines lines(1u << 20, static_cast<int>(tspub_exit::usage),
-                                "a line of standard input is longer than 1 MiB");
+                              "a line of standard input is longer than 1 MiB");
     std::string line;
     std::size_t bad = 0, sent = 0, n = 0;
     while (lines.next(line)) {
