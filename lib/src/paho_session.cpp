@@ -417,6 +417,7 @@ private:
 
 session::session(const connection_config& config, packet_trace* trace)
     : config_(config), trace_(trace), listener_(std::make_unique<publish_listener>(*this)) {
+    quiet_paho_log();
     mqtt::create_options create(static_cast<int>(config.version));
     // Paho refuses a publish once this many are queued unsent, even while connected; the tools
     // bound their own queue with a window well below it.

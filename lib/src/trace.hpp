@@ -13,6 +13,10 @@
 
 namespace mqkit::detail {
 
+/// Sets Paho C's log level to what the active traces need: LOG_ERROR when none is active, which
+/// stops Paho's per-call function-entry tracing and log formatting (call before connecting).
+void quiet_paho_log();
+
 /// Turns Paho C's protocol-level trace into mosquitto 2.0's debug lines on stdout (mosquitto's
 /// clients print -d output with printf, so scripts that grep it read stdout). Paho's trace lacks
 /// topics, so the session announces each PUBLISH/SUBSCRIBE before handing it to Paho; Paho sends
