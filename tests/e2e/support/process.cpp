@@ -112,8 +112,7 @@ std::vector<std::string> merged_environment(const env_list& env) {
     for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
         const std::string text = *entry;
         const std::string name = text.substr(0, text.find('='));
-        const bool overridden =
-            std::any_of(env.begin(), env.end(), [&](const auto& var) { return var.first == name; });
+        const bool overridden = std::any_of(env.begin(), env.end(), [&](const auto& var) { return var.first == name; });
         if (!overridden) {
             result.push_back(text);
         }
@@ -223,8 +222,7 @@ run_result run_tool(const std::string& exe, const std::vector<std::string>& args
         child.write_until(stdin_data, deadline, error);
     }
     child.close_stdin();
-    const auto remaining =
-        std::max(clock_type::duration::zero(), deadline - clock_type::now());
+    const auto remaining = std::max(clock_type::duration::zero(), deadline - clock_type::now());
     return child.wait(std::chrono::duration_cast<std::chrono::milliseconds>(remaining));
 }
 
@@ -376,8 +374,7 @@ bool background_process::wait_for(std::chrono::milliseconds timeout, bool on_std
     return done(text);
 }
 
-bool background_process::wait_for_output(const std::string& needle, std::chrono::milliseconds timeout,
-                                         bool on_stderr) {
+bool background_process::wait_for_output(const std::string& needle, std::chrono::milliseconds timeout, bool on_stderr) {
     return wait_for(timeout, on_stderr,
                     [&](const std::string& text) { return text.find(needle) != std::string::npos; });
 }
@@ -443,8 +440,7 @@ bool background_process::wait_exited_until(clock_type::time_point deadline) {
     for (;;) {
         // WNOWAIT leaves the child a zombie, so its pid and process group id cannot be reused yet.
         siginfo_t info{};
-        if (::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-            info.si_pid == pid_) {
+        if (::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid_) {
             return true;
         }
         const auto now = clock_type::now();
