@@ -465,6 +465,21 @@ TEST_CASE("support: background_process stdin, lines and signals", "[support][pro
         REQUIRE(sh.wait_for_output("closed", 10s));
         CHECK_THROWS_AS(sh.write_stdin("data nobody reads\n"), std::runtime_error);
     }
+    SECTION("a failed write reports the child's exit status and stderr") {
+        background_process sh("/bin/sh", {"-c", "exec 0<&-; echo why >&2; exit 3"});
+        REQUIRE(sh.wait_for_output("why", 10s, true));
+        std::string message;
+        try {
+            sh.write_stdin("data nobody reads\n");
+        } catch (const std::runtime_error& e) {
+            message = e.what();
+        }
+        INFO(message);
+        CHECK(message.find("Broken pipe") != std::string::npos);
+        CHECK(message.find("exit_code=3 ") != std::string::npos);
+        CHECK(message.find("--- stderr ---\nwhy\n") != std::string::npos);
+        CHECK(sh.wait(1s).exit_code == 3);  // the result stays available
+    }
     SECTION("destructor kills a running child") {
         pid_t pid = -1;
         {

@@ -133,6 +133,16 @@ std::vector<char*> c_strings(std::vector<std::string>& strings) {
     return result;
 }
 
+// The last 16 KiB of a child's output, with a note of how much was left out.
+std::string clip(const std::string& text) {
+    constexpr std::size_t max_shown = 16 * 1024;
+    if (text.size() <= max_shown) {
+        return text;
+    }
+    return "[... " + std::to_string(text.size() - max_shown) + " bytes omitted ...]" +
+           text.substr(text.size() - max_shown);
+}
+
 }  // namespace
 
 void ignore_sigpipe() {
@@ -141,14 +151,6 @@ void ignore_sigpipe() {
 }
 
 std::string describe(const run_result& result) {
-    constexpr std::size_t max_shown = 16 * 1024;
-    const auto clip = [](const std::string& text) {
-        if (text.size() <= max_shown) {
-            return text;
-        }
-        return "[... " + std::to_string(text.size() - max_shown) + " bytes omitted ...]" +
-               text.substr(text.size() - max_shown);
-    };
     return "exit_code=" + std::to_string(result.exit_code) + " signal=" + std::to_string(result.signal) +
            " timed_out=" + (result.timed_out ? "true" : "false") + "\n--- stdout ---\n" + clip(result.out) +
            "\n--- stderr ---\n" + clip(result.err);
@@ -420,9 +422,20 @@ bool background_process::write_until(const std::string& data, clock_type::time_p
 
 void background_process::write_stdin(const std::string& data) {
     int error = 0;
-    if (!write_until(data, clock_type::now() + std::chrono::seconds(10), error)) {
-        throw std::runtime_error("writing to stdin of pid " + std::to_string(pid_) + " failed: " + errno_text(error));
+    if (write_until(data, clock_type::now() + std::chrono::seconds(10), error)) {
+        return;
     }
+    std::string what = "writing to stdin of pid " + std::to_string(pid_) + " failed: " + errno_text(error);
+    if (error == EPIPE) {
+        // The child closed its stdin, usually because it is ending: the test needs to know why, and the
+        // exception would otherwise leave its exit status and output to the destructor, which discards them.
+        what += "; the child: " + describe(wait(std::chrono::seconds(10)));
+    } else if (!reaped_) {
+        // Still running (not reading, or the test closed stdin): its output so far; the test decides.
+        what += "; the child is still running\n--- stdout so far ---\n" + clip(out()) + "\n--- stderr so far ---\n" +
+                clip(err());
+    }
+    throw std::runtime_error(what);
 }
 
 void background_process::close_stdin() {
