@@ -70,13 +70,25 @@ public:
         ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
         port_ = ntohs(a.sin_port);
     }
-    ~silent_listener() { ::close(fd_); }
+    ~silent_listener() {
+        for (int c : accepted_) ::close(c);
+        ::close(fd_);
+    }
     int port() const { return port_; }
     int fd() const { return fd_; }
+    /// Waits for a client's TCP connection and takes it (still never answering); false on timeout.
+    bool accept_one(std::chrono::milliseconds timeout) {
+        pollfd p{fd_, POLLIN, 0};
+        if (::poll(&p, 1, static_cast<int>(timeout.count())) != 1) return false;
+        const int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+        if (c >= 0) accepted_.push_back(c);
+        return c >= 0;
+    }
 
 private:
     int fd_ = -1;
     int port_ = 0;
+    std::vector<int> accepted_;
 };
 
 /// Reads one MQTT packet (fixed header, remaining length, body) from fd; false on EOF/timeout.
@@ -395,6 +407,36 @@ TEST_CASE("a broker that accepts TCP but never answers CONNECT: a clear error, n
         CHECK(r.err.find("did not complete the MQTT handshake") != std::string::npos);
     }
     CHECK(std::chrono::steady_clock::now() - start < 25s);
+}
+
+TEST_CASE("SIGINT or SIGTERM while waiting for CONNACK ends a tool at once, exit 130 or 143",
+          "[e2e][faults][signals]") {
+    using clock = std::chrono::steady_clock;
+    const args tspub_args{"--no-tls", "--channel",      "1", "-i",      "dev", "-u", "dev", "-P",
+                          "pw",       "--min-interval", "0", "field1=1"};
+    for (auto [sig, code, name] : {std::tuple{SIGINT, 130, "interrupted"}, std::tuple{SIGTERM, 143, "terminated"}}) {
+        for (const auto& [exe, a] :
+             {std::pair{std::string("mqpub"), args{"-t", "a", "-m", "x"}},
+              std::pair{std::string("mqsub"), args{"-t", "a"}}, std::pair{std::string("tspub"), tspub_args},
+              std::pair{std::string("mqbench"), args{"-c", "1", "-n", "1", "--no-progress"}}}) {
+            silent_listener silent;
+            args full = with_port(silent.port(), a);
+            if (exe == "mqbench") full.insert(full.begin(), "pub");
+            background_process p(tool(exe), full);
+            REQUIRE(silent.accept_one(10s));  // its TCP connection: now it waits for a CONNACK that never comes
+            const auto signalled = clock::now();
+            p.signal(sig);
+            auto r = p.wait(20s);
+            const auto took = clock::now() - signalled;
+            INFO(exe << ", " << name << ": " << describe(r));
+            CHECK(r.exit_code == code);
+            CHECK(took < 3s);  // not the 10 s connect timeout
+            if (exe == "mqpub" || exe == "mqsub")
+                CHECK(r.err == exe + ": error: " + name +
+                                   " while connecting to 127.0.0.1:" + std::to_string(silent.port()) + "\n");
+            if (exe == "tspub") CHECK(r.err.empty());  // as for its other signal exits
+        }
+    }
 }
 
 TEST_CASE("a broker that closes mid-publish: the lost message is reported, exit 7", "[e2e][faults]") {
