@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# The test command: installs what is missing, builds, and runs every unit and end-to-end test.
-# (The same suite under AddressSanitizer + UndefinedBehaviorSanitizer: scripts/test-asan.sh.)
+# The test command: installs what is missing, builds, and runs every unit and end-to-end test, then
+# the same suite built with AddressSanitizer + UndefinedBehaviorSanitizer (scripts/test-asan.sh).
+# Both always run; the command fails if either does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/deps.sh
 ./scripts/build.sh -DMQKIT_WARNINGS_AS_ERRORS=ON
-cd build
-ctest --output-on-failure --timeout 120 -j "$(nproc)"
+status=0
+(cd build && ctest --output-on-failure --timeout 120 -j "$(nproc)") || status=1
+echo "mqkit: plain suite $([ $status -eq 0 ] && echo passed || echo FAILED); now the sanitized suite" >&2
+./scripts/test-asan.sh || status=1
+exit $status

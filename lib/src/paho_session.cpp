@@ -4,6 +4,7 @@
 #include "mqkit/error.hpp"
 #include "property_table.hpp"
 #include "session_cleanup.hpp"
+#include "tool_common.hpp"
 
 #include <fmt/format.h>
 
@@ -551,14 +552,20 @@ void session::connect(bool auto_reconnect, int max_inflight) {
         tls_trace_->install();
     }
     connect_options_ = opts;
+    int signal = 0;  // SIGINT/SIGTERM while waiting for CONNACK: stop waiting at once
     try {
         mqtt::token_ptr tok = client_->connect(opts);
-        while (!tok->wait_for(std::chrono::milliseconds(1))) wake_idle_receive_thread();
+        while (!tok->wait_for(std::chrono::milliseconds(1)) && (signal = stop_signal::received()) == 0)
+            wake_idle_receive_thread();
     } catch (const mqtt::exception& e) {
         if (tls_trace_) tls_trace_->uninstall();
         throw_connect_error(e);
     }
     if (tls_trace_) tls_trace_->uninstall();
+    if (signal != 0)
+        throw error(signal == SIGTERM ? exit_code::terminated : exit_code::interrupted,
+                    fmt::format("{} while connecting to {}:{}", signal == SIGTERM ? "terminated" : "interrupted",
+                                config_.host, config_.port));
 }
 
 std::string session::lost_text() const {

@@ -63,7 +63,7 @@ public:
 
     /// Connects and waits for CONNACK. `auto_reconnect`: Paho reconnects after a lost link
     /// (1 s, doubling up to the policy's max_wait, default 30 s). Throws mqkit::error (CONNACK
-    /// refusals carry the reason code).
+    /// refusals carry the reason code; SIGINT/SIGTERM while waiting: at once, 130/143).
     void connect(bool auto_reconnect, int max_inflight);
 
     /// Queues one PUBLISH, first waiting while `window` messages are unfinished (QoS 0: not yet

@@ -225,6 +225,7 @@ private:
             try {
                 session_->connect(false, 1);
             } catch (const error& e) {
+                if (detail::stop_signal::received()) return false;  // interrupted while connecting
                 throw classify_connect_failure(c_.conn, e);
             }
         }

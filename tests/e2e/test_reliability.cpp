@@ -15,9 +15,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <csignal>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -68,13 +70,25 @@ public:
         ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
         port_ = ntohs(a.sin_port);
     }
-    ~silent_listener() { ::close(fd_); }
+    ~silent_listener() {
+        for (int c : accepted_) ::close(c);
+        ::close(fd_);
+    }
     int port() const { return port_; }
     int fd() const { return fd_; }
+    /// Waits for a client's TCP connection and takes it (still never answering); false on timeout.
+    bool accept_one(std::chrono::milliseconds timeout) {
+        pollfd p{fd_, POLLIN, 0};
+        if (::poll(&p, 1, static_cast<int>(timeout.count())) != 1) return false;
+        const int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+        if (c >= 0) accepted_.push_back(c);
+        return c >= 0;
+    }
 
 private:
     int fd_ = -1;
     int port_ = 0;
+    std::vector<int> accepted_;
 };
 
 /// Reads one MQTT packet (fixed header, remaining length, body) from fd; false on EOF/timeout.
@@ -131,6 +145,140 @@ public:
 private:
     silent_listener listener_;
     std::atomic<bool> saw_publish_{false};
+    std::thread thread_;
+};
+
+/// Reads whole MQTT packets from a socket through a buffer (fast enough for multi-MiB PUBLISHes).
+class packet_reader {
+public:
+    explicit packet_reader(int fd) : fd_(fd) {}
+    /// The next packet, fixed header included; false on EOF, an error or 10 s without data.
+    bool next(std::string& packet) {
+        std::size_t header = 1;
+        std::size_t length = 0;
+        for (int shift = 0;; shift += 7) {
+            if (!fill(header + 1)) return false;
+            const auto c = static_cast<unsigned char>(buffer_[header++]);
+            length |= static_cast<std::size_t>(c & 0x7f) << shift;
+            if (!(c & 0x80) || shift >= 21) break;
+        }
+        if (!fill(header + length)) return false;
+        packet = buffer_.substr(0, header + length);
+        buffer_.erase(0, header + length);
+        return true;
+    }
+
+private:
+    bool fill(std::size_t n) {
+        char chunk[65536];
+        while (buffer_.size() < n) {
+            pollfd p{fd_, POLLIN, 0};
+            if (::poll(&p, 1, 10000) != 1) return false;
+            const ssize_t got = ::read(fd_, chunk, sizeof chunk);
+            if (got <= 0) return false;
+            buffer_.append(chunk, static_cast<std::size_t>(got));
+        }
+        return true;
+    }
+
+    int fd_;
+    std::string buffer_;
+};
+
+/// Where a packet's variable header starts (after the fixed header and its remaining length).
+std::size_t body_of(const std::string& packet) {
+    std::size_t at = 1;
+    while (static_cast<unsigned char>(packet[at]) & 0x80) ++at;
+    return at + 1;
+}
+
+/// A fake MQTT 3.1.1 broker that resets its first connection behind the client's back: it acknowledges
+/// the first PUBLISH, sends 100,000 PINGRESPs, which keep the client's receive thread busy for a good
+/// while, and resets the connection (RST). Until that thread gets through them, the client learns of
+/// the reset only by writing. Later connections get CONNACK with "session present" when the client
+/// keeps its session, and a PUBACK for every QoS 1 PUBLISH; their topics and payloads are kept.
+class resetting_broker {
+public:
+    resetting_broker() {
+        thread_ = std::thread([this] {
+            for (bool first = true;; first = false) {
+                int c = ::accept4(listener_.fd(), nullptr, nullptr, SOCK_CLOEXEC);
+                if (c < 0) return;
+                serve(c, first);
+                ::close(c);
+                if (first) {
+                    std::lock_guard<std::mutex> lock(mutex_);
+                    reset_ = true;
+                    changed_.notify_all();
+                }
+            }
+        });
+    }
+    ~resetting_broker() {
+        ::shutdown(listener_.fd(), SHUT_RDWR);
+        thread_.join();
+    }
+    int port() const { return listener_.port(); }
+    /// True once the first connection has been reset.
+    bool wait_reset(std::chrono::milliseconds timeout) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        return changed_.wait_for(lock, timeout, [&] { return reset_; });
+    }
+    /// "topic payload" of every PUBLISH received, in order.
+    std::vector<std::string> publishes() const {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return publishes_;
+    }
+
+private:
+    // Reads a PUBLISH, keeps "topic payload" and answers PUBACK (QoS 1); false on a write error.
+    bool acknowledge(int c, const std::string& p) {
+        std::size_t at = body_of(p);
+        const std::size_t topic = (static_cast<unsigned char>(p[at]) << 8) | static_cast<unsigned char>(p[at + 1]);
+        const char puback[] = {0x40, 0x02, p[at + 2 + topic], p[at + 3 + topic]};  // the packet id follows the topic
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            publishes_.push_back(p.substr(at + 2, topic) + " " + p.substr(at + 4 + topic));
+        }
+        return ::write(c, puback, sizeof puback) == sizeof puback;
+    }
+
+    void serve(int c, bool first) {
+        packet_reader in(c);
+        std::string p;
+        if (!in.next(p) || (p[0] & 0xf0) != 0x10) return;
+        const bool clean = p[body_of(p) + 7] & 0x02;  // after "\0\4MQTT" and the protocol level
+        const char connack[] = {0x20, 0x02, static_cast<char>(!first && !clean ? 1 : 0), 0x00};
+        if (::write(c, connack, sizeof connack) != sizeof connack) return;
+        if (first) {
+            if (!in.next(p) || (p[0] & 0xf0) != 0x30 || !acknowledge(c, p)) return;
+            std::string pingresps;
+            for (int i = 0; i < 100000; ++i) pingresps += std::string{static_cast<char>(0xd0), 0x00};
+            for (std::size_t at = 0; at < pingresps.size();) {
+                const ssize_t n = ::write(c, pingresps.data() + at, pingresps.size() - at);
+                if (n <= 0) return;
+                at += static_cast<std::size_t>(n);
+            }
+            const linger reset{1, 0};
+            ::setsockopt(c, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+            return;  // closed by the caller: RST
+        }
+        while (in.next(p)) {
+            const int type = static_cast<unsigned char>(p[0]) >> 4;
+            if (type == 14) return;  // DISCONNECT
+            if (type == 12) {        // PINGREQ
+                const char pingresp[] = {static_cast<char>(0xd0), 0x00};
+                if (::write(c, pingresp, sizeof pingresp) != sizeof pingresp) return;
+            }
+            if (type == 3 && !acknowledge(c, p)) return;
+        }
+    }
+
+    silent_listener listener_;
+    mutable std::mutex mutex_;
+    std::condition_variable changed_;
+    bool reset_ = false;
+    std::vector<std::string> publishes_;
     std::thread thread_;
 };
 
@@ -261,6 +409,36 @@ TEST_CASE("a broker that accepts TCP but never answers CONNECT: a clear error, n
     CHECK(std::chrono::steady_clock::now() - start < 25s);
 }
 
+TEST_CASE("SIGINT or SIGTERM while waiting for CONNACK ends a tool at once, exit 130 or 143",
+          "[e2e][faults][signals]") {
+    using clock = std::chrono::steady_clock;
+    const args tspub_args{"--no-tls", "--channel",      "1", "-i",      "dev", "-u", "dev", "-P",
+                          "pw",       "--min-interval", "0", "field1=1"};
+    for (auto [sig, code, name] : {std::tuple{SIGINT, 130, "interrupted"}, std::tuple{SIGTERM, 143, "terminated"}}) {
+        for (const auto& [exe, a] :
+             {std::pair{std::string("mqpub"), args{"-t", "a", "-m", "x"}},
+              std::pair{std::string("mqsub"), args{"-t", "a"}}, std::pair{std::string("tspub"), tspub_args},
+              std::pair{std::string("mqbench"), args{"-c", "1", "-n", "1", "--no-progress"}}}) {
+            silent_listener silent;
+            args full = with_port(silent.port(), a);
+            if (exe == "mqbench") full.insert(full.begin(), "pub");
+            background_process p(tool(exe), full);
+            REQUIRE(silent.accept_one(10s));  // its TCP connection: now it waits for a CONNACK that never comes
+            const auto signalled = clock::now();
+            p.signal(sig);
+            auto r = p.wait(20s);
+            const auto took = clock::now() - signalled;
+            INFO(exe << ", " << name << ": " << describe(r));
+            CHECK(r.exit_code == code);
+            CHECK(took < 3s);  // not the 10 s connect timeout
+            if (exe == "mqpub" || exe == "mqsub")
+                CHECK(r.err == exe + ": error: " + name +
+                                   " while connecting to 127.0.0.1:" + std::to_string(silent.port()) + "\n");
+            if (exe == "tspub") CHECK(r.err.empty());  // as for its other signal exits
+        }
+    }
+}
+
 TEST_CASE("a broker that closes mid-publish: the lost message is reported, exit 7", "[e2e][faults]") {
     SECTION("a single message fails at once") {
         vanishing_broker fake;
@@ -304,6 +482,30 @@ TEST_CASE("a broker that closes mid-publish: the lost message is reported, exit 
         CHECK(r.exit_code == 7);
         CHECK(r.err.rfind("mqpub: error: 1 of 1 messages were not acknowledged: ", 0) == 0);
     }
+}
+
+TEST_CASE("mqpub -l: a QoS 1 PUBLISH written into a reset connection is sent again, intact", "[e2e][faults][reset]") {
+    // Paho C 1.3 frees the topic and payload of a QoS 1/2 PUBLISH whose first write fails, but keeps
+    // the message in the session and sends it again after the reconnect (lib/src/paho_send_guard.cpp).
+    resetting_broker fake;
+    background_process pub(tool("mqpub"), with_port(fake.port(), {"-t", "cut", "-l", "-q", "1", "-i", "cut",
+                                                                  "--max-reconnect-wait", "1"}));
+    pub.write_stdin("line 1\n");
+    REQUIRE(fake.wait_reset(10s));
+    pub.write_stdin("line 2\nline 3\n");  // while mqpub's receive thread has not yet read the reset
+    pub.close_stdin();
+    auto r = pub.wait(30s);
+    INFO(describe(r));
+    CHECK(r.exit_code == 0);
+    CHECK(r.err.empty());
+    const auto got = fake.publishes();
+    std::string all;
+    for (const auto& p : got) all += "[" + p + "] ";
+    INFO("PUBLISH packets received: " << all);
+    for (const char* expected : {"cut line 1", "cut line 2", "cut line 3"})
+        CHECK(std::count(got.begin(), got.end(), expected) >= 1);
+    CHECK(std::count_if(got.begin(), got.end(), [](const std::string& p) { return p.rfind("cut line ", 0) != 0; }) ==
+          0);
 }
 
 TEST_CASE("mqpub -l stopped by a signal with messages in flight reports them", "[e2e][faults][signals]") {

@@ -171,8 +171,8 @@ TEST_CASE("support: mosquitto_sub -d prints Subscribed on stdout, line-buffered 
     // mosquitto_sub's -d lines go to stdout through stdio, so into a pipe they are block-buffered and appear
     // only at exit; stdbuf -oL makes them usable for waiting. Payloads are flushed per message either way.
     broker b;
-    background_process sub("stdbuf", concat({"-oL", sub_exe, "-d", "-C", "1", "-t", "mqkit/test/debug"},
-                                            connection_args(b)));
+    background_process sub("stdbuf",
+                           concat({"-oL", sub_exe, "-d", "-C", "1", "-t", "mqkit/test/debug"}, connection_args(b)));
     REQUIRE(sub.wait_for_output("Subscribed (mid: 1): 0", 10s));
     CHECK(sub.err().empty());
 
@@ -181,8 +181,8 @@ TEST_CASE("support: mosquitto_sub -d prints Subscribed on stdout, line-buffered 
     const run_result received = sub.wait(10s);
     INFO(describe(received));
     CHECK(received.exit_code == 0);
-    CHECK_THAT(received.out, Catch::Contains("received SUBACK\nSubscribed (mid: 1): 0\n") &&
-                                 Catch::Contains("\ndbg\n"));
+    CHECK_THAT(received.out,
+               Catch::Contains("received SUBACK\nSubscribed (mid: 1): 0\n") && Catch::Contains("\ndbg\n"));
 }
 
 TEST_CASE("support: users and ACL are enforced", "[support][broker]") {
@@ -205,8 +205,8 @@ TEST_CASE("support: users and ACL are enforced", "[support][broker]") {
         CHECK(r.exit_code == 5);
     }
     SECTION("ACL drops a denied publish and delivers an allowed one") {
-        background_process sub(sub_exe, concat(connection_args(b), {"-u", "bob", "-P", "hunter2", "-i", "acl-sub",
-                                                                    "-t", "#", "-v", "-C", "1"}));
+        background_process sub(sub_exe, concat(connection_args(b), {"-u", "bob", "-P", "hunter2", "-i", "acl-sub", "-t",
+                                                                    "#", "-v", "-C", "1"}));
         REQUIRE(b.wait_for_log("Sending SUBACK to acl-sub", 10s));
 
         const auto alice = concat(connection_args(b), {"-u", "alice", "-P", "secret", "-q", "1"});
@@ -318,8 +318,8 @@ TEST_CASE("support: broker start failure throws with the log", "[support][broker
         broker b(opts);
         FAIL("broker with a broken config started");
     } catch (const std::runtime_error& e) {
-        CHECK_THAT(e.what(), Catch::Contains("mosquitto exited during startup") &&
-                                 Catch::Contains("this_is_not_an_option"));
+        CHECK_THAT(e.what(),
+                   Catch::Contains("mosquitto exited during startup") && Catch::Contains("this_is_not_an_option"));
     }
 }
 
@@ -380,9 +380,8 @@ TEST_CASE("support: large output does not deadlock", "[support][process]") {
         CHECK(r.out == input);
     }
     SECTION("3 MB on stderr and stdout at once") {
-        const run_result r =
-            run_tool("/bin/sh", {"-c", "head -c 3000000 /dev/zero >&2; head -c 3000000 /dev/zero; echo done >&2"}, {},
-                     30s);
+        const run_result r = run_tool(
+            "/bin/sh", {"-c", "head -c 3000000 /dev/zero >&2; head -c 3000000 /dev/zero; echo done >&2"}, {}, 30s);
         CHECK_FALSE(r.timed_out);
         CHECK(r.exit_code == 0);
         CHECK(r.out.size() == 3000000);
@@ -465,6 +464,21 @@ TEST_CASE("support: background_process stdin, lines and signals", "[support][pro
         background_process sh("/bin/sh", {"-c", "exec 0<&-; echo closed"});
         REQUIRE(sh.wait_for_output("closed", 10s));
         CHECK_THROWS_AS(sh.write_stdin("data nobody reads\n"), std::runtime_error);
+    }
+    SECTION("a failed write reports the child's exit status and stderr") {
+        background_process sh("/bin/sh", {"-c", "exec 0<&-; echo why >&2; exit 3"});
+        REQUIRE(sh.wait_for_output("why", 10s, true));
+        std::string message;
+        try {
+            sh.write_stdin("data nobody reads\n");
+        } catch (const std::runtime_error& e) {
+            message = e.what();
+        }
+        INFO(message);
+        CHECK(message.find("Broken pipe") != std::string::npos);
+        CHECK(message.find("exit_code=3 ") != std::string::npos);
+        CHECK(message.find("--- stderr ---\nwhy\n") != std::string::npos);
+        CHECK(sh.wait(1s).exit_code == 3);  // the result stays available
     }
     SECTION("destructor kills a running child") {
         pid_t pid = -1;

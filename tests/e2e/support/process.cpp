@@ -112,8 +112,7 @@ std::vector<std::string> merged_environment(const env_list& env) {
     for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
         const std::string text = *entry;
         const std::string name = text.substr(0, text.find('='));
-        const bool overridden =
-            std::any_of(env.begin(), env.end(), [&](const auto& var) { return var.first == name; });
+        const bool overridden = std::any_of(env.begin(), env.end(), [&](const auto& var) { return var.first == name; });
         if (!overridden) {
             result.push_back(text);
         }
@@ -134,6 +133,16 @@ std::vector<char*> c_strings(std::vector<std::string>& strings) {
     return result;
 }
 
+// The last 16 KiB of a child's output, with a note of how much was left out.
+std::string clip(const std::string& text) {
+    constexpr std::size_t max_shown = 16 * 1024;
+    if (text.size() <= max_shown) {
+        return text;
+    }
+    return "[... " + std::to_string(text.size() - max_shown) + " bytes omitted ...]" +
+           text.substr(text.size() - max_shown);
+}
+
 }  // namespace
 
 void ignore_sigpipe() {
@@ -142,14 +151,6 @@ void ignore_sigpipe() {
 }
 
 std::string describe(const run_result& result) {
-    constexpr std::size_t max_shown = 16 * 1024;
-    const auto clip = [](const std::string& text) {
-        if (text.size() <= max_shown) {
-            return text;
-        }
-        return "[... " + std::to_string(text.size() - max_shown) + " bytes omitted ...]" +
-               text.substr(text.size() - max_shown);
-    };
     return "exit_code=" + std::to_string(result.exit_code) + " signal=" + std::to_string(result.signal) +
            " timed_out=" + (result.timed_out ? "true" : "false") + "\n--- stdout ---\n" + clip(result.out) +
            "\n--- stderr ---\n" + clip(result.err);
@@ -223,8 +224,7 @@ run_result run_tool(const std::string& exe, const std::vector<std::string>& args
         child.write_until(stdin_data, deadline, error);
     }
     child.close_stdin();
-    const auto remaining =
-        std::max(clock_type::duration::zero(), deadline - clock_type::now());
+    const auto remaining = std::max(clock_type::duration::zero(), deadline - clock_type::now());
     return child.wait(std::chrono::duration_cast<std::chrono::milliseconds>(remaining));
 }
 
@@ -376,8 +376,7 @@ bool background_process::wait_for(std::chrono::milliseconds timeout, bool on_std
     return done(text);
 }
 
-bool background_process::wait_for_output(const std::string& needle, std::chrono::milliseconds timeout,
-                                         bool on_stderr) {
+bool background_process::wait_for_output(const std::string& needle, std::chrono::milliseconds timeout, bool on_stderr) {
     return wait_for(timeout, on_stderr,
                     [&](const std::string& text) { return text.find(needle) != std::string::npos; });
 }
@@ -423,9 +422,20 @@ bool background_process::write_until(const std::string& data, clock_type::time_p
 
 void background_process::write_stdin(const std::string& data) {
     int error = 0;
-    if (!write_until(data, clock_type::now() + std::chrono::seconds(10), error)) {
-        throw std::runtime_error("writing to stdin of pid " + std::to_string(pid_) + " failed: " + errno_text(error));
+    if (write_until(data, clock_type::now() + std::chrono::seconds(10), error)) {
+        return;
     }
+    std::string what = "writing to stdin of pid " + std::to_string(pid_) + " failed: " + errno_text(error);
+    if (error == EPIPE) {
+        // The child closed its stdin, usually because it is ending: the test needs to know why, and the
+        // exception would otherwise leave its exit status and output to the destructor, which discards them.
+        what += "; the child: " + describe(wait(std::chrono::seconds(10)));
+    } else if (!reaped_) {
+        // Still running (not reading, or the test closed stdin): its output so far; the test decides.
+        what += "; the child is still running\n--- stdout so far ---\n" + clip(out()) + "\n--- stderr so far ---\n" +
+                clip(err());
+    }
+    throw std::runtime_error(what);
 }
 
 void background_process::close_stdin() {
@@ -443,8 +453,7 @@ bool background_process::wait_exited_until(clock_type::time_point deadline) {
     for (;;) {
         // WNOWAIT leaves the child a zombie, so its pid and process group id cannot be reused yet.
         siginfo_t info{};
-        if (::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-            info.si_pid == pid_) {
+        if (::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid_) {
             return true;
         }
         const auto now = clock_type::now();

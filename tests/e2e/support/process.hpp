@@ -67,7 +67,9 @@ public:
     bool wait_for_lines(std::size_t n, std::chrono::milliseconds timeout);
 
     /// Writes all of data to the child's stdin; throws std::runtime_error if stdin is closed, the child
-    /// stopped reading (EPIPE), or the write does not complete within 10 s.
+    /// stopped reading (EPIPE), or the write does not complete within 10 s. After EPIPE the child is awaited
+    /// (as wait(10 s)) and the message holds describe() of its result, so its exit status and stderr are not
+    /// lost; otherwise the message holds its output so far and the child keeps running.
     void write_stdin(const std::string& data);
     /// Closes the child's stdin so it sees end-of-file (idempotent).
     void close_stdin();
