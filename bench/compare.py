@@ -148,7 +148,8 @@ def streaming(args, broker, lines):
                                         "-C", str(lines), "-W", "60"], stdout=f, stderr=subprocess.DEVNULL)
                 wait_subscribed(broker, cid, qos, topic)
                 start = time.perf_counter()
-                _, _, _, rc = run_measured([exe, "-p", str(broker.port), "-t", topic, "-q", qos, "-l"], payload, 90)
+                pub_wall, _, _, rc = run_measured([exe, "-p", str(broker.port), "-t", topic, "-q", qos, "-l"],
+                                                  payload, 90)
                 try:
                     sub.wait(timeout=65)
                 except subprocess.TimeoutExpired:
@@ -156,7 +157,11 @@ def streaming(args, broker, lines):
                     sub.wait()
                 elapsed = time.perf_counter() - start
             got = count_lines(out)
-            res[name] = (got / elapsed, got, rc)
+            res[name] = (got / elapsed, got, rc, lines / pub_wall)
+        # The publisher's own rate: every line read, and at QoS 1/2 acknowledged, when it exits.
+        rows.append((f"-l {lines} lines, QoS {qos}: msg/s published (publisher exit)", res["mqkit"][3],
+                     res["mosquitto"][3]))
+        # Until the confirming subscriber has them all (at QoS 2 its own QoS 2 flow is part of it).
         label = f"-l {lines} lines, QoS {qos}: msg/s delivered"
         rows.append((label, res["mqkit"][0], res["mosquitto"][0]))
         rows.append((f"-l {lines} lines, QoS {qos}: delivered (exit code)",
