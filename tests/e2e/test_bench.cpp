@@ -49,7 +49,12 @@ double loss(const json& r, const char* qos, const char* key) {
 }  // namespace
 
 TEST_CASE("mqbench pubsub at QoS 1 and 2: every message arrives once, counts add up", "[e2e][bench]") {
-    broker b;
+    // No outgoing inflight quota: under ASan mosquitto 2.0.11 once kept the last 23 of 600 QoS 2
+    // messages queued for each subscriber after its 20-message quota had been full, though the
+    // subscribers had completed everything sent (inflight quota fixes came in mosquitto 2.0.13).
+    broker_options opts;
+    opts.extra_config = "max_inflight_messages 0\n";
+    broker b(opts);
     for (const char* qos : {"1", "2"}) {
         std::string file = b.dir() + "/pubsub" + qos + ".json";
         auto r = mqbench(b, {"pubsub", "-c", "3", "--subscribers", "2", "-q", qos, "-n", "200", "--rate", "3000",
