@@ -358,6 +358,21 @@ void stream_across_restart(const std::string& qos, const std::string& version = 
     }
 }
 
+// Sends SIGTERM to `pid` and reaps it; true if it exited within 5 s (else it is SIGKILLed).
+bool terminate_within_5s(pid_t pid, int& status) {
+    ::kill(pid, SIGTERM);
+    bool exited = false;
+    for (int i = 0; i < 100 && !exited; ++i) {
+        exited = ::waitpid(pid, &status, WNOHANG) == pid;
+        if (!exited) std::this_thread::sleep_for(50ms);
+    }
+    if (!exited) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, &status, 0);
+    }
+    return exited;
+}
+
 }  // namespace
 
 TEST_CASE("mqpub -l -q 1 delivers every line across a broker restart", "[e2e][faults][restart]") {
@@ -548,17 +563,8 @@ TEST_CASE("mqsub with a stdout nobody reads: bounded memory, and SIGTERM still e
     INFO("baseline " << baseline << " KiB, peak " << peak << " KiB");
     // The output queue holds at most 8 MiB (plus the message being added and Paho's buffers).
     CHECK(peak - baseline < 40 * 1024);
-    ::kill(pid, SIGTERM);
     int status = 0;
-    bool exited = false;
-    for (int i = 0; i < 100 && !exited; ++i) {
-        exited = ::waitpid(pid, &status, WNOHANG) == pid;
-        if (!exited) std::this_thread::sleep_for(50ms);
-    }
-    if (!exited) {
-        ::kill(pid, SIGKILL);
-        ::waitpid(pid, &status, 0);
-    }
+    const bool exited = terminate_within_5s(pid, status);
     ::close(out[0]);
     ::close(devnull);
     REQUIRE(exited);
@@ -579,17 +585,8 @@ TEST_CASE("mqsub done with -C but stuck on a reader that never reads: SIGTERM st
     REQUIRE(run_tool(tool("mqpub"), with_port(b, {"-t", "five", "-s", "--repeat", "5"}), std::string(1 << 20, 'y'), 30s)
                 .exit_code == 0);
     REQUIRE(b.wait_for_log("Client stuck5 disconnected.", 10s));  // -C reached; now waiting on the pipe
-    ::kill(pid, SIGTERM);
     int status = 0;
-    bool exited = false;
-    for (int i = 0; i < 100 && !exited; ++i) {
-        exited = ::waitpid(pid, &status, WNOHANG) == pid;
-        if (!exited) std::this_thread::sleep_for(50ms);
-    }
-    if (!exited) {
-        ::kill(pid, SIGKILL);
-        ::waitpid(pid, &status, 0);
-    }
+    const bool exited = terminate_within_5s(pid, status);
     ::close(out[0]);
     ::close(devnull);
     REQUIRE(exited);
