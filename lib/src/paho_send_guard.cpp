@@ -1,6 +1,23 @@
-// Works around a use-after-free in Paho C 1.3 (1.3.12 up to at least 1.3.15) when the broker resets
-// the connection just before Paho's send thread writes a QoS 1/2 PUBLISH.
+// Works around two faults of Paho C 1.3 (1.3.12 up to at least 1.3.15) in how it writes its sockets,
+// by standing in front of libc's writev() and write() on Paho's own threads.
 //
+// 1. Short writes. Paho keeps the rest of a packet its socket did not take and writes it when its
+// receive thread next comes round, which is up to a second apart while the broker sends nothing: a
+// 100 MB message took 20 s over loopback (mosquitto_pub: 0.4 s), and a large one over a slow link
+// crawled at a socket buffer per turn. And while a packet is partly written, the receive thread
+// queues the PUBACK, PUBREC, PUBREL or PUBCOMP it owes (MQTTProtocol_queueAck); once the packet is
+// out, MQTTProtocol_writeAvailable sends the queue until one write is short again and then empties
+// it, dropping every acknowledgement behind that one (a QoS 2 message whose PUBREC is dropped is
+// never released; a dropped PUBREL leaves mqpub waiting for a PUBCOMP that cannot come). So Paho must
+// never see a short write on its own non-blocking sockets: on its threads ("MQTTAsync_send",
+// "MQTTAsync_rcv") a write that the socket cannot take at once waits for room (poll) and goes on until
+// it is complete. Paho already reads a socket only while it is writable, so waiting here changes no
+// flow control; it only finishes each packet as soon as the socket can take it. Brokers read while
+// they write, so the wait ends as soon as the broker reads; only a broker that takes nothing for
+// 10 s (or a SIGINT/SIGTERM meanwhile) gets the short write back, and Paho's own handling.
+//
+// 2. A use-after-free when the broker resets the connection just before Paho's send thread writes a
+// QoS 1/2 PUBLISH.
 // For a QoS 1/2 message, MQTTAsync_processCommand stores it in the session (MQTTProtocol_startPublish),
 // the stored copy sharing topic and payload with the queued command. If the first write of the PUBLISH
 // then fails with a socket error, it reports the publish as failed and frees the command, topic and
@@ -15,20 +32,33 @@
 // instead, which Paho handles as a packet not yet written: the publish stays whole, in the session and
 // awaiting its PUBACK, and the reset is seen by the receive thread, which reads from that socket and
 // finishes its writes, as for any lost connection. write() covers TLS, where OpenSSL writes the socket.
+#include "tool_common.hpp"
+
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 namespace {
 
-bool on_paho_send_thread() {
+/// How long a write on Paho's threads waits for a socket that takes nothing (see 1. above).
+constexpr std::chrono::seconds stall_limit{10};
+
+/// 's' on Paho's send thread, 'r' on its receive thread, 0 elsewhere.
+char paho_thread() {
     char name[16] = {};
-    return ::prctl(PR_GET_NAME, name) == 0 && std::strcmp(name, "MQTTAsync_send") == 0;
+    if (::prctl(PR_GET_NAME, name) != 0) return 0;
+    if (std::strcmp(name, "MQTTAsync_send") == 0) return 's';
+    if (std::strcmp(name, "MQTTAsync_rcv") == 0) return 'r';
+    return 0;
 }
 
 bool is_socket(int fd) {
@@ -36,12 +66,62 @@ bool is_socket(int fd) {
     return ::fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
 }
 
-/// `result` of a write to `fd`, with a connection reset on Paho's send thread turned into EAGAIN.
-ssize_t reset_as_would_block(ssize_t result, int fd) {
-    if (result >= 0) return result;
-    const int error = errno;
-    errno = (error == ECONNRESET || error == EPIPE) && is_socket(fd) && on_paho_send_thread() ? EAGAIN : error;
-    return result;
+bool is_nonblocking(int fd) {
+    const int flags = ::fcntl(fd, F_GETFL);
+    return flags >= 0 && (flags & O_NONBLOCK) != 0;
+}
+
+bool is_reset(int error) {
+    return error == ECONNRESET || error == EPIPE;
+}
+
+/// Waits until `fd` can take more bytes; false once the socket took nothing for `stall_limit`, a
+/// stop signal came, or the socket failed (the next write reports how).
+bool wait_for_room(int fd) {
+    const auto deadline = std::chrono::steady_clock::now() + stall_limit;
+    while (mqkit::detail::stop_signal::received() == 0) {
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return false;
+        pollfd p{fd, POLLOUT, 0};
+        // In slices, so a signal is noticed within 100 ms.
+        const int ready = ::poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), 100)));
+        if (ready < 0 && errno != EINTR) return false;
+        if (ready > 0) return true;  // room, or an error the next write reports
+    }
+    return false;
+}
+
+/// Finishes a write that `first` (the result of the first attempt, errno intact) left incomplete,
+/// with `again(done)` writing what follows the first `done` bytes. `total` is the size asked for.
+template <class Again>
+ssize_t complete(ssize_t first, std::size_t total, int fd, Again again) {
+    if (first >= 0 && static_cast<std::size_t>(first) == total) return first;  // the common case
+    int error = first < 0 ? errno : EAGAIN;                                    // a short write: the socket is full
+    const bool retry = error == EAGAIN || error == EINTR;
+    const char thread = retry || is_reset(error) ? paho_thread() : 0;
+    if (thread == 0 || !is_socket(fd)) {
+        if (first < 0) errno = error;
+        return first;
+    }
+    std::size_t done = first > 0 ? static_cast<std::size_t>(first) : 0;
+    if (retry && is_nonblocking(fd)) {
+        while (done < total && (error == EAGAIN || error == EINTR)) {
+            if (error == EAGAIN && !wait_for_room(fd)) break;
+            const ssize_t n = again(done);
+            if (n < 0) {
+                error = errno;
+                continue;
+            }
+            done += static_cast<std::size_t>(n);
+            error = done < total ? EAGAIN : 0;
+        }
+    }
+    if (done > 0) return static_cast<ssize_t>(done);  // all of it, or as far as the socket went
+    // Nothing taken: EAGAIN when the wait ended, or the socket's error. A reset reads as EAGAIN on
+    // the send thread (see 2. above); the receive thread reports it.
+    errno = is_reset(error) && thread == 's' ? EAGAIN : error;
+    return -1;
 }
 
 template <class Function>
@@ -53,10 +133,22 @@ Function next_definition(const char* name) {
 
 extern "C" ssize_t writev(int fd, const struct iovec* iov, int count) {
     static const auto next = next_definition<ssize_t (*)(int, const struct iovec*, int)>("writev");
-    return reset_as_would_block(next(fd, iov, count), fd);
+    std::size_t total = 0;
+    for (int i = 0; i < count; ++i) total += iov[i].iov_len;
+    return complete(next(fd, iov, count), total, fd, [&](std::size_t done) {
+        // The vectors from the first one not yet written in full, that one shortened at the front.
+        int i = 0;
+        for (; i < count && done >= iov[i].iov_len; ++i) done -= iov[i].iov_len;
+        struct iovec rest[64];  // Paho writes at most 5; more would go in further rounds
+        int n = 0;
+        for (; i < count && n < 64; ++i, ++n, done = 0)
+            rest[n] = {static_cast<char*>(iov[i].iov_base) + done, iov[i].iov_len - done};
+        return next(fd, rest, n);
+    });
 }
 
 extern "C" ssize_t write(int fd, const void* data, size_t size) {
     static const auto next = next_definition<ssize_t (*)(int, const void*, size_t)>("write");
-    return reset_as_would_block(next(fd, data, size), fd);
+    return complete(next(fd, data, size), size, fd,
+                    [&](std::size_t done) { return next(fd, static_cast<const char*>(data) + done, size - done); });
 }

@@ -19,27 +19,6 @@ using args = std::vector<std::string>;
 
 namespace {
 
-/// A temporary file that is removed again; `size` bytes, sparse (nothing written) unless `data`.
-class temp_file {
-public:
-    explicit temp_file(long long size, const std::string& data = {}) {
-        char name[] = "/tmp/mqkit-hostile-XXXXXX";
-        int fd = ::mkstemp(name);
-        REQUIRE(fd >= 0);
-        path_ = name;
-        if (!data.empty())
-            REQUIRE(::write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size()));
-        else
-            REQUIRE(::ftruncate(fd, size) == 0);
-        ::close(fd);
-    }
-    ~temp_file() { ::unlink(path_.c_str()); }
-    const std::string& path() const { return path_; }
-
-private:
-    std::string path_;
-};
-
 int line_count(const std::string& s) {
     int n = 0;
     for (char c : s) n += c == '\n';

@@ -1,5 +1,6 @@
-// Unit tests for libmqkit's guard against Paho C's use-after-free on a reset connection
-// (lib/src/paho_send_guard.cpp): on Paho's send thread a reset reads as EAGAIN, elsewhere as itself.
+// Unit tests for libmqkit's guard around Paho C's socket writes (lib/src/paho_send_guard.cpp): on
+// Paho's threads a write to its non-blocking socket completes, and on its send thread a reset reads as
+// EAGAIN; elsewhere every write keeps the socket's own answer.
 #include <catch2/catch.hpp>
 
 #include <arpa/inet.h>
@@ -15,6 +16,7 @@
 #include <csignal>
 #include <string>
 #include <thread>
+#include <utility>
 
 namespace {
 
@@ -29,8 +31,8 @@ int error_on_thread(const char* name, Attempt attempt) {
     return error;
 }
 
-/// A connected loopback TCP socket whose peer has reset the connection (and the reset has arrived).
-int reset_socket() {
+/// A connected loopback TCP pair {client, peer}.
+std::pair<int, int> connected_pair() {
     int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
@@ -44,6 +46,12 @@ int reset_socket() {
     int peer = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
     REQUIRE(peer >= 0);
     ::close(listener);
+    return {client, peer};
+}
+
+/// A connected loopback TCP socket whose peer has reset the connection (and the reset has arrived).
+int reset_socket() {
+    auto [client, peer] = connected_pair();
     const linger reset{1, 0};  // close() sends RST instead of FIN
     REQUIRE(::setsockopt(peer, SOL_SOCKET, SO_LINGER, &reset, sizeof reset) == 0);
     ::close(peer);
@@ -51,6 +59,35 @@ int reset_socket() {
     REQUIRE(::poll(&p, 1, 10000) == 1);  // the reset arrived
     REQUIRE((p.revents & (POLLERR | POLLHUP)) != 0);
     return client;
+}
+
+/// Writes `data` (as three vectors) to a non-blocking socket with small buffers on a thread named
+/// `name`, while the peer reads everything; returns what the one writev() returned and what the peer got.
+std::pair<ssize_t, std::string> writev_to_small_socket(const char* name, const std::string& data) {
+    auto [client, peer] = connected_pair();
+    const int small = 4096;
+    REQUIRE(::setsockopt(client, SOL_SOCKET, SO_SNDBUF, &small, sizeof small) == 0);
+    REQUIRE(::setsockopt(peer, SOL_SOCKET, SO_RCVBUF, &small, sizeof small) == 0);
+    REQUIRE(::fcntl(client, F_SETFL, ::fcntl(client, F_GETFL) | O_NONBLOCK) == 0);
+    std::string got;
+    std::thread reader([&, peer = peer] {
+        char chunk[65536];
+        for (ssize_t n; (n = ::read(peer, chunk, sizeof chunk)) > 0;) got.append(chunk, static_cast<std::size_t>(n));
+    });
+    const std::size_t third = data.size() / 3;
+    iovec v[3] = {{const_cast<char*>(data.data()), third},
+                  {const_cast<char*>(data.data()) + third, third},
+                  {const_cast<char*>(data.data()) + 2 * third, data.size() - 2 * third}};
+    ssize_t written = -1;
+    std::thread([&, client = client] {
+        ::prctl(PR_SET_NAME, name);
+        written = ::writev(client, v, 3);
+    }).join();
+    ::shutdown(client, SHUT_WR);
+    reader.join();
+    ::close(client);
+    ::close(peer);
+    return {written, got};
 }
 
 }  // namespace
@@ -91,4 +128,47 @@ TEST_CASE("paho send guard: a reset socket reads as EAGAIN on Paho's send thread
         ::close(fds[0]);
         ::close(fds[1]);
     }
+}
+
+TEST_CASE("paho send guard: Paho never sees a short write on its non-blocking sockets", "[paho][guard]") {
+    // Paho C drops queued acknowledgements after a short write (lib/src/paho_send_guard.cpp): on its
+    // threads a write the socket cannot take at once waits for room and completes.
+    std::string data(4 << 20, '\0');
+    for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>('a' + i % 26);
+    for (const char* thread : {"MQTTAsync_rcv", "MQTTAsync_send"}) {
+        INFO(thread);
+        auto [written, got] = writev_to_small_socket(thread, data);
+        CHECK(written == static_cast<ssize_t>(data.size()));
+        CHECK(got.size() == data.size());
+        CHECK(got == data);
+    }
+    // Elsewhere the socket's own answer: a short write (the buffers hold far less than 4 MiB).
+    auto [written, got] = writev_to_small_socket("main", data);
+    CHECK(written > 0);
+    CHECK(written < static_cast<ssize_t>(data.size()));
+    CHECK(got == data.substr(0, static_cast<std::size_t>(written)));
+}
+
+TEST_CASE("paho send guard: write() completes too, as OpenSSL writes a TLS socket for Paho", "[paho][guard]") {
+    auto [client, peer] = connected_pair();
+    const int small = 4096;
+    REQUIRE(::setsockopt(client, SOL_SOCKET, SO_SNDBUF, &small, sizeof small) == 0);
+    REQUIRE(::fcntl(client, F_SETFL, ::fcntl(client, F_GETFL) | O_NONBLOCK) == 0);
+    const std::string data(1 << 20, 'x');
+    std::size_t got = 0;
+    std::thread reader([&, peer = peer] {
+        char chunk[65536];
+        for (ssize_t n; (n = ::read(peer, chunk, sizeof chunk)) > 0;) got += static_cast<std::size_t>(n);
+    });
+    ssize_t written = -1;
+    std::thread([&, client = client] {
+        ::prctl(PR_SET_NAME, "MQTTAsync_rcv");
+        written = ::write(client, data.data(), data.size());
+    }).join();
+    ::shutdown(client, SHUT_WR);
+    reader.join();
+    CHECK(written == static_cast<ssize_t>(data.size()));
+    CHECK(got == data.size());
+    ::close(client);
+    ::close(peer);
 }

@@ -6,7 +6,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,6 +36,27 @@ inline std::unique_ptr<background_process> start_sub(const broker& b, const std:
     REQUIRE(b.wait_for_log("Sending SUBACK to " + id, std::chrono::seconds(10)));
     return p;
 }
+
+/// A temporary file that is removed again; `size` bytes, sparse (nothing written) unless `data`.
+class temp_file {
+public:
+    explicit temp_file(long long size, const std::string& data = {}) {
+        char name[] = "/tmp/mqkit-e2e-file-XXXXXX";
+        int fd = ::mkstemp(name);
+        REQUIRE(fd >= 0);
+        path_ = name;
+        if (!data.empty())
+            REQUIRE(::write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size()));
+        else
+            REQUIRE(::ftruncate(fd, size) == 0);
+        ::close(fd);
+    }
+    ~temp_file() { ::unlink(path_.c_str()); }
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+};
 
 /// How often `needle` occurs in `haystack`.
 inline int count_of(const std::string& haystack, const std::string& needle) {
