@@ -296,6 +296,9 @@ void stream_across_restart(const std::string& qos, const std::string& version = 
     broker_options opts;
     opts.persistence = true;
     opts.extra_config = "max_queued_messages 0\n";  // keep every message for the persistent subscriber
+    // Under ASan mosquitto 2.0.11 once never sent 3,213 QoS 2 lines to the subscriber while it
+    // sent the rest and the end marker (see no_inflight_quota).
+    opts.no_inflight_quota = true;
     broker b(opts);
     const int total = 50000;
     auto sub = start_sub(b, "keeper" + qos, {"-t", "stream", "-q", qos, "-c", "-V", version});

@@ -488,6 +488,9 @@ void broker::write_config() const {
             conf << "protocol websockets\n";
         }
     }
+    if (opts_.no_inflight_quota) {
+        conf << "max_inflight_messages 0\n";
+    }
     if (!opts_.extra_config.empty()) {
         conf << opts_.extra_config << (opts_.extra_config.back() == '\n' ? "" : "\n");
     }
@@ -537,8 +540,8 @@ bool broker::try_start() {
             if (new_log.find("Address already in use") != std::string::npos) {
                 return false;
             }
-            throw std::runtime_error("mosquitto exited during startup (" + status_text(status) +
-                                     ") on port " + std::to_string(port_) + "; log:\n" + log());
+            throw std::runtime_error("mosquitto exited during startup (" + status_text(status) + ") on port " +
+                                     std::to_string(port_) + "; log:\n" + log());
         }
         // "mosquitto version X running" is logged only after all listeners are bound, so a successful connect
         // after it reaches our broker and not some other process that grabbed the port.

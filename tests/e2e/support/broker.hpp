@@ -30,6 +30,12 @@ struct broker_options {
     bool tls = false;
     /// Adds a WebSocket listener on ws_port() (loopback only; any HTTP path is accepted).
     bool websockets = false;
+    /// Sets max_inflight_messages 0: no outgoing in-flight quota. mosquitto 2.0.11 (Debian 12) can
+    /// strand QoS 1/2 messages that waited in a client's queue behind its quota (20): they get a
+    /// message id but are never sent, while later ones are (the "inflight quota management" fixes
+    /// came in 2.0.13). Under load a contiguous block went missing mid-stream, also across a restart.
+    /// For tests that push many QoS 1/2 messages through one subscriber and expect every one.
+    bool no_inflight_quota = false;
 };
 
 /// Internal bookkeeping shared with the failure listener (defined in broker.cpp).
