@@ -1,5 +1,5 @@
-// Works around two faults of Paho C 1.3 (1.3.12 up to at least 1.3.15) in how it writes its sockets,
-// by standing in front of libc's writev() and write() on Paho's own threads.
+// Works around three faults of Paho C 1.3 (1.3.12 up to at least 1.3.15) in how it uses its sockets,
+// by standing in front of libc's writev(), write(), connect() and poll() on Paho's own threads.
 //
 // 1. Short writes. Paho keeps the rest of a packet its socket did not take and writes it when its
 // receive thread next comes round, which is up to a second apart while the broker sends nothing: a
@@ -32,6 +32,16 @@
 // instead, which Paho handles as a packet not yet written: the publish stays whole, in the session and
 // awaiting its PUBACK, and the reset is seen by the receive thread, which reads from that socket and
 // finishes its writes, as for any lost connection. write() covers TLS, where OpenSSL writes the socket.
+// 3. A 10 ms pause before every CONNECT. Paho's send thread starts a non-blocking TCP connect; its
+// receive thread sends CONNECT once a poll for writable sockets shows the connect done, but it makes
+// that poll before a poll for readable sockets with a fixed 10 ms timeout, and looks at the result only
+// after that one returns. Nothing can arrive on a socket before CONNECT is sent, so the second poll
+// always runs to its timeout: 10 ms of every one-shot mqpub (about half its run time). Here a socket
+// whose connect() (on a Paho thread) is still in progress is watched for "writable" too while Paho's
+// receive thread polls it for reading, and that poll returns as a timeout the moment the connect is
+// done; Paho then polls again, sees the socket writable and sends CONNECT at once. The socket leaves
+// the watch with its first write (or an error), so the receive thread's polls are untouched after that.
+
 #include "tool_common.hpp"
 
 #include <dlfcn.h>
@@ -42,10 +52,15 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <sys/socket.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <mutex>
+#include <unordered_map>
 
 namespace {
 
@@ -124,6 +139,55 @@ ssize_t complete(ssize_t first, std::size_t total, int fd, Again again) {
     return -1;
 }
 
+/// Sockets a Paho thread started connecting and has not written yet (see 3. above): fd -> inode, so
+/// that a reused descriptor is not mistaken for one, and how many early returns each has had.
+struct connecting_sockets {
+    struct entry {
+        ino_t inode;
+        int early_returns;
+    };
+    std::mutex mutex;
+    std::unordered_map<int, entry> by_fd;
+    std::atomic<int> count{0};  // by_fd.size(), read without the lock on every poll and write
+
+    void add(int fd) {
+        struct stat st {};
+        if (::fstat(fd, &st) != 0) return;
+        std::lock_guard<std::mutex> lock(mutex);
+        by_fd[fd] = {st.st_ino, 0};
+        count = static_cast<int>(by_fd.size());
+    }
+    void remove(int fd) {
+        if (count.load(std::memory_order_relaxed) == 0) return;
+        std::lock_guard<std::mutex> lock(mutex);
+        if (by_fd.erase(fd) != 0) count = static_cast<int>(by_fd.size());
+    }
+    /// True if `fd` is being watched (its inode still the one that connected) and may have one more
+    /// early return; counts it. A socket that never gets written stops being watched after a few.
+    bool take_early_return(int fd) {
+        struct stat st {};
+        const bool known = ::fstat(fd, &st) == 0;
+        std::lock_guard<std::mutex> lock(mutex);
+        auto it = by_fd.find(fd);
+        if (it == by_fd.end()) return false;
+        if (!known || it->second.inode != st.st_ino || ++it->second.early_returns > 8) {
+            by_fd.erase(it);
+            count = static_cast<int>(by_fd.size());
+            return false;
+        }
+        return true;
+    }
+    bool contains(int fd) {
+        std::lock_guard<std::mutex> lock(mutex);
+        return by_fd.count(fd) != 0;
+    }
+};
+
+connecting_sockets& connecting() {
+    static connecting_sockets* sockets = new connecting_sockets;  // never destroyed: Paho's threads outlive main
+    return *sockets;
+}
+
 template <class Function>
 Function next_definition(const char* name) {
     return reinterpret_cast<Function>(::dlsym(RTLD_NEXT, name));
@@ -135,6 +199,7 @@ extern "C" ssize_t writev(int fd, const struct iovec* iov, int count) {
     static const auto next = next_definition<ssize_t (*)(int, const struct iovec*, int)>("writev");
     std::size_t total = 0;
     for (int i = 0; i < count; ++i) total += iov[i].iov_len;
+    connecting().remove(fd);
     return complete(next(fd, iov, count), total, fd, [&](std::size_t done) {
         // The vectors from the first one not yet written in full, that one shortened at the front.
         int i = 0;
@@ -149,6 +214,54 @@ extern "C" ssize_t writev(int fd, const struct iovec* iov, int count) {
 
 extern "C" ssize_t write(int fd, const void* data, size_t size) {
     static const auto next = next_definition<ssize_t (*)(int, const void*, size_t)>("write");
+    connecting().remove(fd);
     return complete(next(fd, data, size), size, fd,
                     [&](std::size_t done) { return next(fd, static_cast<const char*>(data) + done, size - done); });
+}
+
+extern "C" int connect(int fd, const struct sockaddr* address, socklen_t length) {
+    static const auto next = next_definition<int (*)(int, const struct sockaddr*, socklen_t)>("connect");
+    const int result = next(fd, address, length);
+    if (result != 0 && errno == EINPROGRESS && address &&
+        (address->sa_family == AF_INET || address->sa_family == AF_INET6) && paho_thread() != 0) {
+        connecting().add(fd);
+        errno = EINPROGRESS;
+    }
+    return result;
+}
+
+extern "C" int poll(struct pollfd* fds, nfds_t count, int timeout) {
+    static const auto next = next_definition<int (*)(struct pollfd*, nfds_t, int)>("poll");
+    auto& watch = connecting();
+    if (watch.count.load(std::memory_order_relaxed) == 0 || timeout == 0 || count == 0 || count > 64 ||
+        paho_thread() != 'r')
+        return next(fds, count, timeout);
+    // Paho's receive thread, a socket still connecting: wait for it to become writable as well.
+    struct pollfd copy[64];
+    bool watched[64] = {};
+    bool any = false;
+    for (nfds_t i = 0; i < count; ++i) {
+        copy[i] = fds[i];
+        if (!(fds[i].events & POLLOUT) && watch.contains(fds[i].fd)) {
+            copy[i].events |= POLLOUT;
+            watched[i] = any = true;
+        }
+    }
+    if (!any) return next(fds, count, timeout);
+    const int ready = next(copy, count, timeout);
+    if (ready <= 0) return ready;
+    int reported = 0;
+    for (nfds_t i = 0; i < count; ++i) {
+        short revents = copy[i].revents;
+        if (watched[i]) {
+            if (revents & (POLLERR | POLLHUP))
+                watch.remove(copy[i].fd);  // the connect failed: Paho sees the error as usual
+            else if (revents & POLLOUT)
+                watch.take_early_return(copy[i].fd);  // (counted: a socket never written leaves the watch)
+            revents = static_cast<short>(revents & ~POLLOUT);
+        }
+        fds[i].revents = revents;
+        reported += revents != 0;
+    }
+    return reported;  // 0, a timeout to Paho, when the connect was all there was
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <string>
 #include <thread>
@@ -172,4 +173,53 @@ TEST_CASE("paho send guard: write() completes too, as OpenSSL writes a TLS socke
     CHECK(got == data.size());
     ::close(client);
     ::close(peer);
+}
+
+TEST_CASE("paho connect wake: the receive thread's poll ends when a socket Paho connects is connected",
+          "[paho][guard]") {
+    // Paho C sends CONNECT only after a poll for readable sockets returns, with nothing to read
+    // before CONNECT: that poll now returns (as a timeout) once the connect is done.
+    int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    REQUIRE(::listen(listener, 1) == 0);
+    socklen_t len = sizeof a;
+    REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    int connected = -2;
+    int error = 0;
+    std::thread([&] {
+        ::prctl(PR_SET_NAME, "MQTTAsync_send");
+        connected = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+        error = errno;
+    }).join();
+    if (connected == 0) SUCCEED("the kernel connected at once; nothing to wake");
+    REQUIRE((connected == 0 || error == EINPROGRESS));
+    int first = -2;
+    short first_revents = -1;
+    std::chrono::steady_clock::duration took{};
+    int second = -2;
+    ssize_t wrote = -2;
+    std::thread([&] {
+        ::prctl(PR_SET_NAME, "MQTTAsync_rcv");
+        pollfd p{fd, POLLIN, 0};
+        const auto start = std::chrono::steady_clock::now();
+        first = ::poll(&p, 1, 30000);  // Paho's is 10 ms; long here, so only the wake can end it
+        took = std::chrono::steady_clock::now() - start;
+        first_revents = p.revents;
+        wrote = ::write(fd, "x", 1);  // the first write (CONNECT) ends the watch
+        p.revents = 0;
+        second = ::poll(&p, 1, 20);  // an ordinary timeout again: nothing to read
+    }).join();
+    if (connected != 0) {
+        CHECK(first == 0);
+        CHECK(first_revents == 0);
+        CHECK(took < std::chrono::seconds(20));
+    }
+    CHECK(wrote == 1);
+    CHECK(second == 0);
+    ::close(fd);
+    ::close(listener);
 }
