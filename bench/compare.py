@@ -4,7 +4,8 @@ local mosquitto (127.0.0.1, free port, stopped by PID). Prints a Markdown table 
 
   bench/compare.py [--bin build/apps] [--runs 40] [--lines 200000] [--quick]
 
-Measures: one-shot publish (median wall, CPU, peak RSS per process), `-l` streaming of N lines at
+Measures: one-shot publish (median wall, CPU, peak RSS per process), one 64 MiB message from a file
+(-f, QoS 1, median wall), `-l` streaming of N lines at
 QoS 0/1/2 (messages per second, every message confirmed by a subscriber), and subscriber ingest
 (messages per second printed to /dev/null). Bounded: every child has a timeout.
 """
@@ -128,6 +129,23 @@ def one_shot(args, broker, runs):
     return rows
 
 
+def large_message(args, broker, runs=5, mib=64):
+    """One QoS 1 message of `mib` MiB from a file (-f), acknowledged by the broker."""
+    with tempfile.NamedTemporaryFile(prefix="mqkit-bench-large-") as f:
+        f.write(os.urandom(mib << 20))
+        f.flush()
+        res = {}
+        for name, exe in (("mqkit", args.pub), ("mosquitto", "mosquitto_pub")):
+            walls = []
+            for _ in range(runs):
+                w, _, _, rc = run_measured([exe, "-p", str(broker.port), "-t", "bench/large", "-q", "1", "-f", f.name])
+                if rc != 0:
+                    raise SystemExit(f"bench: {exe} -f ({mib} MiB) exited {rc}")
+                walls.append(w * 1000)
+            res[name] = statistics.median(walls)
+    return [(f"publish one {mib} MiB file (-f), QoS 1: median wall ms", res["mqkit"], res["mosquitto"])]
+
+
 def count_lines(path):
     with open(path, "rb") as f:
         return sum(1 for _ in f)
@@ -228,6 +246,7 @@ def main():
     broker = Broker()
     try:
         rows = one_shot(args, broker, args.runs)
+        rows += large_message(args, broker)
     finally:
         broker.stop()
     broker = Broker()
