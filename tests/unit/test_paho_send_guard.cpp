@@ -32,16 +32,23 @@ int error_on_thread(const char* name, Attempt attempt) {
     return error;
 }
 
-/// A connected loopback TCP pair {client, peer}.
-std::pair<int, int> connected_pair() {
+/// A listening loopback TCP socket on a free port, and its address.
+int loopback_listener(sockaddr_in& a) {
     int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
+    a = sockaddr_in{};
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
     REQUIRE(::listen(listener, 1) == 0);
     socklen_t len = sizeof a;
     REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+    return listener;
+}
+
+/// A connected loopback TCP pair {client, peer}.
+std::pair<int, int> connected_pair() {
+    sockaddr_in a;
+    const int listener = loopback_listener(a);
     int client = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     REQUIRE(::connect(client, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
     int peer = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
@@ -179,14 +186,8 @@ TEST_CASE("paho connect wake: the receive thread's poll ends when a socket Paho 
           "[paho][guard]") {
     // Paho C sends CONNECT only after a poll for readable sockets returns, with nothing to read
     // before CONNECT: that poll now returns (as a timeout) once the connect is done.
-    int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    REQUIRE(::listen(listener, 1) == 0);
-    socklen_t len = sizeof a;
-    REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+    sockaddr_in a;
+    const int listener = loopback_listener(a);
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     int connected = -2;
     int error = 0;
