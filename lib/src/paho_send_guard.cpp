@@ -48,11 +48,10 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
-
-#include <sys/socket.h>
 
 #include <algorithm>
 #include <atomic>
@@ -162,20 +161,17 @@ struct connecting_sockets {
         std::lock_guard<std::mutex> lock(mutex);
         if (by_fd.erase(fd) != 0) count = static_cast<int>(by_fd.size());
     }
-    /// True if `fd` is being watched (its inode still the one that connected) and may have one more
-    /// early return; counts it. A socket that never gets written stops being watched after a few.
-    bool take_early_return(int fd) {
+    /// Counts an early return for `fd`. A socket that is not written after 8 of them, or whose
+    /// descriptor now names another socket, stops being watched.
+    void count_early_return(int fd) {
         struct stat st {};
         const bool known = ::fstat(fd, &st) == 0;
         std::lock_guard<std::mutex> lock(mutex);
         auto it = by_fd.find(fd);
-        if (it == by_fd.end()) return false;
-        if (!known || it->second.inode != st.st_ino || ++it->second.early_returns > 8) {
+        if (it != by_fd.end() && (!known || it->second.inode != st.st_ino || ++it->second.early_returns > 8)) {
             by_fd.erase(it);
             count = static_cast<int>(by_fd.size());
-            return false;
         }
-        return true;
     }
     bool contains(int fd) {
         std::lock_guard<std::mutex> lock(mutex);
@@ -249,7 +245,7 @@ extern "C" int poll(struct pollfd* fds, nfds_t count, int timeout) {
     }
     if (!any) return next(fds, count, timeout);
     const int ready = next(copy, count, timeout);
-    if (ready <= 0) return ready;
+    if (ready < 0) return ready;
     int reported = 0;
     for (nfds_t i = 0; i < count; ++i) {
         short revents = copy[i].revents;
@@ -257,7 +253,7 @@ extern "C" int poll(struct pollfd* fds, nfds_t count, int timeout) {
             if (revents & (POLLERR | POLLHUP))
                 watch.remove(copy[i].fd);  // the connect failed: Paho sees the error as usual
             else if (revents & POLLOUT)
-                watch.take_early_return(copy[i].fd);  // (counted: a socket never written leaves the watch)
+                watch.count_early_return(copy[i].fd);
             revents = static_cast<short>(revents & ~POLLOUT);
         }
         fds[i].revents = revents;
