@@ -69,9 +69,10 @@ int reset_socket() {
     return client;
 }
 
-/// Writes `data` (as three vectors) to a non-blocking socket with a small send buffer on a thread named
-/// `name`, while the peer reads everything; returns what the one writev() returned and what the peer got.
-std::pair<ssize_t, std::string> writev_to_small_socket(const char* name, const std::string& data) {
+/// Runs `write(fd)` once on a thread named `name`, `fd` a non-blocking socket with a small send buffer
+/// whose peer reads everything; returns what `write` returned and what the peer got.
+template <class Write>
+std::pair<ssize_t, std::string> to_small_socket(const char* name, Write write) {
     auto [client, peer] = connected_pair();
     const int small = 4096;
     // Only the sender's: a receive buffer far below loopback's 64 KiB segments can leave the sender
@@ -83,20 +84,25 @@ std::pair<ssize_t, std::string> writev_to_small_socket(const char* name, const s
         char chunk[65536];
         for (ssize_t n; (n = ::read(peer, chunk, sizeof chunk)) > 0;) got.append(chunk, static_cast<std::size_t>(n));
     });
-    const std::size_t third = data.size() / 3;
-    iovec v[3] = {{const_cast<char*>(data.data()), third},
-                  {const_cast<char*>(data.data()) + third, third},
-                  {const_cast<char*>(data.data()) + 2 * third, data.size() - 2 * third}};
     ssize_t written = -1;
     std::thread([&, client = client] {
         ::prctl(PR_SET_NAME, name);
-        written = ::writev(client, v, 3);
+        written = write(client);
     }).join();
     ::shutdown(client, SHUT_WR);
     reader.join();
     ::close(client);
     ::close(peer);
     return {written, got};
+}
+
+/// to_small_socket() with one writev() of `data` as three vectors, as Paho writes a packet.
+std::pair<ssize_t, std::string> writev_to_small_socket(const char* name, const std::string& data) {
+    const std::size_t third = data.size() / 3;
+    iovec v[3] = {{const_cast<char*>(data.data()), third},
+                  {const_cast<char*>(data.data()) + third, third},
+                  {const_cast<char*>(data.data()) + 2 * third, data.size() - 2 * third}};
+    return to_small_socket(name, [&](int fd) { return ::writev(fd, v, 3); });
 }
 
 }  // namespace
@@ -159,27 +165,11 @@ TEST_CASE("paho send guard: Paho never sees a short write on its non-blocking so
 }
 
 TEST_CASE("paho send guard: write() completes too, as OpenSSL writes a TLS socket for Paho", "[paho][guard]") {
-    auto [client, peer] = connected_pair();
-    const int small = 4096;
-    REQUIRE(::setsockopt(client, SOL_SOCKET, SO_SNDBUF, &small, sizeof small) == 0);
-    REQUIRE(::fcntl(client, F_SETFL, ::fcntl(client, F_GETFL) | O_NONBLOCK) == 0);
     const std::string data(1 << 20, 'x');
-    std::size_t got = 0;
-    std::thread reader([&, peer = peer] {
-        char chunk[65536];
-        for (ssize_t n; (n = ::read(peer, chunk, sizeof chunk)) > 0;) got += static_cast<std::size_t>(n);
-    });
-    ssize_t written = -1;
-    std::thread([&, client = client] {
-        ::prctl(PR_SET_NAME, "MQTTAsync_rcv");
-        written = ::write(client, data.data(), data.size());
-    }).join();
-    ::shutdown(client, SHUT_WR);
-    reader.join();
+    auto [written, got] =
+        to_small_socket("MQTTAsync_rcv", [&](int fd) { return ::write(fd, data.data(), data.size()); });
     CHECK(written == static_cast<ssize_t>(data.size()));
-    CHECK(got == data.size());
-    ::close(client);
-    ::close(peer);
+    CHECK(got.size() == data.size());
 }
 
 TEST_CASE("paho connect wake: the receive thread's poll ends when a socket Paho connects is connected",
