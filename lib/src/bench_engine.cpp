@@ -796,7 +796,7 @@ void engine::finish(report& r) {
 }
 
 report engine::run() {
-    mqkit::detail::quiet_paho_log();
+    mqkit::detail::init_paho();
     v5_ = c_.conn.version == mqtt_version::v5;
     bool v6 = c_.conn.host.find(':') != std::string::npos;
     uri_ = fmt::format("{}://{}{}{}:{}", c_.conn.tls.enabled ? "ssl" : "tcp", v6 ? "[" : "", c_.conn.host,

@@ -23,6 +23,10 @@
 
 namespace mqkit::detail {
 
+/// Prepares Paho C before its first client is created (OpenSSL left to initialise itself when TLS
+/// needs it) and sets its log level; cheap to call again.
+void init_paho();
+
 /// Converts -D properties for one packet type into Paho properties.
 mqtt::properties to_paho_properties(const std::vector<v5_property>& props);
 
