@@ -1,5 +1,5 @@
-// Works around three faults of Paho C 1.3 (1.3.12 up to at least 1.3.15) in how it uses its sockets,
-// by standing in front of libc's writev(), write(), connect() and poll() on Paho's own threads.
+// Works around four faults of Paho C 1.3 (Debian 12 has 1.3.11; 1.3.13 is the same) in how it uses its sockets,
+// by standing in front of libc's writev(), write(), connect(), poll() and usleep() on Paho's own threads.
 //
 // 1. Short writes. Paho keeps the rest of a packet its socket did not take and writes it when its
 // receive thread next comes round, which is up to a second apart while the broker sends nothing: a
@@ -41,6 +41,13 @@
 // receive thread polls it for reading, and that poll returns as a timeout the moment the connect is
 // done; Paho then polls again, sees the socket writable and sends CONNECT at once. The socket leaves
 // the watch with its first write (or an error), so the receive thread's polls are untouched after that.
+// 4. A 100 ms sleep before a client's first connect (and after any poll that found nothing). Paho's
+// receive thread sleeps 100 ms (usleep) whenever a turn finds no socket ready, including when it has
+// no socket at all, which is how it starts: a one-shot mqpub's CONNECT waited for the end of that
+// sleep, ~100 ms of a ~15 ms job, and a turn that ended early for 3. above went to sleep too. On the
+// receive thread that sleep now ends as soon as a Paho thread starts a TCP connect, and is skipped
+// while a connect it started is unwritten (at most 8 times per socket, so a socket Paho dropped
+// unwritten cannot make it spin). Other threads' usleep() is libc's.
 
 #include "tool_common.hpp"
 
@@ -57,6 +64,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <mutex>
 #include <unordered_map>
@@ -147,14 +155,18 @@ struct connecting_sockets {
     };
     std::mutex mutex;
     std::unordered_map<int, entry> by_fd;
-    std::atomic<int> count{0};  // by_fd.size(), read without the lock on every poll and write
+    std::atomic<int> count{0};      // by_fd.size(), read without the lock on every poll and write
+    std::condition_variable added;  // a socket joined: ends the receive thread's idle sleep (4.)
 
     void add(int fd) {
         struct stat st {};
         if (::fstat(fd, &st) != 0) return;
-        std::lock_guard<std::mutex> lock(mutex);
-        by_fd[fd] = {st.st_ino, 0};
-        count = static_cast<int>(by_fd.size());
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            by_fd[fd] = {st.st_ino, 0};
+            count = static_cast<int>(by_fd.size());
+        }
+        added.notify_all();
     }
     void remove(int fd) {
         if (count.load(std::memory_order_relaxed) == 0) return;
@@ -176,6 +188,27 @@ struct connecting_sockets {
     bool contains(int fd) {
         std::lock_guard<std::mutex> lock(mutex);
         return by_fd.count(fd) != 0;
+    }
+    /// The receive thread's idle sleep (4. above): returns at once while a watched socket is still
+    /// unwritten and has had fewer than 8 early returns (counting one more for each), else when a
+    /// socket is added or `length` has passed. Sockets closed or reused meanwhile leave the watch.
+    void idle_sleep(std::chrono::microseconds length) {
+        std::unique_lock<std::mutex> lock(mutex);
+        for (int round = 0; round < 2; ++round) {
+            for (auto it = by_fd.begin(); it != by_fd.end();) {
+                struct stat st {};
+                if (::fstat(it->first, &st) != 0 || st.st_ino != it->second.inode || it->second.early_returns >= 8)
+                    it = by_fd.erase(it);
+                else
+                    ++it;
+            }
+            count = static_cast<int>(by_fd.size());
+            if (!by_fd.empty()) {
+                for (auto& [fd, e] : by_fd) ++e.early_returns;
+                return;
+            }
+            if (round == 0 && !added.wait_for(lock, length, [&] { return !by_fd.empty(); })) return;
+        }
     }
 };
 
@@ -260,4 +293,11 @@ extern "C" int poll(struct pollfd* fds, nfds_t count, int timeout) {
         reported += revents != 0;
     }
     return reported;  // 0, a timeout to Paho, when the connect was all there was
+}
+
+extern "C" int usleep(useconds_t microseconds) {
+    static const auto next = next_definition<int (*)(useconds_t)>("usleep");
+    if (microseconds == 0 || paho_thread() != 'r') return next(microseconds);
+    connecting().idle_sleep(std::chrono::microseconds(microseconds));
+    return 0;
 }

@@ -9,13 +9,11 @@
 #include <fmt/format.h>
 
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include <cerrno>
 #include <csignal>
@@ -150,58 +148,6 @@ std::string alert(const std::string& trace, std::string_view direction) {
 // Returns "" when a TCP connection can be made.
 std::string tcp_problem(const connection_config& c) {
     return probe_tcp(c.host, c.port).message;
-}
-
-/// The kernel thread id of Paho C's receive thread (it names itself "MQTTAsync_rcv"), or 0.
-pid_t find_receive_thread() {
-    pid_t found = 0;
-    if (DIR* dir = ::opendir("/proc/self/task")) {
-        while (dirent* e = ::readdir(dir)) {
-            if (e->d_name[0] == '.') continue;
-            std::string path = std::string("/proc/self/task/") + e->d_name + "/comm";
-            char name[32] = {};
-            int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-            if (fd < 0) continue;
-            ssize_t n = ::read(fd, name, sizeof name - 1);
-            ::close(fd);
-            if (n > 0 && std::strncmp(name, "MQTTAsync_rcv\n", 14) == 0) {
-                found = static_cast<pid_t>(std::atoi(e->d_name));
-                break;
-            }
-        }
-        ::closedir(dir);
-    }
-    return found;
-}
-
-extern "C" void ignore_wake_signal(int) {}
-
-// Paho C 1.3's receive thread sleeps 100 ms whenever its poll finds nothing to do. When a client
-// connects, that thread usually starts a moment before the new socket exists, so it goes to sleep
-// and the CONNECT waits: most one-shot publishes took ~115 ms instead of ~15 ms. While mqkit waits
-// for CONNACK it checks (every millisecond) whether that thread sits in clock_nanosleep and, if so, ends
-// the sleep with a no-op SIGURG. Only the sleep is interrupted: a signal that reached the thread in
-// poll() would make Paho drop that round's readiness, so it is never sent then.
-void wake_idle_receive_thread() {
-    static pid_t tid = 0;
-    static std::once_flag once;
-    std::call_once(once, [] {
-        struct sigaction sa {};
-        sa.sa_handler = ignore_wake_signal;  // no SA_RESTART: ending the sleep is the point
-        sigemptyset(&sa.sa_mask);
-        ::sigaction(SIGURG, &sa, nullptr);
-    });
-    if (tid == 0 && (tid = find_receive_thread()) == 0) return;
-    char path[64];
-    std::snprintf(path, sizeof path, "/proc/self/task/%d/syscall", static_cast<int>(tid));
-    char buf[32] = {};
-    int fd = ::open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return;
-    ssize_t n = ::read(fd, buf, sizeof buf - 1);
-    ::close(fd);
-    if (n <= 0) return;
-    long nr = std::strtol(buf, nullptr, 10);
-    if (nr == SYS_clock_nanosleep || nr == SYS_nanosleep) ::syscall(SYS_tgkill, ::getpid(), tid, SIGURG);
 }
 
 }  // namespace
@@ -572,8 +518,8 @@ void session::connect(bool auto_reconnect, int max_inflight) {
     int signal = 0;  // SIGINT/SIGTERM while waiting for CONNACK: stop waiting at once
     try {
         mqtt::token_ptr tok = client_->connect(opts);
-        while (!tok->wait_for(std::chrono::milliseconds(1)) && (signal = stop_signal::received()) == 0)
-            wake_idle_receive_thread();
+        while (!tok->wait_for(std::chrono::milliseconds(10)) && (signal = stop_signal::received()) == 0) {
+        }
     } catch (const mqtt::exception& e) {
         if (tls_trace_) tls_trace_->uninstall();
         throw_connect_error(e);

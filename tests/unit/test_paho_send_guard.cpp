@@ -214,3 +214,84 @@ TEST_CASE("paho connect wake: the receive thread's poll ends when a socket Paho 
     ::close(fd);
     ::close(listener);
 }
+
+namespace {
+
+/// A non-blocking connect to `a` started on a thread named like Paho's send thread; the socket, or
+/// -1 when the kernel connected at once (then nothing is watched).
+int connect_as_paho(const sockaddr_in& a) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    int connected = -2;
+    int error = 0;
+    std::thread([&] {
+        ::prctl(PR_SET_NAME, "MQTTAsync_send");
+        connected = ::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a);
+        error = errno;
+    }).join();
+    if (connected == 0) {
+        ::close(fd);
+        return -1;
+    }
+    REQUIRE(error == EINPROGRESS);
+    return fd;
+}
+
+}  // namespace
+
+TEST_CASE("paho idle sleep: the receive thread's sleep ends when a Paho thread starts a connect", "[paho][guard]") {
+    sockaddr_in a;
+    const int listener = loopback_listener(a);
+    std::chrono::steady_clock::duration took{};
+    std::thread receiver([&] {
+        ::prctl(PR_SET_NAME, "MQTTAsync_rcv");
+        const auto start = std::chrono::steady_clock::now();
+        ::usleep(30'000'000);  // Paho's is 100 ms; long here, so only the connect can end it
+        took = std::chrono::steady_clock::now() - start;
+    });
+    // Whether the connect comes before the sleep starts (then it is skipped) or during it (then it
+    // ends), the receive thread must not sleep on.
+    const int fd = connect_as_paho(a);
+    receiver.join();
+    if (fd < 0) {
+        SUCCEED("the kernel connected at once; nothing to wake");
+    } else {
+        CHECK(took < std::chrono::seconds(20));
+        ::write(fd, "x", 1);  // the first write ends the watch
+        ::close(fd);
+    }
+    ::close(listener);
+}
+
+TEST_CASE("paho idle sleep: skipped at most 8 times for an unwritten socket, and only on the receive thread",
+          "[paho][guard]") {
+    sockaddr_in a;
+    const int listener = loopback_listener(a);
+    const int fd = connect_as_paho(a);
+    if (fd < 0) {
+        SUCCEED("the kernel connected at once; nothing is watched");
+        ::close(listener);
+        return;
+    }
+    std::chrono::steady_clock::duration elsewhere{};
+    std::chrono::steady_clock::duration skipped{};
+    std::chrono::steady_clock::duration ninth{};
+    std::thread([&] {
+        const auto start = std::chrono::steady_clock::now();
+        ::usleep(50'000);  // not a Paho thread: libc's sleep, watched socket or not
+        elsewhere = std::chrono::steady_clock::now() - start;
+    }).join();
+    std::thread([&] {
+        ::prctl(PR_SET_NAME, "MQTTAsync_rcv");
+        auto start = std::chrono::steady_clock::now();
+        for (int i = 0; i < 8; ++i) ::usleep(5'000'000);
+        skipped = std::chrono::steady_clock::now() - start;
+        start = std::chrono::steady_clock::now();
+        ::usleep(50'000);  // the socket is no longer watched: a real sleep
+        ninth = std::chrono::steady_clock::now() - start;
+    }).join();
+    CHECK(elsewhere >= std::chrono::milliseconds(50));
+    CHECK(skipped < std::chrono::seconds(5));
+    CHECK(ninth >= std::chrono::milliseconds(50));
+    ::close(fd);
+    ::close(listener);
+}
