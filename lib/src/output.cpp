@@ -11,24 +11,30 @@ namespace mqkit::detail {
 stdout_writer::stdout_writer(int fd, std::size_t limit) : st_(std::make_shared<state>()) {
     st_->fd = fd;
     st_->limit = limit;
-    thread_ = std::thread([st = st_] { run(st); });
+}
+
+void stdout_writer::start_thread() {
+    if (!thread_.joinable()) thread_ = std::thread([st = st_] { run(st); });
 }
 
 stdout_writer::~stdout_writer() {
     bool abandoned = false;
+    std::thread writer;
     {
         std::unique_lock<std::mutex> lock(st_->mutex);
         st_->drained.wait(lock, [&] { return (st_->pending.empty() && !st_->busy) || st_->broken || st_->abandoned; });
         abandoned = st_->abandoned;
         st_->stop = true;
+        writer = std::move(thread_);  // started under this lock, if ever
     }
     st_->cv.notify_all();
+    if (!writer.joinable()) return;  // nothing ever had to queue
     // An abandoned writer may be blocked in write(2) on a pipe nobody reads; it owns a reference
     // to the state, so it can be left to the process exit.
     if (abandoned)
-        thread_.detach();
+        writer.detach();
     else
-        thread_.join();
+        writer.join();
 }
 
 bool stdout_writer::wait_for_room(std::unique_lock<std::mutex>& lock) {

@@ -16,7 +16,7 @@ namespace mqkit::detail {
 /// Everything mqkit writes to stdout goes through one stdout_writer, so lines from Paho's threads
 /// (trace, messages) and the main thread never interleave. Output is written as soon as it is
 /// queued: by the producer itself when stdout is idle, in large batches by a writer thread under
-/// load. Producers block
+/// load (started when first needed). Producers block
 /// once `limit` bytes are queued (a slow reader slows the broker down instead of growing memory):
 /// the batch being written and the queue behind it hold at most 2 x `limit` bytes plus one message.
 class stdout_writer {
@@ -41,6 +41,7 @@ public:
         if (!wait_for_room(lock)) return false;
         fill(st_->pending);
         if (st_->busy || !fits_now(st_->fd, st_->pending.size())) {
+            start_thread();
             st_->cv.notify_one();
             return !st_->broken;
         }
@@ -85,6 +86,9 @@ private:
     };
 
     bool wait_for_room(std::unique_lock<std::mutex>& lock);
+    /// Starts the writer thread the first time something has to queue (under the lock): a tool
+    /// whose output always fits at once (mqpub, a short mqsub) never starts one.
+    void start_thread();
     /// Writes `pending` in the calling thread (the lock is held on entry and exit, released while
     /// writing); returns false if the output broke.
     bool write_pending(std::unique_lock<std::mutex>& lock);
@@ -96,7 +100,7 @@ private:
     static void run(const std::shared_ptr<state>& st);
 
     std::shared_ptr<state> st_;
-    std::thread thread_;
+    std::thread thread_;  // started by start_thread(), under st_->mutex
 };
 
 }  // namespace mqkit::detail
