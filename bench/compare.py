@@ -13,11 +13,13 @@ import argparse
 import os
 import pwd
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -74,8 +76,14 @@ def run_measured(cmd, stdin=None, timeout=120):
         actions.append((os.POSIX_SPAWN_CLOSE, wfd))
     else:
         actions.append((os.POSIX_SPAWN_DUP2, null, 0))
+    # A watchdog thread kills the child after `timeout`, so the wait below can block in wait4 and
+    # wake the moment the child exits (polling it would add up to a poll interval to every run).
+    child = {}
+    watchdog = threading.Timer(timeout, lambda: os.kill(child["pid"], signal.SIGKILL) if "pid" in child else None)
+    watchdog.start()
     start = time.perf_counter()
     pid = os.posix_spawn(exe, cmd, os.environ, file_actions=actions)
+    child["pid"] = pid
     os.close(null)
     if stdin is not None:
         os.close(rfd)
@@ -84,17 +92,10 @@ def run_measured(cmd, stdin=None, timeout=120):
                 w.write(stdin)
             except BrokenPipeError:
                 pass
-    deadline = time.monotonic() + timeout
-    while True:
-        got, status, ru = os.wait4(pid, os.WNOHANG)
-        if got:
-            break
-        if time.monotonic() > deadline:
-            os.kill(pid, 9)
-            got, status, ru = os.wait4(pid, 0)
-            break
-        time.sleep(0.0002)
+    _, status, ru = os.wait4(pid, 0)
     wall = time.perf_counter() - start
+    del child["pid"]  # reaped: the watchdog must not signal a recycled pid
+    watchdog.cancel()
     return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss, os.waitstatus_to_exitcode(status)
 
 
@@ -111,18 +112,24 @@ def peak_rss(cmd):
 def one_shot(args, broker, runs):
     rows = []
     for qos in ("0", "1", "2"):
-        res = {}
-        for name, exe in (("mqkit", args.pub), ("mosquitto", "mosquitto_pub")):
-            walls, cpus = [], []
-            cmd = [exe, "-p", str(broker.port), "-t", "bench/one", "-m", "x", "-q", qos]
-            for _ in range(runs):
+        tools = (("mqkit", args.pub), ("mosquitto", "mosquitto_pub"))
+        walls = {name: [] for name, _ in tools}
+        cpus = {name: [] for name, _ in tools}
+        # Interleaved, one of each in turn, so that a change in the machine's load during the
+        # measurement weighs on both sides of the ratio alike.
+        for _ in range(runs):
+            for name, exe in tools:
+                cmd = [exe, "-p", str(broker.port), "-t", "bench/one", "-m", "x", "-q", qos]
                 w, c, _, rc = run_measured(cmd)
                 if rc != 0:
                     raise SystemExit(f"bench: {exe} exited {rc}")
-                walls.append(w * 1000)
-                cpus.append(c * 1000)
-            rss = peak_rss(cmd)
-            res[name] = (statistics.median(walls), statistics.median(cpus), rss if rss is not None else "n/a")
+                walls[name].append(w * 1000)
+                cpus[name].append(c * 1000)
+        res = {}
+        for name, exe in tools:
+            rss = peak_rss([exe, "-p", str(broker.port), "-t", "bench/one", "-m", "x", "-q", qos])
+            res[name] = (statistics.median(walls[name]), statistics.median(cpus[name]),
+                         rss if rss is not None else "n/a")
         rows.append((f"one-shot publish, QoS {qos}: median wall ms", res["mqkit"][0], res["mosquitto"][0]))
         rows.append((f"one-shot publish, QoS {qos}: median CPU ms", res["mqkit"][1], res["mosquitto"][1]))
         rows.append((f"one-shot publish, QoS {qos}: peak RSS KiB", res["mqkit"][2], res["mosquitto"][2]))
