@@ -1,5 +1,6 @@
 // Works around four faults of Paho C 1.3 (Debian 12 has 1.3.11; 1.3.13 is the same) in how it uses its sockets,
-// by standing in front of libc's writev(), write(), connect(), poll() and usleep() on Paho's own threads.
+// and one cost, by standing in front of libc's writev(), write(), connect(), poll(), usleep(), recv() and
+// close() on Paho's own threads.
 //
 // 1. Short writes. Paho keeps the rest of a packet its socket did not take and writes it when its
 // receive thread next comes round, which is up to a second apart while the broker sends nothing: a
@@ -48,6 +49,13 @@
 // receive thread that sleep now ends as soon as a Paho thread starts a TCP connect, and is skipped
 // while a connect it started is unwritten (at most 8 times per socket, so a socket Paho dropped
 // unwritten cannot make it spin). Other threads' usleep() is libc's.
+// 5. Three reads per packet. Paho's receive thread reads every packet with one recv() for its first
+// byte, one per byte of its length and one for the rest, and polls its sockets again between two
+// packets: a subscriber draining a queue made ~8 system calls per message. There, a short recv() on
+// a socket now reads up to 16 KiB at once and keeps what Paho did not ask for; later recv() calls
+// on that socket are served from it, and that thread's poll() reports the socket readable while
+// bytes are kept (without a system call when it is the only socket). Kept bytes are dropped when
+// the descriptor is closed. TLS sockets are read by OpenSSL with read(), and are not affected.
 
 #include "tool_common.hpp"
 
@@ -66,20 +74,25 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <unordered_map>
+#include <vector>
 
 namespace {
 
 /// How long a write on Paho's threads waits for a socket that takes nothing (see 1. above).
 constexpr std::chrono::seconds stall_limit{10};
 
-/// 's' on Paho's send thread, 'r' on its receive thread, 0 elsewhere.
+/// 's' on Paho's send thread, 'r' on its receive thread, 0 elsewhere. Paho's threads name themselves
+/// before they touch a socket, so a Paho thread is recognised once; other threads ask each time.
 char paho_thread() {
+    thread_local char known = 0;
+    if (known != 0) return known;
     char name[16] = {};
     if (::prctl(PR_GET_NAME, name) != 0) return 0;
-    if (std::strcmp(name, "MQTTAsync_send") == 0) return 's';
-    if (std::strcmp(name, "MQTTAsync_rcv") == 0) return 'r';
+    if (std::strcmp(name, "MQTTAsync_send") == 0) return known = 's';
+    if (std::strcmp(name, "MQTTAsync_rcv") == 0) return known = 'r';
     return 0;
 }
 
@@ -212,6 +225,58 @@ struct connecting_sockets {
     }
 };
 
+/// Bytes the receive thread read ahead of Paho (see 5. above), by descriptor.
+struct read_ahead {
+    /// How much one read on the receive thread asks for; Paho's larger reads go straight through.
+    static constexpr std::size_t chunk = 16 * 1024;
+    struct kept {
+        std::unique_ptr<char[]> bytes;
+        std::size_t start = 0;
+        std::size_t end = 0;
+    };
+    std::mutex mutex;
+    std::unordered_map<int, kept> by_fd;
+    std::atomic<int> count{0};  // by_fd.size(), read without the lock on every recv, poll and close
+
+    /// Moves up to `size` kept bytes of `fd` to `out` (leaving them when `peek`); how many.
+    std::size_t take(int fd, char* out, std::size_t size, bool peek) {
+        std::lock_guard<std::mutex> lock(mutex);
+        auto it = by_fd.find(fd);
+        if (it == by_fd.end()) return 0;
+        kept& k = it->second;
+        const std::size_t n = std::min(size, k.end - k.start);
+        std::memcpy(out, k.bytes.get() + k.start, n);
+        if (!peek) k.start += n;
+        if (k.start == k.end) {
+            by_fd.erase(it);
+            count = static_cast<int>(by_fd.size());
+        }
+        return n;
+    }
+    void keep(int fd, const char* bytes, std::size_t size) {
+        kept k;
+        k.bytes = std::make_unique<char[]>(size);
+        std::memcpy(k.bytes.get(), bytes, size);
+        k.end = size;
+        std::lock_guard<std::mutex> lock(mutex);
+        by_fd[fd] = std::move(k);
+        count = static_cast<int>(by_fd.size());
+    }
+    bool has(int fd) {
+        std::lock_guard<std::mutex> lock(mutex);
+        return by_fd.count(fd) != 0;
+    }
+    void drop(int fd) {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (by_fd.erase(fd) != 0) count = static_cast<int>(by_fd.size());
+    }
+};
+
+read_ahead& kept_bytes() {
+    static read_ahead* kept = new read_ahead;  // never destroyed: Paho's threads outlive main
+    return *kept;
+}
+
 connecting_sockets& connecting() {
     static connecting_sockets* sockets = new connecting_sockets;  // never destroyed: Paho's threads outlive main
     return *sockets;
@@ -259,8 +324,62 @@ extern "C" int connect(int fd, const struct sockaddr* address, socklen_t length)
     return result;
 }
 
+extern "C" ssize_t recv(int fd, void* out, size_t size, int flags) {
+    static const auto next = next_definition<ssize_t (*)(int, void*, size_t, int)>("recv");
+    auto& ahead = kept_bytes();
+    if (size == 0) return next(fd, out, size, flags);
+    if (ahead.count.load(std::memory_order_relaxed) != 0) {
+        const std::size_t n = ahead.take(fd, static_cast<char*>(out), size, (flags & MSG_PEEK) != 0);
+        if (n == size || (n > 0 && (flags & MSG_PEEK))) return static_cast<ssize_t>(n);
+        if (n > 0) {
+            // The rest, if the socket has it now; an error or the end shows on the next call.
+            const int saved = errno;
+            const ssize_t more = next(fd, static_cast<char*>(out) + n, size - n, flags | MSG_DONTWAIT);
+            errno = saved;
+            return static_cast<ssize_t>(n) + std::max<ssize_t>(more, 0);
+        }
+    }
+    if (size >= read_ahead::chunk || flags != 0 || paho_thread() != 'r') return next(fd, out, size, flags);
+    thread_local std::unique_ptr<char[]> chunk;  // the receive thread's only
+    if (!chunk) chunk = std::make_unique<char[]>(read_ahead::chunk);
+    char* const buffer = chunk.get();
+    const ssize_t got = next(fd, buffer, read_ahead::chunk, 0);
+    if (got <= 0) return got;
+    const std::size_t n = std::min(size, static_cast<std::size_t>(got));
+    std::memcpy(out, buffer, n);
+    if (static_cast<std::size_t>(got) > n) ahead.keep(fd, buffer + n, static_cast<std::size_t>(got) - n);
+    return static_cast<ssize_t>(n);
+}
+
+extern "C" int close(int fd) {
+    static const auto next = next_definition<int (*)(int)>("close");
+    if (kept_bytes().count.load(std::memory_order_relaxed) != 0) kept_bytes().drop(fd);
+    if (connecting().count.load(std::memory_order_relaxed) != 0) connecting().remove(fd);
+    return next(fd);
+}
+
 extern "C" int poll(struct pollfd* fds, nfds_t count, int timeout) {
     static const auto next = next_definition<int (*)(struct pollfd*, nfds_t, int)>("poll");
+    auto& ahead = kept_bytes();
+    if (ahead.count.load(std::memory_order_relaxed) != 0 && count > 0 && paho_thread() == 'r') {
+        // Sockets with bytes read ahead are readable now: report them without waiting for others.
+        std::vector<nfds_t> kept;
+        for (nfds_t i = 0; i < count; ++i)
+            if ((fds[i].events & POLLIN) && ahead.has(fds[i].fd)) kept.push_back(i);
+        if (!kept.empty()) {
+            int ready = 0;
+            if (count == 1) {
+                fds[0].revents = 0;
+            } else if ((ready = next(fds, count, 0)) < 0) {
+                return ready;
+            }
+            for (nfds_t i : kept) {
+                if (fds[i].revents == 0) ++ready;
+                fds[i].revents = static_cast<short>(fds[i].revents | POLLIN);
+            }
+            return ready;
+        }
+    }
     auto& watch = connecting();
     if (watch.count.load(std::memory_order_relaxed) == 0 || timeout == 0 || count == 0 || count > 64 ||
         paho_thread() != 'r')

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -294,4 +295,127 @@ TEST_CASE("paho idle sleep: skipped at most 8 times for an unwritten socket, and
     CHECK(ninth >= std::chrono::milliseconds(50));
     ::close(fd);
     ::close(listener);
+}
+
+namespace {
+
+/// Runs `body()` on a new thread named `name` and waits for it.
+template <class Body>
+void on_thread(const char* name, Body body) {
+    std::thread([&] {
+        ::prctl(PR_SET_NAME, name);
+        body();
+    }).join();
+}
+
+/// Bytes waiting in `fd`'s kernel receive queue.
+int queued(int fd) {
+    int n = -1;
+    REQUIRE(::ioctl(fd, FIONREAD, &n) == 0);
+    return n;
+}
+
+/// A connected pair whose client end has `data` waiting to be read.
+std::pair<int, int> pair_with(const std::string& data) {
+    auto pair = connected_pair();
+    REQUIRE(::write(pair.second, data.data(), data.size()) == static_cast<ssize_t>(data.size()));
+    pollfd p{pair.first, POLLIN, 0};
+    REQUIRE(::poll(&p, 1, 10000) == 1);
+    REQUIRE(queued(pair.first) == static_cast<int>(data.size()));  // one segment on loopback
+    return pair;
+}
+
+std::string pattern(std::size_t size) {
+    std::string s;
+    for (std::size_t i = 0; i < size; ++i) s += static_cast<char>('a' + i % 26);
+    return s;
+}
+
+}  // namespace
+
+TEST_CASE("paho read-ahead: the receive thread's small reads come from one read, in order", "[paho][guard]") {
+    const std::string data = pattern(1000);
+    auto [client, peer] = pair_with(data);
+    std::string got(1000, '\0');
+    ssize_t first = -2, second = -2, rest = -2;
+    int left_after_first = -1, polled_kept = -2, polled_drained = -2;
+    short kept_revents = 0;
+    std::chrono::steady_clock::duration took{};
+    on_thread("MQTTAsync_rcv", [&] {
+        first = ::recv(client, &got[0], 1, 0);  // Paho: the packet's first byte
+        left_after_first = queued(client);
+        pollfd p{client, POLLIN, 0};
+        const auto start = std::chrono::steady_clock::now();
+        polled_kept = ::poll(&p, 1, 30000);  // readable at once: bytes are kept
+        took = std::chrono::steady_clock::now() - start;
+        kept_revents = p.revents;
+        second = ::recv(client, &got[1], 1, 0);  // a length byte
+        rest = ::recv(client, &got[2], 998, 0);  // the rest of the packet
+        p.revents = 0;
+        polled_drained = ::poll(&p, 1, 0);  // nothing kept, nothing queued
+    });
+    CHECK(first == 1);
+    CHECK(left_after_first == 0);  // the kernel's queue was read in one go
+    CHECK(polled_kept == 1);
+    CHECK((kept_revents & POLLIN) != 0);
+    CHECK(took < std::chrono::seconds(20));
+    CHECK(second == 1);
+    CHECK(rest == 998);
+    CHECK((got == data));
+    CHECK(polled_drained == 0);
+    ::close(client);
+    ::close(peer);
+}
+
+TEST_CASE("paho read-ahead: other threads read the socket itself", "[paho][guard]") {
+    auto [client, peer] = pair_with(pattern(100));
+    char c = 0;
+    ssize_t n = -2;
+    int left = -1;
+    on_thread("mqsub", [&] {
+        n = ::recv(client, &c, 1, 0);
+        left = queued(client);
+    });
+    CHECK(n == 1);
+    CHECK(c == 'a');
+    CHECK(left == 99);
+    ::close(client);
+    ::close(peer);
+}
+
+TEST_CASE("paho read-ahead: a longer read takes the kept bytes and what has arrived since", "[paho][guard]") {
+    auto [client, peer] = pair_with("0123456789");
+    std::string got(20, '\0');
+    ssize_t first = -2, second = -2;
+    on_thread("MQTTAsync_rcv", [&] { first = ::recv(client, &got[0], 2, 0); });  // 8 bytes kept
+    REQUIRE(::write(peer, "abcde", 5) == 5);
+    pollfd p{client, POLLIN, 0};
+    REQUIRE(::poll(&p, 1, 10000) == 1);  // on this thread: the kernel's own answer
+    on_thread("MQTTAsync_rcv", [&] { second = ::recv(client, &got[2], 18, 0); });
+    CHECK(first == 2);
+    CHECK(second == 13);
+    CHECK(got.substr(0, 15) == "0123456789abcde");
+    ::close(client);
+    ::close(peer);
+}
+
+TEST_CASE("paho read-ahead: kept bytes go with the descriptor when it is closed", "[paho][guard]") {
+    auto [client, peer] = pair_with("stale bytes");
+    char c = 0;
+    on_thread("MQTTAsync_rcv", [&] { REQUIRE(::recv(client, &c, 1, 0) == 1); });  // "tale bytes" kept
+    ::close(client);
+    ::close(peer);
+    // A new connection under the same descriptor number, as Paho's next socket may well get.
+    auto [fresh, peer2] = pair_with("new");
+    if (fresh != client) {
+        REQUIRE(::dup2(fresh, client) == client);
+        ::close(fresh);
+    }
+    std::string got(16, '\0');
+    ssize_t n = -2;
+    on_thread("MQTTAsync_rcv", [&] { n = ::recv(client, &got[0], got.size(), 0); });
+    CHECK(n == 3);
+    CHECK(got.substr(0, 3) == "new");
+    ::close(client);
+    ::close(peer2);
 }
