@@ -40,7 +40,7 @@ public:
         std::unique_lock<std::mutex> lock(st_->mutex);
         if (!wait_for_room(lock)) return false;
         fill(st_->pending);
-        if (st_->busy || !fits_now(st_->fd, st_->pending.size())) {
+        if (st_->busy || !(st_->never_blocks || fits_now(st_->fd, st_->pending.size()))) {
             start_thread();
             st_->cv.notify_one();
             return !st_->broken;
@@ -74,6 +74,7 @@ private:
     struct state {
         int fd;
         std::size_t limit;
+        bool never_blocks = false;  // a regular file or /dev/null: no need to ask poll() first
         std::mutex mutex;
         std::condition_variable cv;       // data queued or stopping
         std::condition_variable drained;  // writer made progress
