@@ -77,7 +77,6 @@
 #include <memory>
 #include <mutex>
 #include <unordered_map>
-#include <vector>
 
 namespace {
 
@@ -207,21 +206,16 @@ struct connecting_sockets {
     /// socket is added or `length` has passed. Sockets closed or reused meanwhile leave the watch.
     void idle_sleep(std::chrono::microseconds length) {
         std::unique_lock<std::mutex> lock(mutex);
-        for (int round = 0; round < 2; ++round) {
-            for (auto it = by_fd.begin(); it != by_fd.end();) {
-                struct stat st {};
-                if (::fstat(it->first, &st) != 0 || st.st_ino != it->second.inode || it->second.early_returns >= 8)
-                    it = by_fd.erase(it);
-                else
-                    ++it;
-            }
-            count = static_cast<int>(by_fd.size());
-            if (!by_fd.empty()) {
-                for (auto& [fd, e] : by_fd) ++e.early_returns;
-                return;
-            }
-            if (round == 0 && !added.wait_for(lock, length, [&] { return !by_fd.empty(); })) return;
+        for (auto it = by_fd.begin(); it != by_fd.end();) {
+            struct stat st {};
+            if (::fstat(it->first, &st) != 0 || st.st_ino != it->second.inode || it->second.early_returns >= 8)
+                it = by_fd.erase(it);
+            else
+                ++it;
         }
+        count = static_cast<int>(by_fd.size());
+        if (by_fd.empty() && !added.wait_for(lock, length, [&] { return !by_fd.empty(); })) return;
+        for (auto& [fd, e] : by_fd) ++e.early_returns;
     }
 };
 
@@ -262,9 +256,23 @@ struct read_ahead {
         by_fd[fd] = std::move(k);
         count = static_cast<int>(by_fd.size());
     }
-    bool has(int fd) {
+    /// Whether any of the sockets polled for reading has kept bytes.
+    bool any_kept(const struct pollfd* fds, nfds_t n) {
         std::lock_guard<std::mutex> lock(mutex);
-        return by_fd.count(fd) != 0;
+        for (nfds_t i = 0; i < n; ++i)
+            if ((fds[i].events & POLLIN) && by_fd.count(fds[i].fd) != 0) return true;
+        return false;
+    }
+    /// Adds POLLIN to each socket polled for reading that has kept bytes; how many that made ready.
+    int mark_kept(struct pollfd* fds, nfds_t n) {
+        std::lock_guard<std::mutex> lock(mutex);
+        int newly = 0;
+        for (nfds_t i = 0; i < n; ++i) {
+            if (!(fds[i].events & POLLIN) || by_fd.count(fds[i].fd) == 0) continue;
+            newly += fds[i].revents == 0;
+            fds[i].revents = static_cast<short>(fds[i].revents | POLLIN);
+        }
+        return newly;
     }
     void drop(int fd) {
         std::lock_guard<std::mutex> lock(mutex);
@@ -361,24 +369,15 @@ extern "C" int close(int fd) {
 extern "C" int poll(struct pollfd* fds, nfds_t count, int timeout) {
     static const auto next = next_definition<int (*)(struct pollfd*, nfds_t, int)>("poll");
     auto& ahead = kept_bytes();
-    if (ahead.count.load(std::memory_order_relaxed) != 0 && count > 0 && paho_thread() == 'r') {
+    if (ahead.count.load(std::memory_order_relaxed) != 0 && count > 0 && paho_thread() == 'r' &&
+        ahead.any_kept(fds, count)) {
         // Sockets with bytes read ahead are readable now: report them without waiting for others.
-        std::vector<nfds_t> kept;
-        for (nfds_t i = 0; i < count; ++i)
-            if ((fds[i].events & POLLIN) && ahead.has(fds[i].fd)) kept.push_back(i);
-        if (!kept.empty()) {
-            int ready = 0;
-            if (count == 1) {
-                fds[0].revents = 0;
-            } else if ((ready = next(fds, count, 0)) < 0) {
-                return ready;
-            }
-            for (nfds_t i : kept) {
-                if (fds[i].revents == 0) ++ready;
-                fds[i].revents = static_cast<short>(fds[i].revents | POLLIN);
-            }
+        int ready = 0;
+        if (count == 1)
+            fds[0].revents = 0;
+        else if ((ready = next(fds, count, 0)) < 0)
             return ready;
-        }
+        return ready + ahead.mark_kept(fds, count);
     }
     auto& watch = connecting();
     if (watch.count.load(std::memory_order_relaxed) == 0 || timeout == 0 || count == 0 || count > 64 ||

@@ -22,14 +22,20 @@
 
 namespace {
 
+/// Runs `body()` on a new thread named `name` and waits for it.
+template <class Body>
+void on_thread(const char* name, Body body) {
+    std::thread([&] {
+        ::prctl(PR_SET_NAME, name);
+        body();
+    }).join();
+}
+
 /// errno of `attempt()` (0 when it succeeded), run on a new thread named `name`.
 template <class Attempt>
 int error_on_thread(const char* name, Attempt attempt) {
     int error = -1;
-    std::thread([&] {
-        ::prctl(PR_SET_NAME, name);
-        error = attempt() < 0 ? errno : 0;
-    }).join();
+    on_thread(name, [&] { error = attempt() < 0 ? errno : 0; });
     return error;
 }
 
@@ -56,6 +62,20 @@ std::pair<int, int> connected_pair() {
     REQUIRE(peer >= 0);
     ::close(listener);
     return {client, peer};
+}
+
+/// A non-blocking connect to `a` started on a thread named like Paho's send thread: the socket, and
+/// whether the kernel connected it at once (then nothing is watched).
+std::pair<int, bool> connect_as_paho(const sockaddr_in& a) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    int connected = -2;
+    int error = 0;
+    on_thread("MQTTAsync_send", [&] {
+        connected = ::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a);
+        error = errno;
+    });
+    REQUIRE((connected == 0 || error == EINPROGRESS));
+    return {fd, connected == 0};
 }
 
 /// A connected loopback TCP socket whose peer has reset the connection (and the reset has arrived).
@@ -86,10 +106,7 @@ std::pair<ssize_t, std::string> to_small_socket(const char* name, Write write) {
         for (ssize_t n; (n = ::read(peer, chunk, sizeof chunk)) > 0;) got.append(chunk, static_cast<std::size_t>(n));
     });
     ssize_t written = -1;
-    std::thread([&, client = client] {
-        ::prctl(PR_SET_NAME, name);
-        written = write(client);
-    }).join();
+    on_thread(name, [&, client = client] { written = write(client); });
     ::shutdown(client, SHUT_WR);
     reader.join();
     ::close(client);
@@ -179,23 +196,14 @@ TEST_CASE("paho connect wake: the receive thread's poll ends when a socket Paho 
     // before CONNECT: that poll now returns (as a timeout) once the connect is done.
     sockaddr_in a;
     const int listener = loopback_listener(a);
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    int connected = -2;
-    int error = 0;
-    std::thread([&] {
-        ::prctl(PR_SET_NAME, "MQTTAsync_send");
-        connected = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-        error = errno;
-    }).join();
-    if (connected == 0) SUCCEED("the kernel connected at once; nothing to wake");
-    REQUIRE((connected == 0 || error == EINPROGRESS));
+    const auto [fd, at_once] = connect_as_paho(a);
+    if (at_once) SUCCEED("the kernel connected at once; nothing to wake");
     int first = -2;
     short first_revents = -1;
     std::chrono::steady_clock::duration took{};
     int second = -2;
     ssize_t wrote = -2;
-    std::thread([&] {
-        ::prctl(PR_SET_NAME, "MQTTAsync_rcv");
+    on_thread("MQTTAsync_rcv", [&, fd = fd] {
         pollfd p{fd, POLLIN, 0};
         const auto start = std::chrono::steady_clock::now();
         first = ::poll(&p, 1, 30000);  // Paho's is 10 ms; long here, so only the wake can end it
@@ -204,8 +212,8 @@ TEST_CASE("paho connect wake: the receive thread's poll ends when a socket Paho 
         wrote = ::write(fd, "x", 1);  // the first write (CONNECT) ends the watch
         p.revents = 0;
         second = ::poll(&p, 1, 20);  // an ordinary timeout again: nothing to read
-    }).join();
-    if (connected != 0) {
+    });
+    if (!at_once) {
         CHECK(first == 0);
         CHECK(first_revents == 0);
         CHECK(took < std::chrono::seconds(20));
@@ -215,29 +223,6 @@ TEST_CASE("paho connect wake: the receive thread's poll ends when a socket Paho 
     ::close(fd);
     ::close(listener);
 }
-
-namespace {
-
-/// A non-blocking connect to `a` started on a thread named like Paho's send thread; the socket, or
-/// -1 when the kernel connected at once (then nothing is watched).
-int connect_as_paho(const sockaddr_in& a) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    int connected = -2;
-    int error = 0;
-    std::thread([&] {
-        ::prctl(PR_SET_NAME, "MQTTAsync_send");
-        connected = ::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a);
-        error = errno;
-    }).join();
-    if (connected == 0) {
-        ::close(fd);
-        return -1;
-    }
-    REQUIRE(error == EINPROGRESS);
-    return fd;
-}
-
-}  // namespace
 
 TEST_CASE("paho idle sleep: the receive thread's sleep ends when a Paho thread starts a connect", "[paho][guard]") {
     sockaddr_in a;
@@ -251,15 +236,14 @@ TEST_CASE("paho idle sleep: the receive thread's sleep ends when a Paho thread s
     });
     // Whether the connect comes before the sleep starts (then it is skipped) or during it (then it
     // ends), the receive thread must not sleep on.
-    const int fd = connect_as_paho(a);
+    const auto [fd, at_once] = connect_as_paho(a);
     receiver.join();
-    if (fd < 0) {
+    if (at_once)
         SUCCEED("the kernel connected at once; nothing to wake");
-    } else {
+    else
         CHECK(took < std::chrono::seconds(20));
-        ::write(fd, "x", 1);  // the first write ends the watch
-        ::close(fd);
-    }
+    ::write(fd, "x", 1);  // the first write ends the watch
+    ::close(fd);
     ::close(listener);
 }
 
@@ -267,9 +251,10 @@ TEST_CASE("paho idle sleep: skipped at most 8 times for an unwritten socket, and
           "[paho][guard]") {
     sockaddr_in a;
     const int listener = loopback_listener(a);
-    const int fd = connect_as_paho(a);
-    if (fd < 0) {
+    const auto [fd, at_once] = connect_as_paho(a);
+    if (at_once) {
         SUCCEED("the kernel connected at once; nothing is watched");
+        ::close(fd);
         ::close(listener);
         return;
     }
@@ -281,15 +266,14 @@ TEST_CASE("paho idle sleep: skipped at most 8 times for an unwritten socket, and
         ::usleep(50'000);  // not a Paho thread: libc's sleep, watched socket or not
         elsewhere = std::chrono::steady_clock::now() - start;
     }).join();
-    std::thread([&] {
-        ::prctl(PR_SET_NAME, "MQTTAsync_rcv");
+    on_thread("MQTTAsync_rcv", [&] {
         auto start = std::chrono::steady_clock::now();
         for (int i = 0; i < 8; ++i) ::usleep(5'000'000);
         skipped = std::chrono::steady_clock::now() - start;
         start = std::chrono::steady_clock::now();
         ::usleep(50'000);  // the socket is no longer watched: a real sleep
         ninth = std::chrono::steady_clock::now() - start;
-    }).join();
+    });
     CHECK(elsewhere >= std::chrono::milliseconds(50));
     CHECK(skipped < std::chrono::seconds(5));
     CHECK(ninth >= std::chrono::milliseconds(50));
@@ -298,15 +282,6 @@ TEST_CASE("paho idle sleep: skipped at most 8 times for an unwritten socket, and
 }
 
 namespace {
-
-/// Runs `body()` on a new thread named `name` and waits for it.
-template <class Body>
-void on_thread(const char* name, Body body) {
-    std::thread([&] {
-        ::prctl(PR_SET_NAME, name);
-        body();
-    }).join();
-}
 
 /// Bytes waiting in `fd`'s kernel receive queue.
 int queued(int fd) {
