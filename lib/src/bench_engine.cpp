@@ -9,6 +9,7 @@
 #include <MQTTAsync.h>
 #include <fmt/format.h>
 
+#include <dirent.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/resource.h>
@@ -58,16 +59,24 @@ std::int64_t resident_bytes() {
     return static_cast<std::int64_t>(resident) * ::sysconf(_SC_PAGESIZE);
 }
 
-namespace {
-
 // Paho C offers no socket options. Unless --nagle is given, every TCP socket of this process that is
 // connected to the broker's port gets TCP_NODELAY, so small QoS 0 publishes are not held back by
-// Nagle's algorithm waiting for the broker's delayed ACK (milliseconds of added latency).
+// Nagle's algorithm waiting for the broker's delayed ACK (milliseconds of added latency). The open
+// descriptors come from /proc/self/fd: mqbench may have raised its limit to a million or more.
 void set_nodelay(int port) {
-    rlimit lim{};
-    ::getrlimit(RLIMIT_NOFILE, &lim);
-    int top = lim.rlim_cur == RLIM_INFINITY ? 65536 : static_cast<int>(std::min<rlim_t>(lim.rlim_cur, 1 << 20));
-    for (int fd = 3; fd < top; ++fd) {
+    std::vector<int> fds;
+    if (DIR* dir = ::opendir("/proc/self/fd")) {
+        const int own = ::dirfd(dir);
+        while (const dirent* e = ::readdir(dir))
+            if (e->d_name[0] != '.' && std::atoi(e->d_name) != own) fds.push_back(std::atoi(e->d_name));
+        ::closedir(dir);
+    } else {  // no /proc: every descriptor number up to the limit
+        rlimit lim{};
+        ::getrlimit(RLIMIT_NOFILE, &lim);
+        int top = lim.rlim_cur == RLIM_INFINITY ? 65536 : static_cast<int>(std::min<rlim_t>(lim.rlim_cur, 1 << 20));
+        for (int fd = 3; fd < top; ++fd) fds.push_back(fd);
+    }
+    for (int fd : fds) {
         int type = 0;
         socklen_t len = sizeof type;
         if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_STREAM) continue;
@@ -82,6 +91,8 @@ void set_nodelay(int port) {
         ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     }
 }
+
+namespace {
 
 std::int64_t unix_us() {
     return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())

@@ -47,4 +47,8 @@ void ensure_fd_limit(long needed);
 /// This process's resident memory in bytes.
 std::int64_t resident_bytes();
 
+/// Sets TCP_NODELAY on every TCP socket of this process connected to a peer on `port` (Paho C
+/// offers no socket options).
+void set_nodelay(int port);
+
 }  // namespace mqkit::bench::detail

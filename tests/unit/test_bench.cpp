@@ -1,7 +1,15 @@
 // Unit tests of mqbench's pure parts: histogram and percentiles, pacer, templates, stamps, sequence tracking,
-// report JSON and merge, and the command line.
+// report JSON and merge, and the command line; and set_nodelay() on this process's own loopback sockets.
+#include "bench_engine.hpp"
 #include "mqkit/bench.hpp"
 #include "mqkit/error.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 
@@ -367,4 +375,50 @@ TEST_CASE("mqbench command line: bad input names the flag", "[bench][cli]") {
     CHECK(parse_error({"merge"}).find("no report files") != std::string::npos);
     CHECK(parse_error({"sub", "--subscribers", "3"}).find("--subscribers is for pubsub") != std::string::npos);
     CHECK(parse_error({"-i", "x"}).find("unknown option '-i'") != std::string::npos);
+}
+
+TEST_CASE("mqbench set_nodelay: TCP_NODELAY on exactly this process's sockets connected to the port",
+          "[bench][nodelay]") {
+    // Two loopback listeners; a client connected to each; the accepted ends stay open too.
+    auto listen_on_free_port = [](sockaddr_in& a) {
+        int l = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        a = sockaddr_in{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(::bind(l, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+        REQUIRE(::listen(l, 1) == 0);
+        socklen_t len = sizeof a;
+        REQUIRE(::getsockname(l, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+        return l;
+    };
+    auto connect_to = [](const sockaddr_in& a) {
+        int c = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        REQUIRE(::connect(c, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0);
+        return c;
+    };
+    auto nodelay = [](int fd) {
+        int on = -1;
+        socklen_t len = sizeof on;
+        REQUIRE(::getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, &len) == 0);
+        return on != 0;
+    };
+    sockaddr_in broker{}, other{};
+    const int broker_listener = listen_on_free_port(broker);
+    const int other_listener = listen_on_free_port(other);
+    const int to_broker = connect_to(broker);
+    const int to_other = connect_to(other);
+    const int accepted = ::accept4(broker_listener, nullptr, nullptr, SOCK_CLOEXEC);
+    REQUIRE(accepted >= 0);
+    // Far above the first descriptors, as with thousands of connections.
+    const int high = ::fcntl(to_broker, F_DUPFD_CLOEXEC, 900);
+    REQUIRE(high >= 900);
+    REQUIRE_FALSE(nodelay(to_broker));
+
+    mqkit::bench::detail::set_nodelay(ntohs(broker.sin_port));
+
+    CHECK(nodelay(to_broker));
+    CHECK(nodelay(high));
+    CHECK_FALSE(nodelay(to_other));  // another port
+    CHECK_FALSE(nodelay(accepted));  // its peer is the client's port, not the broker's
+    for (int fd : {high, accepted, to_other, to_broker, other_listener, broker_listener}) ::close(fd);
 }
