@@ -67,8 +67,10 @@ void set_nodelay(int port) {
     std::vector<int> fds;
     if (DIR* dir = ::opendir("/proc/self/fd")) {
         const int own = ::dirfd(dir);
-        while (const dirent* e = ::readdir(dir))
-            if (e->d_name[0] != '.' && std::atoi(e->d_name) != own) fds.push_back(std::atoi(e->d_name));
+        while (const dirent* e = ::readdir(dir)) {
+            const int fd = std::atoi(e->d_name);
+            if (e->d_name[0] != '.' && fd != own) fds.push_back(fd);
+        }
         ::closedir(dir);
     } else {  // no /proc: every descriptor number up to the limit
         rlimit lim{};

@@ -1,10 +1,10 @@
 // Unit tests of mqbench's pure parts: histogram and percentiles, pacer, templates, stamps, sequence tracking,
 // report JSON and merge, and the command line; and set_nodelay() on this process's own loopback sockets.
 #include "bench_engine.hpp"
+#include "loopback.hpp"
 #include "mqkit/bench.hpp"
 #include "mqkit/error.hpp"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -380,22 +380,6 @@ TEST_CASE("mqbench command line: bad input names the flag", "[bench][cli]") {
 TEST_CASE("mqbench set_nodelay: TCP_NODELAY on exactly this process's sockets connected to the port",
           "[bench][nodelay]") {
     // Two loopback listeners; a client connected to each; the accepted ends stay open too.
-    auto listen_on_free_port = [](sockaddr_in& a) {
-        int l = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        a = sockaddr_in{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        REQUIRE(::bind(l, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-        REQUIRE(::listen(l, 1) == 0);
-        socklen_t len = sizeof a;
-        REQUIRE(::getsockname(l, reinterpret_cast<sockaddr*>(&a), &len) == 0);
-        return l;
-    };
-    auto connect_to = [](const sockaddr_in& a) {
-        int c = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        REQUIRE(::connect(c, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0);
-        return c;
-    };
     auto nodelay = [](int fd) {
         int on = -1;
         socklen_t len = sizeof on;
@@ -403,10 +387,10 @@ TEST_CASE("mqbench set_nodelay: TCP_NODELAY on exactly this process's sockets co
         return on != 0;
     };
     sockaddr_in broker{}, other{};
-    const int broker_listener = listen_on_free_port(broker);
-    const int other_listener = listen_on_free_port(other);
-    const int to_broker = connect_to(broker);
-    const int to_other = connect_to(other);
+    const int broker_listener = mqkit_test::loopback_listener(broker);
+    const int other_listener = mqkit_test::loopback_listener(other);
+    const int to_broker = mqkit_test::connect_to(broker);
+    const int to_other = mqkit_test::connect_to(other);
     const int accepted = ::accept4(broker_listener, nullptr, nullptr, SOCK_CLOEXEC);
     REQUIRE(accepted >= 0);
     // Far above the first descriptors, as with thousands of connections.

@@ -1,6 +1,8 @@
 // Unit tests for libmqkit's guard around Paho C's socket writes (lib/src/paho_send_guard.cpp): on
 // Paho's threads a write to its non-blocking socket completes, and on its send thread a reset reads as
 // EAGAIN; elsewhere every write keeps the socket's own answer.
+#include "loopback.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <arpa/inet.h>
@@ -22,6 +24,9 @@
 
 namespace {
 
+using mqkit_test::connect_to;
+using mqkit_test::loopback_listener;
+
 /// Runs `body()` on a new thread named `name` and waits for it.
 template <class Body>
 void on_thread(const char* name, Body body) {
@@ -39,25 +44,11 @@ int error_on_thread(const char* name, Attempt attempt) {
     return error;
 }
 
-/// A listening loopback TCP socket on a free port, and its address.
-int loopback_listener(sockaddr_in& a) {
-    int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    a = sockaddr_in{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    REQUIRE(::listen(listener, 1) == 0);
-    socklen_t len = sizeof a;
-    REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&a), &len) == 0);
-    return listener;
-}
-
 /// A connected loopback TCP pair {client, peer}.
 std::pair<int, int> connected_pair() {
     sockaddr_in a;
     const int listener = loopback_listener(a);
-    int client = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    REQUIRE(::connect(client, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    const int client = connect_to(a);
     int peer = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
     REQUIRE(peer >= 0);
     ::close(listener);
