@@ -43,7 +43,16 @@ fi
 [ "$(dpkg-deb -f "$deb" Version)" = "$version" ] || fail "Version is not $version"
 depends=$(dpkg-deb -f "$deb" Depends)
 echo "Depends: $depends"
-for p in libpaho-mqttpp3-1 libpaho-mqtt1.3 libfmt9; do
+# With Paho C linked into libmqkit (lib/paho-c), libmqkit calls OpenSSL itself and libpaho-mqtt1.3 is
+# needed only through libpaho-mqttpp3-1; otherwise libmqkit needs libpaho-mqtt1.3 directly.
+lib=$(dpkg-deb --fsys-tarfile "$deb" | tar -t | grep -E '/libmqkit\.so\.[0-9]+\.[0-9]+\.[0-9]+$' | head -n 1)
+dpkg-deb --fsys-tarfile "$deb" | tar -xO "$lib" >"$tmp/libmqkit.so"
+if grep -qE ' FUNC +GLOBAL +DEFAULT +[0-9]+ MQTTAsync_create$' <<<"$(readelf --dyn-syms -W "$tmp/libmqkit.so")"; then
+    needed="libpaho-mqttpp3-1 libssl3 libfmt9"
+else
+    needed="libpaho-mqttpp3-1 libpaho-mqtt1.3 libfmt9"
+fi
+for p in $needed; do
     grep -qE "(^|, )$p( |,|$)" <<<"$depends" || fail "Depends lacks $p"
 done
 pc=$(dpkg-deb --fsys-tarfile "$deb" | tar -xO --wildcards './usr/lib*/mqkit.pc')
