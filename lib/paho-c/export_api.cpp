@@ -93,9 +93,11 @@ public:
                 std::uint64_t info_at = wide_ ? e + 4 : e + 12;
                 std::uint64_t shndx_at = wide_ ? e + 6 : e + 14;
                 check(name_at, 1);
+                const char* name = reinterpret_cast<const char*>(bytes_.data() + name_at);
+                std::size_t name_size = strnlen(name, bytes_.size() - name_at);
                 unsigned info = bytes_[info_at];
-                out.push_back({std::string(reinterpret_cast<const char*>(bytes_.data() + name_at)), info >> 4,
-                               info & 0xFu, read(shndx_at, 2) != 0, info_at + 1});
+                out.push_back(
+                    {std::string(name, name_size), info >> 4, info & 0xFu, read(shndx_at, 2) != 0, info_at + 1});
             }
         }
         return out;

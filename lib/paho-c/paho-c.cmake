@@ -8,8 +8,8 @@ option(MQKIT_PAHO_C_LINKED_IN
 set(mqkit_paho_c_linked_in OFF)
 if(MQKIT_PAHO_C_LINKED_IN AND CMAKE_SYSTEM_NAME STREQUAL "Linux")
   # FindPahoMqttC (from PahoMqttCpp's package) found the shared library; the archive sits beside it.
-  get_filename_component(mqkit_paho_c_dir "${PAHO_MQTT_C_LIBRARIES}" DIRECTORY)
-  find_file(MQKIT_PAHO_C_ARCHIVE libpaho-mqtt3as.a HINTS "${mqkit_paho_c_dir}" NO_DEFAULT_PATH)
+  get_filename_component(mqkit_paho_c_libdir "${PAHO_MQTT_C_LIBRARIES}" DIRECTORY)
+  find_file(MQKIT_PAHO_C_ARCHIVE libpaho-mqtt3as.a HINTS "${mqkit_paho_c_libdir}" NO_DEFAULT_PATH)
   if(MQKIT_PAHO_C_ARCHIVE)
     execute_process(COMMAND "${CMAKE_AR}" t "${MQKIT_PAHO_C_ARCHIVE}"
                     OUTPUT_VARIABLE mqkit_paho_c_members RESULT_VARIABLE mqkit_ar_result
