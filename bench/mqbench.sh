@@ -65,7 +65,11 @@ for round in $(seq "$rounds"); do
     -t 'ceiling/%i' --json "$work/pub.json" >/dev/null
   pub_rates+=("$(printf %.0f "$(json_get "$work/pub.json" totals.sent_rate_msg_per_s)")")
 done
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}'; }
+# The middle value; for an even count the mean of the two middle ones (rounded to an integer).
+median() {
+    printf '%s\n' "$@" | sort -n |
+        awk '{a[NR]=$1} END {m = int((NR + 1) / 2); if (NR % 2) print a[m]; else print int((a[m] + a[m + 1]) / 2 + 0.5)}'
+}
 ceiling=$(median "${ceilings[@]}")
 pub_rate=$(median "${pub_rates[@]}")
 echo "ceiling per round: ${ceilings[*]}; mqbench per round: ${pub_rates[*]}" >&2
