@@ -28,6 +28,10 @@ namespace mqkit::bench::detail {
 
 using mqkit::detail::reason_text;
 
+const char* stopped_word(int exit_status) {
+    return exit_status == static_cast<int>(exit_code::terminated) ? "terminated" : "interrupted";
+}
+
 std::pair<long, long> partition(long total, long part, long parts) {
     auto at = [&](long p) { return static_cast<long>(static_cast<long long>(total) * p / parts); };
     return {at(part), at(part + 1)};
@@ -912,7 +916,7 @@ report engine::run() {
     report_.rss_bytes = resident_bytes();
     if (stopped() && report_.exit_status == 0) {
         report_.exit_status = stop_.load();
-        report_.message = "interrupted";
+        report_.message = stopped_word(report_.exit_status);
     }
     finish(report_);
     // The Paho clients are left to the process's end (mqkit::exit_now): destroying thousands of

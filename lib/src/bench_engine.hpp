@@ -33,6 +33,10 @@ public:
     virtual bool sees_everything() const { return false; }
 };
 
+/// How a run stopped by a signal says so: "terminated" for SIGTERM's status (143), else
+/// "interrupted" (SIGINT, 130), as mqpub and mqsub do.
+const char* stopped_word(int exit_status);
+
 /// The index range [first, last) of `total` clients that part `part` of `parts` runs.
 std::pair<long, long> partition(long total, long part, long parts);
 

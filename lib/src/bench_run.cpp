@@ -421,7 +421,7 @@ void write_file(const std::string& path, const std::string& text, std::vector<st
 int evaluate(const report& r, std::vector<std::string>& reasons) {
     if (r.exit_status == static_cast<int>(exit_code::interrupted) ||
         r.exit_status == static_cast<int>(exit_code::terminated)) {
-        reasons.push_back("interrupted; the results so far were written");
+        reasons.push_back(fmt::format("{}; the results so far were written", detail::stopped_word(r.exit_status)));
         return r.exit_status;
     }
     if (r.exit_status != 0) {
@@ -564,7 +564,7 @@ int run_bench(bench_config& c) {
         r = run_workers(c, workers, progress);
         if (stop.load() != 0) {  // this process was signalled: its status, whatever the workers say
             r.exit_status = stop.load();
-            r.message = "interrupted";
+            r.message = detail::stopped_word(r.exit_status);
         }
     }
     return finish(c, r);

@@ -267,6 +267,22 @@ TEST_CASE("mqbench: SIGINT ends a run early with its results written", "[e2e][be
     CHECK(j.find("status")->number_or("exit_code", -1) == 130);
 }
 
+TEST_CASE("mqbench: SIGTERM ends a run early and says terminated", "[e2e][bench]") {
+    broker b;
+    std::string file = b.dir() + "/term.json";
+    background_process run(tool("mqbench"), on(b, {"pubsub", "-c", "1", "-q", "1", "--rate", "200", "--duration", "60",
+                                                   "--workers", "1", "--prefix", "term", "--json", file}));
+    REQUIRE(b.wait_for_log("as term-p0 ", 10s));
+    run.signal(SIGTERM);
+    auto r = run.wait(20s);
+    INFO(describe(r));
+    CHECK(r.exit_code == 143);
+    CHECK(r.err.find("mqbench: error: terminated") != std::string::npos);
+    CHECK(r.err.find("interrupted") == std::string::npos);
+    json j = read_json(file);
+    CHECK(j.find("status")->number_or("exit_code", -1) == 143);
+}
+
 TEST_CASE("mqbench: a rate it cannot reach is an error, with the report written", "[e2e][bench]") {
     broker b;
     std::string file = b.dir() + "/rate.json";
