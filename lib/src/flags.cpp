@@ -318,7 +318,9 @@ tool_spec make_mqsub() {
              {'C', "count", "count", vk::integer, "exit after printing this many messages"},
              {'W', "timeout", "seconds", vk::integer,
               "stop after this many seconds with exit status 27, unless -C or -E ended it first",
-              "As in mosquitto_sub, this is a limit on the whole run, not on the gap between messages."},
+              "As in mosquitto_sub, this is a limit on the whole run, not on the gap between messages. It "
+              "counts from the connection, so a broker that never answers CONNECT or SUBSCRIBE cannot hold mqsub "
+              "past it either."},
              {'R', "no-stale", "", vk::none, "do not print retained (stale) messages"},
              {'E', "exit-after-sub", "", vk::none, "exit once the subscriptions are acknowledged"},
              {'U', "unsubscribe", "filter", vk::topic, "unsubscribe from this filter (repeatable)", {}, {}, true},

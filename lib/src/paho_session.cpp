@@ -517,18 +517,39 @@ void session::connect(bool auto_reconnect, int max_inflight) {
     connect_options_ = opts;
     int signal = 0;  // SIGINT/SIGTERM while waiting for CONNACK: stop waiting at once
     try {
-        mqtt::token_ptr tok = client_->connect(opts);
-        while (!tok->wait_for(std::chrono::milliseconds(10)) && (signal = stop_signal::received()) == 0) {
-        }
+        signal = wait_for_token(client_->connect(opts));
     } catch (const mqtt::exception& e) {
         if (tls_trace_) tls_trace_->uninstall();
         throw_connect_error(e);
+    } catch (...) {  // the deadline
+        if (tls_trace_) tls_trace_->uninstall();
+        throw;
     }
     if (tls_trace_) tls_trace_->uninstall();
     if (signal != 0)
         throw error(signal == SIGTERM ? exit_code::terminated : exit_code::interrupted,
                     fmt::format("{} while connecting to {}:{}", signal == SIGTERM ? "terminated" : "interrupted",
                                 config_.host, config_.port));
+}
+
+void session::set_deadline(std::chrono::steady_clock::time_point when, exit_code code, std::string message) {
+    deadline_ = when;
+    deadline_code_ = code;
+    deadline_message_ = std::move(message);
+}
+
+int session::wait_for_token(const mqtt::token_ptr& tok) {
+    while (!tok->wait_for(std::chrono::milliseconds(10))) {
+        if (int signal = stop_signal::received()) return signal;
+        if (deadline_ && std::chrono::steady_clock::now() >= *deadline_) throw error(deadline_code_, deadline_message_);
+    }
+    return 0;
+}
+
+void session::throw_signalled(int signal, const char* packet) const {
+    throw error(signal == SIGTERM ? exit_code::terminated : exit_code::interrupted,
+                fmt::format("{} while waiting for {} from {}:{}", signal == SIGTERM ? "terminated" : "interrupted",
+                            packet, config_.host, config_.port));
 }
 
 std::string session::lost_text() const {
@@ -660,7 +681,7 @@ std::vector<int> session::subscribe(const std::vector<std::string>& filters, int
                                      mqtt::iasync_client::qos_collection(filters.size(), qos),
                                      std::vector<mqtt::subscribe_options>{}, props);
         if (!wait) return {};
-        tok->wait();
+        if (int signal = wait_for_token(tok)) throw_signalled(signal, "SUBACK");
         if (mid) *mid = tok->get_message_id();
         const mqtt::subscribe_response response = tok->get_subscribe_response();  // by value: keep it alive
         std::vector<int> granted;
@@ -676,7 +697,8 @@ std::vector<int> session::subscribe(const std::vector<std::string>& filters, int
 void session::unsubscribe(const std::vector<std::string>& filters, const mqtt::properties& props) {
     if (trace_) trace_->expect_unsubscribe(filters);
     try {
-        client_->unsubscribe(mqtt::string_collection::create(filters), props)->wait();
+        if (int signal = wait_for_token(client_->unsubscribe(mqtt::string_collection::create(filters), props)))
+            throw_signalled(signal, "UNSUBACK");
     } catch (const mqtt::exception& e) {
         throw error(exit_code::failure, fmt::format("unsubscribe failed: {}", e.what()));
     }

@@ -1,6 +1,7 @@
 // One MQTT connection on Paho C++: connect, windowed publish, subscribe, disconnect; errors as mqkit::error.
 #pragma once
 
+#include "mqkit/error.hpp"
 #include "mqkit/options.hpp"
 #include "tcp_probe.hpp"
 #include "trace.hpp"
@@ -65,6 +66,10 @@ public:
     /// Sets how connect(true, ...) reconnects; call before connect().
     void set_reconnect_policy(const reconnect_policy& policy);
 
+    /// From now on, waiting for CONNACK, SUBACK or UNSUBACK ends at `when` with error(code,
+    /// message) (mqsub -W, which like mosquitto_sub's also covers a broker that never answers).
+    void set_deadline(std::chrono::steady_clock::time_point when, exit_code code, std::string message);
+
     /// Connects and waits for CONNACK. `auto_reconnect`: Paho reconnects after a lost link
     /// (1 s, doubling up to the policy's max_wait, default 30 s). Throws mqkit::error (CONNACK
     /// refusals carry the reason code; SIGINT/SIGTERM while waiting: at once, 130/143).
@@ -96,12 +101,12 @@ public:
     int first_failure_reason() const;
 
     /// Subscribes to all filters in one SUBSCRIBE and waits for SUBACK; returns granted QoS/reason
-    /// codes, one per filter.
+    /// codes, one per filter. SIGINT/SIGTERM while waiting: at once, 130/143.
     /// With `wait` false (from a Paho callback, which must not block) it returns at once, empty.
     /// `mid` receives the SUBSCRIBE's packet identifier.
     std::vector<int> subscribe(const std::vector<std::string>& filters, int qos, bool retain_as_published,
                                const mqtt::properties& props, bool wait, int* mid = nullptr);
-    /// Unsubscribes and waits for UNSUBACK.
+    /// Unsubscribes and waits for UNSUBACK (SIGINT/SIGTERM while waiting: at once, 130/143).
     void unsubscribe(const std::vector<std::string>& filters, const mqtt::properties& props);
 
     /// Sends DISCONNECT (if connected) and waits briefly for it to go out.
@@ -112,6 +117,11 @@ private:
     class publish_listener;
 
     [[noreturn]] void throw_connect_error(const mqtt::exception& e);
+    /// Waits for `tok` in 10 ms steps (Paho C++ throws if it failed): 0 once it completed, or the
+    /// number of a SIGINT/SIGTERM that came first. Throws the set_deadline() error once it passes.
+    int wait_for_token(const mqtt::token_ptr& tok);
+    /// Throws 130/143 "interrupted/terminated while waiting for <packet> from host:port".
+    [[noreturn]] void throw_signalled(int signal, const char* packet) const;
     /// Deletes the session kept for reconnects (reconnect_policy::keep_session) on MQTT 3.x: a
     /// second, clean-session CONNECT and DISCONNECT under the same client id.
     void delete_kept_session();
@@ -124,6 +134,9 @@ private:
     std::unique_ptr<mqtt::ssl_options> ssl_;  // kept: Paho C++ 1.2 copies point into it (CA path)
     std::unique_ptr<tls_trace> tls_trace_;    // set while a TLS connect is under way
     bool key_encrypted_ = false;              // a passphrase was given for --key
+    std::optional<std::chrono::steady_clock::time_point> deadline_;  // set_deadline()
+    exit_code deadline_code_ = exit_code::failure;
+    std::string deadline_message_;
 
     mutable std::mutex mutex_;
     std::condition_variable cv_;

@@ -160,8 +160,7 @@ private:
 
 /// Redraws every --interval until `done` or -W expires; draws once more at the end. Returns false
 /// if -W expired.
-bool run_stats(const sub_config& c, stats_view& view, detail::completion& done) {
-    const double deadline = c.timeout ? steady_seconds() + static_cast<double>(*c.timeout) : 0.0;
+bool run_stats(const sub_config& c, stats_view& view, detail::completion& done, double deadline) {
     bool finished = false;
     while (true) {
         double wait = c.stats.interval;
@@ -265,6 +264,12 @@ int subscribe_and_print(const sub_config& c) {
         if (c.conn.debug) detail::warn(tool_name, "connection lost; reconnecting", c.conn.quiet);
     });
 
+    // -W counts from here, as mosquitto_sub's from its TCP connect: a broker that never answers
+    // CONNECT or SUBSCRIBE cannot hold mqsub past it either.
+    const auto deadline_at = std::chrono::steady_clock::now() + std::chrono::seconds(c.timeout.value_or(0));
+    const double deadline = std::chrono::duration<double>(deadline_at.time_since_epoch()).count();  // steady_seconds()
+    const std::string timed_out = c.timeout ? fmt::format("timed out after {} s (-W)", *c.timeout) : std::string();
+    if (c.timeout) session.set_deadline(deadline_at, exit_code::timeout, timed_out);
     session.connect(true, 65535);
     if (!c.topics.empty()) {
         int mid = 0;
@@ -294,14 +299,15 @@ int subscribe_and_print(const sub_config& c) {
     if (!c.unsubscribe.empty()) session.unsubscribe(c.unsubscribe, unsub_props);
     if (c.exit_after_sub) done.finish(0);
 
-    bool finished = stats ? run_stats(c, *stats, done) : done.wait(c.timeout ? static_cast<double>(*c.timeout) : -1.0);
+    bool finished = stats ? run_stats(c, *stats, done, deadline)
+                          : done.wait(c.timeout ? std::max(0.0, deadline - steady_seconds()) : -1.0);
     // A reader that stopped reading must not keep a signalled mqsub alive: what it has not taken
     // is dropped once a signal came (the queue holds at most 2 x 8 MiB; see stdout_writer).
     const auto signalled = [] { return detail::stop_signal::received() != 0; };
     if (signalled()) out.flush_until(signalled);
     session.disconnect();
     const bool flushed = out.flush_until(signalled);
-    if (!finished) throw error(exit_code::timeout, fmt::format("timed out after {} s (-W)", *c.timeout));
+    if (!finished) throw error(exit_code::timeout, timed_out);
     if (!flushed)  // output was dropped: the signal's status, not success
         return static_cast<int>(detail::stop_signal::received() == SIGTERM ? exit_code::terminated
                                                                            : exit_code::interrupted);

@@ -149,6 +149,47 @@ private:
     std::thread thread_;
 };
 
+/// A one-connection fake broker that answers CONNECT with CONNACK and then never answers again:
+/// a SUBSCRIBE gets no SUBACK. Reads (and drops) what the client sends until it goes away.
+class mute_after_connack {
+public:
+    mute_after_connack() {
+        thread_ = std::thread([this] {
+            int c = ::accept(listener_.fd(), nullptr, nullptr);
+            if (c < 0) return;
+            std::string p;
+            if (read_packet(c, p) && (p[0] & 0xf0) == 0x10) {
+                const char connack[] = {0x20, 0x02, 0x00, 0x00};
+                (void)!::write(c, connack, sizeof connack);
+                while (read_packet(c, p))
+                    if ((p[0] & 0xf0) == 0x80) {
+                        std::lock_guard<std::mutex> lock(mutex_);
+                        saw_subscribe_ = true;
+                        cv_.notify_all();
+                    }
+            }
+            ::close(c);
+        });
+    }
+    ~mute_after_connack() {
+        ::shutdown(listener_.fd(), SHUT_RDWR);
+        thread_.join();
+    }
+    int port() const { return listener_.port(); }
+    /// Waits until the client's SUBSCRIBE has arrived; false on timeout.
+    bool wait_for_subscribe(std::chrono::milliseconds timeout) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        return cv_.wait_for(lock, timeout, [this] { return saw_subscribe_; });
+    }
+
+private:
+    silent_listener listener_;
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    bool saw_subscribe_ = false;
+    std::thread thread_;
+};
+
 /// Reads whole MQTT packets from a socket through a buffer (fast enough for multi-MiB PUBLISHes).
 class packet_reader {
 public:
@@ -426,6 +467,45 @@ TEST_CASE("a broker that accepts TCP but never answers CONNECT: a clear error, n
         CHECK(r.err.find("did not complete the MQTT handshake") != std::string::npos);
     }
     CHECK(std::chrono::steady_clock::now() - start < 25s);
+}
+
+TEST_CASE("a broker that never sends SUBACK: -W still ends mqsub (27), and so do SIGINT/SIGTERM (130/143)",
+          "[e2e][faults][signals]") {
+    using clock = std::chrono::steady_clock;
+    SECTION("-W 1 against a broker that never answers CONNECT, then one that never answers SUBSCRIBE") {
+        silent_listener silent;
+        auto start = clock::now();
+        auto r = run_tool(tool("mqsub"), with_port(silent.port(), {"-t", "a", "-W", "1"}), {}, 20s);
+        INFO(describe(r));
+        CHECK(r.exit_code == 27);
+        CHECK(r.err == "mqsub: error: timed out after 1 s (-W)\n");
+        CHECK(clock::now() - start < 5s);  // not the 10 s connect timeout
+
+        mute_after_connack mute;
+        start = clock::now();
+        r = run_tool(tool("mqsub"), with_port(mute.port(), {"-t", "a", "-W", "1"}), {}, 20s);
+        INFO(describe(r));
+        CHECK(mute.wait_for_subscribe(0ms));
+        CHECK(r.exit_code == 27);
+        CHECK(r.err == "mqsub: error: timed out after 1 s (-W)\n");
+        CHECK(clock::now() - start < 5s);
+    }
+    SECTION("a signal while waiting for SUBACK") {
+        for (auto [sig, code, name] :
+             {std::tuple{SIGINT, 130, "interrupted"}, std::tuple{SIGTERM, 143, "terminated"}}) {
+            mute_after_connack mute;
+            background_process p(tool("mqsub"), with_port(mute.port(), {"-t", "a"}));
+            REQUIRE(mute.wait_for_subscribe(10s));
+            const auto signalled = clock::now();
+            p.signal(sig);
+            auto r = p.wait(20s);
+            INFO(name << ": " << describe(r));
+            CHECK(r.exit_code == code);
+            CHECK(clock::now() - signalled < 3s);
+            CHECK(r.err == std::string("mqsub: error: ") + name +
+                               " while waiting for SUBACK from 127.0.0.1:" + std::to_string(mute.port()) + "\n");
+        }
+    }
 }
 
 TEST_CASE("SIGINT or SIGTERM while waiting for CONNACK ends a tool at once, exit 130 or 143",
