@@ -117,26 +117,36 @@ bool read_packet(int fd, std::string& packet) {
     return true;
 }
 
+/// Accepts one client on `listener` and answers its CONNECT with CONNACK (accepted). Returns the
+/// connection, or -1 if none came or its first packet was not CONNECT (that connection is closed).
+int accept_with_connack(int listener) {
+    int c = ::accept(listener, nullptr, nullptr);
+    if (c < 0) return -1;
+    std::string p;
+    if (!read_packet(c, p) || (p[0] & 0xf0) != 0x10) {
+        ::close(c);
+        return -1;
+    }
+    const char connack[] = {0x20, 0x02, 0x00, 0x00};
+    (void)!::write(c, connack, sizeof connack);
+    return c;
+}
+
 /// A one-connection fake broker: accepts, answers CONNACK, reads until the first PUBLISH, then
 /// closes the connection and stops listening (so reconnects are refused).
 class vanishing_broker {
 public:
     vanishing_broker() {
         thread_ = std::thread([this] {
-            int c = ::accept(listener_.fd(), nullptr, nullptr);
-            if (c < 0) return;
+            int c = accept_with_connack(listener_.fd());
             std::string p;
-            if (read_packet(c, p) && (p[0] & 0xf0) == 0x10) {
-                const char connack[] = {0x20, 0x02, 0x00, 0x00};
-                (void)!::write(c, connack, sizeof connack);
-                while (read_packet(c, p))
-                    if ((p[0] & 0xf0) == 0x30) {
-                        saw_publish_ = true;
-                        break;
-                    }
-            }
+            while (c >= 0 && read_packet(c, p))
+                if ((p[0] & 0xf0) == 0x30) {
+                    saw_publish_ = true;
+                    break;
+                }
             ::shutdown(listener_.fd(), SHUT_RDWR);
-            ::close(c);
+            if (c >= 0) ::close(c);
         });
     }
     ~vanishing_broker() { thread_.join(); }
@@ -155,19 +165,15 @@ class mute_after_connack {
 public:
     mute_after_connack() {
         thread_ = std::thread([this] {
-            int c = ::accept(listener_.fd(), nullptr, nullptr);
+            int c = accept_with_connack(listener_.fd());
             if (c < 0) return;
             std::string p;
-            if (read_packet(c, p) && (p[0] & 0xf0) == 0x10) {
-                const char connack[] = {0x20, 0x02, 0x00, 0x00};
-                (void)!::write(c, connack, sizeof connack);
-                while (read_packet(c, p))
-                    if ((p[0] & 0xf0) == 0x80) {
-                        std::lock_guard<std::mutex> lock(mutex_);
-                        saw_subscribe_ = true;
-                        cv_.notify_all();
-                    }
-            }
+            while (read_packet(c, p))
+                if ((p[0] & 0xf0) == 0x80) {
+                    std::lock_guard<std::mutex> lock(mutex_);
+                    saw_subscribe_ = true;
+                    cv_.notify_all();
+                }
             ::close(c);
         });
     }
