@@ -18,10 +18,33 @@ if(MQKIT_PAHO_C_LINKED_IN AND CMAKE_SYSTEM_NAME STREQUAL "Linux")
   endif()
   if(MQKIT_PAHO_C_ARCHIVE AND mqkit_ar_result EQUAL 0 AND "Heap.c.o" IN_LIST mqkit_paho_c_members
      AND "StackTrace.c.o" IN_LIST mqkit_paho_c_members)
-    set(mqkit_paho_c_linked_in ON)
-  else()
-    message(STATUS "mqkit: no usable libpaho-mqtt3as.a next to ${PAHO_MQTT_C_LIBRARIES}; "
-                   "libmqkit links the shared Paho C with its trackers")
+    # The objects must be fit for a shared library (position-independent): link them into one
+    # here, once per archive, and fall back if that fails (e.g. an architecture whose static
+    # build is not PIC). Undefined symbols are allowed: only the relocations are in question.
+    if(NOT DEFINED MQKIT_PAHO_C_ARCHIVE_LINKS OR NOT MQKIT_PAHO_C_ARCHIVE_CHECKED STREQUAL MQKIT_PAHO_C_ARCHIVE)
+      set(mqkit_probe "${CMAKE_CURRENT_BINARY_DIR}/paho-c-probe")
+      file(REMOVE_RECURSE "${mqkit_probe}")
+      file(MAKE_DIRECTORY "${mqkit_probe}")
+      execute_process(COMMAND "${CMAKE_AR}" x "${MQKIT_PAHO_C_ARCHIVE}" WORKING_DIRECTORY "${mqkit_probe}"
+                      RESULT_VARIABLE mqkit_probe_result OUTPUT_QUIET ERROR_QUIET)
+      if(mqkit_probe_result EQUAL 0)
+        execute_process(COMMAND "${CMAKE_C_COMPILER}" -shared -o probe.so ${mqkit_paho_c_members}
+                        WORKING_DIRECTORY "${mqkit_probe}" RESULT_VARIABLE mqkit_probe_result OUTPUT_QUIET ERROR_QUIET)
+      endif()
+      file(REMOVE_RECURSE "${mqkit_probe}")
+      if(mqkit_probe_result EQUAL 0)
+        set(mqkit_links ON)
+      else()
+        set(mqkit_links OFF)
+      endif()
+      set(MQKIT_PAHO_C_ARCHIVE_LINKS ${mqkit_links} CACHE INTERNAL "libpaho-mqtt3as.a links into a shared library")
+      set(MQKIT_PAHO_C_ARCHIVE_CHECKED "${MQKIT_PAHO_C_ARCHIVE}" CACHE INTERNAL "the archive that was checked")
+    endif()
+    set(mqkit_paho_c_linked_in ${MQKIT_PAHO_C_ARCHIVE_LINKS})
+  endif()
+  if(NOT mqkit_paho_c_linked_in)
+    message(STATUS "mqkit: no usable libpaho-mqtt3as.a next to ${PAHO_MQTT_C_LIBRARIES} (missing, or not "
+                   "position-independent); libmqkit links the shared Paho C with its trackers")
   endif()
 endif()
 
