@@ -16,7 +16,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cerrno>
-#include <csignal>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -541,7 +540,7 @@ int run_bench(bench_config& c) {
     }
     std::atomic<int> stop{0};
     mqkit::detail::stop_signal::on_signal([&stop] {
-        if (stop.load() == 0) stop.store(mqkit::detail::stop_signal::received() == SIGTERM ? 143 : 130);
+        if (stop.load() == 0) stop.store(static_cast<int>(mqkit::detail::stop_signal::status()));
     });
     long workers = c.workers > 0 ? c.workers : std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN));
     auto [a, b] = detail::partition(c.clients, c.worker_index, c.worker_count);

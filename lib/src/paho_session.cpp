@@ -16,7 +16,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cerrno>
-#include <csignal>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -526,10 +525,7 @@ void session::connect(bool auto_reconnect, int max_inflight) {
         throw;
     }
     if (tls_trace_) tls_trace_->uninstall();
-    if (signal != 0)
-        throw error(signal == SIGTERM ? exit_code::terminated : exit_code::interrupted,
-                    fmt::format("{} while connecting to {}:{}", signal == SIGTERM ? "terminated" : "interrupted",
-                                config_.host, config_.port));
+    if (signal != 0) throw_signalled("connecting to");
 }
 
 void session::set_deadline(std::chrono::steady_clock::time_point when, exit_code code, std::string message) {
@@ -546,10 +542,9 @@ int session::wait_for_token(const mqtt::token_ptr& tok) {
     return 0;
 }
 
-void session::throw_signalled(int signal, const char* packet) const {
-    throw error(signal == SIGTERM ? exit_code::terminated : exit_code::interrupted,
-                fmt::format("{} while waiting for {} from {}:{}", signal == SIGTERM ? "terminated" : "interrupted",
-                            packet, config_.host, config_.port));
+void session::throw_signalled(const char* doing) const {
+    throw error(stop_signal::status(),
+                fmt::format("{} while {} {}:{}", stop_signal::word(), doing, config_.host, config_.port));
 }
 
 std::string session::lost_text() const {
@@ -681,7 +676,7 @@ std::vector<int> session::subscribe(const std::vector<std::string>& filters, int
                                      mqtt::iasync_client::qos_collection(filters.size(), qos),
                                      std::vector<mqtt::subscribe_options>{}, props);
         if (!wait) return {};
-        if (int signal = wait_for_token(tok)) throw_signalled(signal, "SUBACK");
+        if (wait_for_token(tok) != 0) throw_signalled("waiting for SUBACK from");
         if (mid) *mid = tok->get_message_id();
         const mqtt::subscribe_response response = tok->get_subscribe_response();  // by value: keep it alive
         std::vector<int> granted;
@@ -697,8 +692,8 @@ std::vector<int> session::subscribe(const std::vector<std::string>& filters, int
 void session::unsubscribe(const std::vector<std::string>& filters, const mqtt::properties& props) {
     if (trace_) trace_->expect_unsubscribe(filters);
     try {
-        if (int signal = wait_for_token(client_->unsubscribe(mqtt::string_collection::create(filters), props)))
-            throw_signalled(signal, "UNSUBACK");
+        if (wait_for_token(client_->unsubscribe(mqtt::string_collection::create(filters), props)) != 0)
+            throw_signalled("waiting for UNSUBACK from");
     } catch (const mqtt::exception& e) {
         throw error(exit_code::failure, fmt::format("unsubscribe failed: {}", e.what()));
     }

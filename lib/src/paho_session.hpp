@@ -120,8 +120,8 @@ private:
     /// Waits for `tok` in 10 ms steps (Paho C++ throws if it failed): 0 once it completed, or the
     /// number of a SIGINT/SIGTERM that came first. Throws the set_deadline() error once it passes.
     int wait_for_token(const mqtt::token_ptr& tok);
-    /// Throws 130/143 "interrupted/terminated while waiting for <packet> from host:port".
-    [[noreturn]] void throw_signalled(int signal, const char* packet) const;
+    /// After SIGINT/SIGTERM: throws 130/143 "interrupted|terminated while <doing> host:port".
+    [[noreturn]] void throw_signalled(const char* doing) const;
     /// Deletes the session kept for reconnects (reconnect_policy::keep_session) on MQTT 3.x: a
     /// second, clean-session CONNECT and DISCONNECT under the same client id.
     void delete_kept_session();

@@ -17,7 +17,6 @@
 #include <unistd.h>
 #include <cerrno>
 #include <chrono>
-#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -81,8 +80,7 @@ std::string load_file(const std::string& path) {
 }
 
 int signal_status() {
-    int sig = detail::stop_signal::received();
-    return sig == SIGTERM ? static_cast<int>(exit_code::terminated) : static_cast<int>(exit_code::interrupted);
+    return static_cast<int>(detail::stop_signal::status());
 }
 
 /// Lets the signal thread wake a publish() blocked on a full window or a dead link, and stops it
@@ -220,8 +218,7 @@ int publish_all(const pub_config& c) {
     const std::size_t completed = session.completed_publishes();
     if (completed < accepted) {
         if (link_error.empty()) link_error = session.link_failure();
-        const char* stopped_by = detail::stop_signal::received() == SIGTERM ? "terminated" : "interrupted";
-        std::string why = interrupted                      ? std::string(stopped_by)
+        std::string why = interrupted                      ? std::string(detail::stop_signal::word())
                           : !link_error.empty()            ? link_error
                           : session.failed_publishes() > 0 ? session.first_failure()
                                                            : std::string("connection lost");

@@ -14,7 +14,6 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
@@ -189,10 +188,7 @@ int subscribe_and_print(const sub_config& c) {
     }
     detail::session session(c.conn, trace.get());
     detail::completion done;
-    detail::stop_signal::on_signal([&done] {
-        done.finish(detail::stop_signal::received() == SIGTERM ? static_cast<int>(exit_code::terminated)
-                                                               : static_cast<int>(exit_code::interrupted));
-    });
+    detail::stop_signal::on_signal([&done] { done.finish(static_cast<int>(detail::stop_signal::status())); });
 
     const bool v5 = c.conn.version == mqtt_version::v5;
     const mqtt::properties sub_props =
@@ -309,8 +305,7 @@ int subscribe_and_print(const sub_config& c) {
     const bool flushed = out.flush_until(signalled);
     if (!finished) throw error(exit_code::timeout, timed_out);
     if (!flushed)  // output was dropped: the signal's status, not success
-        return static_cast<int>(detail::stop_signal::received() == SIGTERM ? exit_code::terminated
-                                                                           : exit_code::interrupted);
+        return static_cast<int>(detail::stop_signal::status());
     return done.status();
 }
 

@@ -207,6 +207,12 @@ void stop_signal::install() {
 int stop_signal::received() {
     return signal_received.load();
 }
+exit_code stop_signal::status() {
+    return received() == SIGTERM ? exit_code::terminated : exit_code::interrupted;
+}
+const char* stop_signal::word() {
+    return received() == SIGTERM ? "terminated" : "interrupted";
+}
 int stop_signal::wake_fd() {
     return signal_event_fd;
 }

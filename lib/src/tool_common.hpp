@@ -52,6 +52,10 @@ public:
     static void install();
     /// The signal received (SIGINT, SIGTERM) or 0.
     static int received();
+    /// The exit status for it: exit_code::terminated (143) for SIGTERM, else interrupted (130).
+    static exit_code status();
+    /// How the tools say it: "terminated" for SIGTERM, else "interrupted".
+    static const char* word();
     /// An fd that becomes readable when a signal arrives (for poll() on stdin).
     static int wake_fd();
     /// Called (on the signal thread) when a signal arrives.
