@@ -1,4 +1,4 @@
-// Command-line parsing for mqpub and mqsub: argv -> raw values (cxxopts) -> typed, checked config.
+// Command-line parsing for mqpub and mqsub: argv -> raw values (by the flag table) -> typed, checked config.
 #include "mqkit/cli.hpp"
 
 #include "cli_detail.hpp"
@@ -10,7 +10,6 @@
 #include "property_table.hpp"
 
 #include <fmt/format.h>
-#include <cxxopts.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -72,51 +71,6 @@ std::string flag_label(const tool_spec& spec, std::string_view name) {
 
 namespace {
 
-// Takes -D/--property groups out of the argument list (cxxopts cannot parse a flag with 3-4 words),
-// leaving everything else for cxxopts in the same order.
-std::vector<std::string> extract_properties(const tool_spec& spec, const std::vector<std::string>& args,
-                                            raw_args& raw) {
-    std::vector<std::string> rest;
-    auto take_property = [&](std::size_t& i, const std::string& as_typed) {
-        std::vector<std::string> words;
-        for (int n = 0; n < 3 && i + 1 < args.size(); ++n) words.push_back(args[++i]);
-        if (words.size() == 3 && words[1] == "user-property") {
-            if (i + 1 < args.size()) words.push_back(args[++i]);
-        }
-        if (words.size() < 3 || (words[1] == "user-property" && words.size() < 4))
-            throw usage_error(
-                fmt::format("{}: needs 'command identifier value' (user-property: 'command "
-                            "user-property name value')",
-                            as_typed));
-        raw.properties.push_back(std::move(words));
-    };
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& a = args[i];
-        if (a == "--") {
-            rest.insert(rest.end(), args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
-            break;
-        }
-        if (a == "-D" || a == "--property") {
-            take_property(i, a);
-            continue;
-        }
-        rest.push_back(a);
-        if (a.size() > 2 && a[0] == '-' && a[1] == '-') {
-            if (a.find('=') != std::string::npos) continue;
-            const flag* f = spec.find(std::string_view(a).substr(2));
-            if (f && f->kind != value_kind::none && i + 1 < args.size()) rest.push_back(args[++i]);
-        } else if (a.size() > 1 && a[0] == '-') {
-            for (std::size_t k = 1; k < a.size(); ++k) {
-                const flag* f = spec.find_short(a[k]);
-                if (!f || f->kind == value_kind::none) continue;
-                if (k + 1 == a.size() && i + 1 < args.size()) rest.push_back(args[++i]);
-                break;  // the rest of the group is this flag's value
-            }
-        }
-    }
-    return rest;
-}
-
 std::string unknown_option_message(const tool_spec& spec, const std::string& name, std::string& hint) {
     std::string shown = name.size() == 1 ? "-" + name : "--" + name;
     std::string guess = suggest_flag(spec, name);
@@ -127,52 +81,91 @@ std::string unknown_option_message(const tool_spec& spec, const std::string& nam
     return fmt::format("unknown option '{}'", shown);
 }
 
+[[noreturn]] void throw_unknown(const tool_spec& spec, const std::string& name) {
+    std::string hint;
+    std::string msg = unknown_option_message(spec, name, hint);
+    throw usage_error(msg, hint);
+}
+
+[[noreturn]] void throw_missing(const flag& f) {
+    throw usage_error(fmt::format("{}: missing argument <{}>", display_name(f), f.arg));
+}
+
 }  // namespace
 
+// One pass over the words, driven by the flag table alone: "--name value", "--name=value",
+// "-n value", "-nvalue", switches grouped as "-rd" (a flag that takes a value ends a group and
+// takes the rest of it), -D/--property with its 3-4 words, and "--" before plain words.
 raw_args tokenize(const tool_spec& spec, const std::vector<std::string>& args) {
     raw_args raw;
-    std::vector<std::string> rest = extract_properties(spec, args, raw);
-
-    cxxopts::Options options(std::string(spec.name));
-    auto adder = options.add_options();
-    for (const auto& g : spec.groups)
-        for (const auto& f : g.flags) {
-            if (f.kind == value_kind::property) continue;
-            std::string names = f.short_name ? fmt::format("{},{}", f.short_name, f.name) : std::string(f.name);
-            if (f.kind == value_kind::none)
-                adder(names, std::string(f.help), cxxopts::value<bool>());
-            else
-                adder(names, std::string(f.help), cxxopts::value<std::string>());
+    auto store = [&](const flag& f, std::string value) { raw.values[std::string(f.name)].push_back(std::move(value)); };
+    // -D/--property: command identifier value, or command user-property name value.
+    auto take_property = [&](std::size_t& i, const std::string& as_typed) {
+        std::vector<std::string> words;
+        for (int n = 0; n < 3 && i + 1 < args.size(); ++n) words.push_back(args[++i]);
+        if (words.size() == 3 && words[1] == "user-property" && i + 1 < args.size()) words.push_back(args[++i]);
+        if (words.size() < 3 || (words[1] == "user-property" && words.size() < 4))
+            throw usage_error(
+                fmt::format("{}: needs 'command identifier value' (user-property: 'command "
+                            "user-property name value')",
+                            as_typed));
+        raw.properties.push_back(std::move(words));
+    };
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (a == "--") {
+            raw.positionals.insert(raw.positionals.end(), args.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+                                   args.end());
+            break;
         }
-
-    std::vector<const char*> argv;
-    argv.push_back(spec.name.data());
-    for (const auto& a : rest) argv.push_back(a.c_str());
-    try {
-        auto result = options.parse(static_cast<int>(argv.size()), argv.data());
-        for (const auto& kv : result.arguments()) raw.values[kv.key()].push_back(kv.value());
-        raw.positionals = result.unmatched();
-    } catch (const cxxopts::exceptions::no_such_option& e) {
-        // cxxopts quotes the name in its message: Option ‘x’ does not exist
-        std::string what = e.what();
-        auto open = what.find("\xE2\x80\x98");
-        auto close = what.find("\xE2\x80\x99");
-        std::string name =
-            open != std::string::npos && close != std::string::npos ? what.substr(open + 3, close - open - 3) : what;
-        std::string hint;
-        std::string msg = unknown_option_message(spec, name, hint);
-        throw usage_error(msg, hint);
-    } catch (const cxxopts::exceptions::missing_argument& e) {
-        std::string what = e.what();
-        auto open = what.find("\xE2\x80\x98");
-        auto close = what.find("\xE2\x80\x99");
-        std::string name =
-            open != std::string::npos && close != std::string::npos ? what.substr(open + 3, close - open - 3) : what;
-        const flag* f = name.size() == 1 ? spec.find_short(name[0]) : spec.find(name);
-        if (f) throw usage_error(fmt::format("{}: missing argument <{}>", display_name(*f), f->arg));
-        throw usage_error(fmt::format("option '{}' is missing its argument", name));
-    } catch (const cxxopts::exceptions::exception& e) {
-        throw usage_error(e.what());
+        if (a.size() < 2 || a[0] != '-') {
+            raw.positionals.push_back(a);
+            continue;
+        }
+        if (a[1] == '-') {
+            const std::string_view body = std::string_view(a).substr(2);
+            const auto eq = body.find('=');
+            const std::string_view name = body.substr(0, eq);
+            const flag* f = spec.find(name);
+            if (!f) throw_unknown(spec, std::string(name));
+            if (f->kind == value_kind::property && eq == std::string_view::npos) {
+                take_property(i, a);
+            } else if (f->kind == value_kind::none || f->kind == value_kind::property) {
+                if (eq != std::string_view::npos)
+                    throw usage_error(fmt::format("{} takes no value (given '{}')", display_name(*f), a));
+                store(*f, "true");
+            } else if (eq != std::string_view::npos) {
+                store(*f, std::string(body.substr(eq + 1)));
+            } else if (i + 1 < args.size()) {
+                store(*f, args[++i]);
+            } else {
+                throw_missing(*f);
+            }
+            continue;
+        }
+        for (std::size_t k = 1; k < a.size(); ++k) {
+            const flag* f = spec.find_short(a[k]);
+            if (!f && a.size() == 2) throw_unknown(spec, std::string(1, a[k]));
+            if (!f)
+                throw usage_error(fmt::format("unknown option '-{}' in '{}'", a[k], a),
+                                  fmt::format("see '{} --help'", spec.name));
+            if (f->kind == value_kind::property) {
+                if (a.size() != 2) throw usage_error(fmt::format("-{}: give its words as separate arguments", a[k]));
+                take_property(i, a);
+                break;
+            }
+            if (f->kind == value_kind::none) {
+                store(*f, "true");
+                continue;
+            }
+            if (k + 1 < a.size())
+                store(*f, a.substr(k + 1));
+            else if (i + 1 < args.size())
+                store(*f, args[++i]);
+            else
+                throw_missing(*f);
+            break;  // the rest of the group was this flag's value
+        }
     }
     for (const auto& g : spec.groups)
         for (const auto& f : g.flags)
@@ -182,11 +175,7 @@ raw_args tokenize(const tool_spec& spec, const std::vector<std::string>& args) {
                     fmt::format("{}: not supported by this build (Eclipse Paho MQTT cannot do it)", display_name(f)));
     if (!raw.positionals.empty()) {
         const std::string& p = raw.positionals.front();
-        if (!p.empty() && p[0] == '-' && p.size() > 1) {
-            std::string hint;
-            std::string msg = unknown_option_message(spec, p.substr(p[1] == '-' ? 2 : 1), hint);
-            throw usage_error(msg, hint);
-        }
+        if (!p.empty() && p[0] == '-' && p.size() > 1) throw_unknown(spec, p.substr(p[1] == '-' ? 2 : 1));
         throw usage_error(fmt::format("unexpected argument '{}'", p),
                           "quote a value that holds spaces, e.g. -m 'hello world'");
     }

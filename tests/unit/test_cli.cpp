@@ -155,6 +155,33 @@ TEST_CASE("unknown flags get a suggestion", "[cli]") {
     CHECK(pub_error({"-t"}) == "-t/--topic: missing argument <topic>");
 }
 
+TEST_CASE("flag forms: grouped switches, attached and = values, --", "[cli]") {
+    pub_config c = pub({"-rdq1", "-tlab/led", "--message=red", "-p", "1884"});
+    CHECK(c.retain);
+    CHECK(c.conn.debug);
+    CHECK(c.qos == 1);
+    CHECK(c.topic == "lab/led");
+    CHECK(c.message == "red");
+    CHECK(c.conn.port == 1884);
+    CHECK(pub({"-t", "a", "--message=", "--qos=2"}).message.empty());
+    CHECK(pub({"-t", "a", "--message=", "--qos=2"}).qos == 2);
+    // A value that looks like a flag is still the value, as with mosquitto_pub.
+    CHECK(pub({"-t", "a", "-m", "-r"}).message == "-r");
+    CHECK(!pub({"-t", "a", "-m", "-r"}).retain);
+    CHECK(pub({"-t", "a", "-m", "a=b"}).message == "a=b");
+    // A switch takes no value: --retain=false must not quietly set retain.
+    CHECK(pub_error({"-t", "a", "-m", "x", "--retain=false"}) == "-r/--retain takes no value (given '--retain=false')");
+    CHECK(pub_error({"-t", "a", "-m", "x", "-d=1"}) == "unknown option '-=' in '-d=1'");
+    CHECK(pub_error({"-t", "a", "-m", "x", "-rZ"}) == "unknown option '-Z' in '-rZ'");
+    CHECK(pub_error({"-t", "a", "-m", "x", "--qos"}) == "-q/--qos: missing argument <qos>");
+    CHECK(pub_error({"-t", "a", "-m", "x", "-q"}) == "-q/--qos: missing argument <qos>");
+    CHECK(pub_error({"-t", "a", "-m", "x", "-rq"}) == "-q/--qos: missing argument <qos>");
+    CHECK(pub_error({"-t", "a", "-m", "x", "--bogus=1"}) == "unknown option '--bogus'");
+    CHECK(pub_error({"-t", "a", "-m", "x", "--", "-r"}) == "unknown option '-r'");
+    CHECK(pub_error({"-t", "a", "-m", "x", "--", "word"}) == "unexpected argument 'word'");
+    CHECK(pub_error({"-t", "a", "-m", "x", "-"}) == "unexpected argument '-'");
+}
+
 TEST_CASE("help and version win over everything else", "[cli]") {
     CHECK(parse_pub({"--help"}, lookup, who).action == cli_action::help);
     CHECK(parse_pub({"-t", "a/#", "--help"}, lookup, who).action == cli_action::help);
