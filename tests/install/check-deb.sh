@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the .deb with CPack into a temporary directory and checks with dpkg-deb what it holds: the
 # tools, libmqkit with its SONAME symlink, headers, CMake and pkg-config files, man pages, the three
-# shells' completions, all under /usr, and the Paho and fmt runtime packages in Depends.
+# shells' completions, all under /usr, and the Paho runtime packages in Depends (fmt is compiled in).
 # Exits 77 (skipped) without dpkg-deb. Usage: check-deb.sh <build dir> <source dir> <version>
 set -euo pipefail
 build=$1
@@ -48,13 +48,15 @@ echo "Depends: $depends"
 lib=$(dpkg-deb --fsys-tarfile "$deb" | tar -t | grep -E '/libmqkit\.so\.[0-9]+\.[0-9]+\.[0-9]+$' | head -n 1)
 dpkg-deb --fsys-tarfile "$deb" | tar -xO "$lib" >"$tmp/libmqkit.so"
 if grep -qE ' FUNC +GLOBAL +DEFAULT +[0-9]+ MQTTAsync_create$' <<<"$(readelf --dyn-syms -W "$tmp/libmqkit.so")"; then
-    needed="libpaho-mqttpp3-1 libssl3 libfmt9"
+    needed="libpaho-mqttpp3-1 libssl3"
 else
-    needed="libpaho-mqttpp3-1 libpaho-mqtt1.3 libfmt9"
+    needed="libpaho-mqttpp3-1 libpaho-mqtt1.3"
 fi
 for p in $needed; do
     grep -qE "(^|, )$p( |,|$)" <<<"$depends" || fail "Depends lacks $p"
 done
+# fmt is compiled into libmqkit (header-only): no libfmt at run time.
+if grep -qE "(^|, )libfmt" <<<"$depends"; then fail "Depends names libfmt, which libmqkit no longer loads"; fi
 pc=$(dpkg-deb --fsys-tarfile "$deb" | tar -xO --wildcards './usr/lib*/mqkit.pc')
 grep -qx 'prefix=/usr' <<<"$pc" || fail "mqkit.pc in the package does not say prefix=/usr"
 echo "the package holds everything"
