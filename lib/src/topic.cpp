@@ -3,6 +3,10 @@
 
 #include <fmt/format.h>
 
+#include <cstdint>
+#include <optional>
+#include <utility>
+
 namespace mqkit {
 namespace {
 
@@ -28,12 +32,39 @@ std::size_t invalid_utf8_at(std::string_view s) {
     return std::string_view::npos;
 }
 
+/// A code point that is valid UTF-8 but that brokers refuse in a topic: a control character
+/// (U+0001-U+001F, U+007F-U+009F) or a noncharacter (U+FDD0-U+FDEF, U+xFFFE, U+xFFFF). MQTT
+/// (1.5.4) says a topic SHOULD NOT hold them; mosquitto treats them as malformed and drops the
+/// connection of a client that sends one, so they are refused here, as mosquitto_pub does.
+bool refused_code_point(std::uint32_t cp) {
+    return (cp >= 0x01 && cp <= 0x1F) || (cp >= 0x7F && cp <= 0x9F) || (cp >= 0xFDD0 && cp <= 0xFDEF) ||
+           (cp & 0xFFFE) == 0xFFFE;
+}
+
+/// The first refused code point (see refused_code_point) in valid UTF-8 `s`, with its byte offset.
+std::optional<std::pair<std::uint32_t, std::size_t>> refused_at(std::string_view s) {
+    for (std::size_t i = 0; i < s.size();) {
+        auto c = static_cast<unsigned char>(s[i]);
+        std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : 4;
+        std::uint32_t cp = len == 1 ? c : len == 2 ? (c & 0x1Fu) : len == 3 ? (c & 0x0Fu) : (c & 0x07u);
+        for (std::size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3Fu);
+        if (refused_code_point(cp)) return std::make_pair(cp, i);
+        i += len;
+    }
+    return std::nullopt;
+}
+
 std::string common_problem(std::string_view t) {
     if (t.empty()) return "topic is empty";
-    if (t.size() > max_topic_bytes) return fmt::format("topic is {} bytes long (at most {})", t.size(), max_topic_bytes);
-    if (auto nul = t.find('\0'); nul != std::string_view::npos) return fmt::format("topic contains a NUL byte at {}", nul);
+    if (t.size() > max_topic_bytes)
+        return fmt::format("topic is {} bytes long (at most {})", t.size(), max_topic_bytes);
+    if (auto nul = t.find('\0'); nul != std::string_view::npos)
+        return fmt::format("topic contains a NUL byte at {}", nul);
     if (auto bad = invalid_utf8_at(t); bad != std::string_view::npos)
         return fmt::format("topic is not valid UTF-8 (byte {})", bad);
+    if (auto refused = refused_at(t))
+        return fmt::format("topic holds U+{:04X} at byte {}, which MQTT's UTF-8 rules do not allow in a topic",
+                           refused->first, refused->second);
     return {};
 }
 
@@ -62,8 +93,7 @@ std::string topic_filter_problem(std::string_view filter) {
 }
 
 bool topic_matches(std::string_view filter, std::string_view topic) {
-    if (!topic.empty() && topic[0] == '$' && !filter.empty() && (filter[0] == '+' || filter[0] == '#'))
-        return false;
+    if (!topic.empty() && topic[0] == '$' && !filter.empty() && (filter[0] == '+' || filter[0] == '#')) return false;
     std::size_t f = 0;
     std::size_t t = 0;
     while (true) {
