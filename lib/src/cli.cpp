@@ -454,7 +454,9 @@ connection_config build_connection(const tool_spec& spec, const raw_args& raw, e
             if (const char* p = env("MQKIT_PASSWORD"); p && *p) c.password = p;
         }
     }
-    if ((c.password || !c.password_file.empty()) && !c.username && !v5)
+    // Paho sends no user name when it is empty (mosquitto_pub sends an empty one), so an empty -u
+    // with a password would be a password without a user name: a protocol error in MQTT 3.x.
+    if ((c.password || !c.password_file.empty()) && (!c.username || c.username->empty()) && !v5)
         throw usage_error(fmt::format("{} needs a user name (-u); MQTT 3.1.1 has no password without one",
                                       c.password_file.empty() ? "-P/--pw" : "--pw-file"));
 
@@ -529,6 +531,10 @@ parse_result<pub_config> parse_pub(const std::vector<std::string>& args, env_loo
     }
 
     int sources = 0;
+    for (const char* name : {"message", "file", "stdin-line", "stdin-file", "null-message"})
+        if (auto it = raw.values.find(name); it != raw.values.end() && it->second.size() > 1)
+            throw usage_error(fmt::format("{} given more than once; mqpub sends one kind of message at a time",
+                                          flag_label(spec, name)));
     if (const auto* m = raw.last("message")) {
         c.source = pub_source::message;
         c.message = *m;

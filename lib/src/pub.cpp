@@ -127,6 +127,11 @@ int publish_all(const pub_config& c) {
                                         "of {} bytes",
                                         st.st_size, max_payload));
             read_fd_all(0, payload, "standard input");
+            // As mosquitto_pub ("Zero length input"): an empty -s is far more likely a broken pipeline
+            // than a wish to send nothing, and with -r it would delete the retained message.
+            if (payload.empty())
+                throw error(exit_code::failure, "-s/--stdin-file: standard input is empty, nothing to send",
+                            "to send an empty message, use -n");
             break;
         }
         case pub_source::null_message:

@@ -185,6 +185,21 @@ TEST_CASE("mqpub -s and -f send the whole input as one message", "[e2e][stdin]")
     CHECK(r.out.find("mqpub") != std::string::npos);
 }
 
+TEST_CASE("mqpub -s with empty input fails and leaves a retained message alone, as mosquitto_pub", "[e2e][stdin]") {
+    broker b;
+    REQUIRE(mqpub(b, {"-t", "keep", "-m", "value", "-r"}).exit_code == 0);
+    auto r = mqpub(b, {"-t", "keep", "-s", "-r"}, "");
+    CHECK(r.exit_code == 1);
+    CHECK(r.err ==
+          "mqpub: error: -s/--stdin-file: standard input is empty, nothing to send\n"
+          "mqpub: hint: to send an empty message, use -n\n");
+    auto kept = run_tool(tool("mqsub"), with_port(b, {"-t", "keep", "-C", "1", "-W", "5"}), {}, 10s);
+    CHECK(kept.exit_code == 0);
+    CHECK(kept.out == "value\n");
+    if (std::string(MOSQUITTO_PUB_EXECUTABLE).empty()) return;
+    CHECK(run_tool(MOSQUITTO_PUB_EXECUTABLE, with_port(b, {"-t", "keep", "-s", "-r"}), "").exit_code == 1);
+}
+
 TEST_CASE("mqpub --repeat publishes the message N times", "[e2e]") {
     broker b;
     auto sub = start_sub(b, "rep", {"-t", "rep", "-C", "3"});
@@ -364,6 +379,12 @@ TEST_CASE("errors: one clear line on stderr and mosquitto's exit codes", "[e2e][
         auto f = run_tool(tool("mqpub"), {"-t", "a", "-f", "/nonexistent/file"});
         CHECK(f.exit_code == 1);
         CHECK(f.err == "mqpub: error: -f/--file: cannot open '/nonexistent/file': No such file or directory\n");
+        // A control character is valid UTF-8, but the broker would drop the connection for it.
+        auto c = run_tool(tool("mqpub"), {"-t", "cc/a\x01", "-m", "x", "-q", "1"});
+        CHECK(c.exit_code == 1);
+        CHECK(c.err ==
+              "mqpub: error: -t/--topic: invalid topic 'cc/a\\x01': topic holds U+0001 at byte 4, which "
+              "MQTT's UTF-8 rules do not allow in a topic\n");
         auto q = run_tool(tool("mqsub"), {"-t", "a/#/b"});
         CHECK(q.exit_code == 1);
         CHECK(q.err.rfind("mqsub: error: -t/--topic: invalid topic filter 'a/#/b'", 0) == 0);

@@ -133,6 +133,12 @@ TEST_CASE("mqpub rejects bad values, naming the flag", "[cli][pub]") {
     CHECK(pub_error({"-t", "a", "-m", "x", "--repeat-delay", "-1"}).find("out of range") != std::string::npos);
     CHECK(pub_error({"-t", "a", "-l", "--repeat", "3"}) == "--repeat cannot be used with -l");
     CHECK(pub_error({"-t", "a", "-t", "b", "-m", "x"}).find("more than once") != std::string::npos);
+    // mosquitto_pub: "Only one type of message can be sent at once", also for the same one twice.
+    CHECK(pub_error({"-t", "a", "-m", "x", "-m", "y"}) ==
+          "-m/--message given more than once; mqpub sends one kind of message at a time");
+    CHECK(pub_error({"-t", "a", "-n", "-n"}) ==
+          "-n/--null-message given more than once; mqpub sends one kind of message at a time");
+    CHECK(pub_error({"-t", "a", "-l", "-l"}).find("-l/--stdin-line given more than once") == 0);
     CHECK(pub_error({"-t", "a", "-m", "x", "-h", ""}).find("empty host") != std::string::npos);
 }
 
@@ -243,6 +249,10 @@ TEST_CASE("credentials from flags and environment", "[cli]") {
     CHECK(*pub({"-t", "a", "-n", "-u", "flaguser"}).conn.username == "flaguser");  // a flag beats the environment
     fake_env().clear();
     CHECK(pub_error({"-t", "a", "-n", "-P", "x"}).find("needs a user name") != std::string::npos);
+    // Paho would send no user name at all, so the broker would see a password alone.
+    CHECK(pub_error({"-t", "a", "-n", "-u", "", "-P", "x"}) ==
+          "-P/--pw needs a user name (-u); MQTT 3.1.1 has no password without one");
+    CHECK(pub({"-t", "a", "-n", "-u", "", "-P", "x", "-V", "5"}).conn.password == "x");
 }
 
 TEST_CASE("will options", "[cli]") {
