@@ -689,14 +689,22 @@ std::vector<int> session::subscribe(const std::vector<std::string>& filters, int
     }
 }
 
-void session::unsubscribe(const std::vector<std::string>& filters, const mqtt::properties& props) {
-    if (trace_) trace_->expect_unsubscribe(filters);
-    try {
-        if (wait_for_token(client_->unsubscribe(mqtt::string_collection::create(filters), props)) != 0)
-            throw_signalled("waiting for UNSUBACK from");
-    } catch (const mqtt::exception& e) {
-        throw error(exit_code::failure, fmt::format("unsubscribe failed: {}", e.what()));
+std::vector<std::pair<std::string, int>> session::unsubscribe(const std::vector<std::string>& filters,
+                                                              const mqtt::properties& props) {
+    std::vector<std::pair<std::string, int>> refused;
+    for (const auto& filter : filters) {
+        if (trace_) trace_->expect_unsubscribe({filter});
+        try {
+            if (wait_for_token(client_->unsubscribe(filter, props)) != 0) throw_signalled("waiting for UNSUBACK from");
+        } catch (const mqtt::exception& e) {
+            // Paho C++ throws for any MQTT v5 reason code above 2, "no subscription existed" (17)
+            // included; only a code >= 128 is the broker's refusal.
+            if (e.get_return_code() != MQTTASYNC_SUCCESS)
+                throw error(exit_code::failure, fmt::format("unsubscribe from '{}' failed: {}", filter, e.what()));
+            if (e.get_reason_code() >= 128) refused.emplace_back(filter, e.get_reason_code());
+        }
     }
+    return refused;
 }
 
 bool session::is_connected() const {

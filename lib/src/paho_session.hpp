@@ -106,8 +106,12 @@ public:
     /// `mid` receives the SUBSCRIBE's packet identifier.
     std::vector<int> subscribe(const std::vector<std::string>& filters, int qos, bool retain_as_published,
                                const mqtt::properties& props, bool wait, int* mid = nullptr);
-    /// Unsubscribes and waits for UNSUBACK (SIGINT/SIGTERM while waiting: at once, 130/143).
-    void unsubscribe(const std::vector<std::string>& filters, const mqtt::properties& props);
+    /// Unsubscribes from each filter in turn, one UNSUBSCRIBE each (so that the packet ids are
+    /// mosquitto_sub's), waiting for each UNSUBACK (SIGINT/SIGTERM while waiting: at once,
+    /// 130/143). Returns the filters the broker refused (MQTT v5 reason code >= 128) with their
+    /// codes; "no subscription existed" (17) is no refusal.
+    std::vector<std::pair<std::string, int>> unsubscribe(const std::vector<std::string>& filters,
+                                                         const mqtt::properties& props);
 
     /// Sends DISCONNECT (if connected) and waits briefly for it to go out.
     void disconnect();

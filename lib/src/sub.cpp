@@ -292,7 +292,11 @@ int subscribe_and_print(const sub_config& c) {
                         "check the broker's ACL for this user and these topic filters");
         }
     }
-    if (!c.unsubscribe.empty()) session.unsubscribe(c.unsubscribe, unsub_props);
+    // mosquitto_sub, too, goes on after a refused UNSUBSCRIBE (it does not even say so).
+    for (const auto& [filter, code] : session.unsubscribe(c.unsubscribe, unsub_props))
+        detail::warn(tool_name,
+                     fmt::format("the broker refused to unsubscribe from '{}' (reason code {})", filter, code),
+                     c.conn.quiet);
     if (c.exit_after_sub) done.finish(0);
 
     bool finished = stats ? run_stats(c, *stats, done, deadline)

@@ -81,6 +81,31 @@ TEST_CASE("mqsub -d shows SUBSCRIBE, SUBACK and each PUBLISH like mosquitto_sub"
                        "sending DISCONNECT\n");
 }
 
+TEST_CASE("mqsub -U: one UNSUBSCRIBE per filter, each acknowledged in turn; MQTT v5's 'no subscription' is no error",
+          "[e2e][debug][session]") {
+    for (const char* version : {"311", "5"}) {
+        broker b;
+        // u/none was never subscribed: MQTT v5's UNSUBACK says so (reason 17).
+        auto sub = start_sub(b, "same", {"-V", version, "-t", "u/a", "-U", "u/none", "-U", "u/b", "-C", "1", "-d"});
+        REQUIRE(b.wait_for_log("Sending UNSUBACK to same", 10s));
+        REQUIRE(b.wait_for_log("Received UNSUBSCRIBE from same", 10s));
+        REQUIRE(mqpub(b, {"-t", "u/a", "-m", "one"}).exit_code == 0);
+        auto r = sub->wait(10s);
+        INFO("-V " << version << ": " << describe(r));
+        CHECK(r.exit_code == 0);
+        CHECK(r.err.empty());
+        // The packet ids are mosquitto_sub's (it sends both UNSUBSCRIBEs before reading SUBACK).
+        const std::string pre = "Client same ";
+        CHECK(r.out == pre + "sending CONNECT\n" + pre + "received CONNACK (0)\n" + pre +
+                           "sending SUBSCRIBE (Mid: 1, Topic: u/a, QoS: 0, Options: 0x00)\n" + pre +
+                           "received SUBACK\n" + "Subscribed (mid: 1): 0\n" + pre +
+                           "sending UNSUBSCRIBE (Mid: 2, Topic: u/none)\n" + pre + "received UNSUBACK\n" + pre +
+                           "sending UNSUBSCRIBE (Mid: 3, Topic: u/b)\n" + pre + "received UNSUBACK\n" + pre +
+                           "received PUBLISH (d0, q0, r0, m0, 'u/a', ... (3 bytes))\n" + "one\n" + pre +
+                           "sending DISCONNECT\n");
+    }
+}
+
 TEST_CASE("mqsub -d at QoS 0, 1 and 2 prints the same lines in the same order as mosquitto_sub -d", "[e2e][debug]") {
     if (std::string(MOSQUITTO_SUB_EXECUTABLE).empty()) return;
     for (const char* qos : {"0", "1", "2"}) {
