@@ -348,13 +348,15 @@ mqtt::properties to_paho_properties(const std::vector<v5_property>& props) {
 class session::publish_listener : public mqtt::iaction_listener {
 public:
     explicit publish_listener(session& s) : s_(s) {}
-    void on_success(const mqtt::token&) override {
+    void on_success(const mqtt::token& tok) override {
+        if (s_.trace_) s_.trace_->publish_done(tok.get_message_id(), static_cast<int>(tok.get_reason_code()));
         std::lock_guard<std::mutex> lock(s_.mutex_);
         --s_.unfinished_;
         ++s_.completed_;
         if (s_.unfinished_ < s_.wake_below_ || s_.unfinished_ == 0) s_.cv_.notify_all();
     }
     void on_failure(const mqtt::token& tok) override {
+        if (s_.trace_) s_.trace_->publish_done(tok.get_message_id(), static_cast<int>(tok.get_reason_code()));
         std::lock_guard<std::mutex> lock(s_.mutex_);
         --s_.unfinished_;
         ++s_.failed_;
@@ -381,6 +383,7 @@ private:
 session::session(const connection_config& config, packet_trace* trace)
     : config_(config), trace_(trace), listener_(std::make_unique<publish_listener>(*this)) {
     init_paho();
+    if (trace_ && config.version == mqtt_version::v5) trace_->await_reason_codes();
     mqtt::create_options create(static_cast<int>(config.version));
     // Paho refuses a publish once this many are queued unsent, even while connected; the tools
     // bound their own queue with a window well below it.

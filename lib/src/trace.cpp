@@ -162,6 +162,23 @@ void packet_trace::received_publish(bool dup, int qos, bool retain, int mid, std
     });
 }
 
+void packet_trace::await_reason_codes() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    await_reason_codes_ = true;
+}
+
+void packet_trace::publish_done(int mid, int reason_code) {
+    std::string text;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        auto it = awaiting_reason_.find(mid);
+        if (it == awaiting_reason_.end()) return;  // no PUBACK/PUBCOMP came (QoS 0, a lost link)
+        text = std::move(it->second) + fmt::format("{})", reason_code);
+        awaiting_reason_.erase(it);
+    }
+    client_line(text);
+}
+
 void packet_trace::on_paho_line(std::string_view line) {
     // "<date> <time> <socket> <client id> -> PUBLISH msgid: 1 qos: 2 ..."
     auto id_at = line.find(" " + client_id_ + " ");
@@ -206,24 +223,23 @@ void packet_trace::on_paho_line(std::string_view line) {
         }
         text = fmt::format("sending PUBLISH (d{}, q{}, r{}, m{}, '{}', ... ({} bytes))", dup ? 1 : 0, qos < 0 ? 0 : qos,
                            retained < 0 ? 0 : retained, mid, topic, len < 0 ? 0 : len);
-    } else if (received && starts_with(what, "PUBACK")) {
+    } else if (received && (starts_with(what, "PUBACK") || starts_with(what, "PUBCOMP"))) {
+        // Paho writes "msgid: 1" for PUBACK and "msgid:1" for PUBCOMP.
         int mid = field(what, "msgid:");
+        text = fmt::format("received {} (Mid: {}, RC:", what.substr(0, 6) == "PUBACK" ? "PUBACK" : "PUBCOMP", mid);
         {
             std::lock_guard<std::mutex> lock(mutex_);
             inflight_topics_.erase(mid);
+            if (await_reason_codes_) {
+                awaiting_reason_[mid] = std::move(text);
+                return;
+            }
         }
-        text = fmt::format("received PUBACK (Mid: {}, RC:0)", mid);
+        text += "0)";
     } else if (received && starts_with(what, "PUBREC")) {
         text = fmt::format("received PUBREC (Mid: {})", field(what, "msgid:"));
     } else if (sent && starts_with(what, "PUBREL")) {
         text = fmt::format("sending PUBREL (m{})", field(what, "msgid:"));
-    } else if (received && starts_with(what, "PUBCOMP")) {
-        int mid = field(what, "msgid:");
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            inflight_topics_.erase(mid);
-        }
-        text = fmt::format("received PUBCOMP (Mid: {}, RC:0)", mid);
     } else if ((sent && (starts_with(what, "PUBACK") || starts_with(what, "PUBREC") || starts_with(what, "PUBCOMP"))) ||
                (received && starts_with(what, "PUBREL"))) {
         return;  // an incoming message's acknowledgement: written with it, by received_publish

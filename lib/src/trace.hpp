@@ -50,6 +50,14 @@ public:
     /// PUBACK; QoS 2: PUBREC, PUBREL, PUBCOMP).
     void received_publish(bool dup, int qos, bool retain, int mid, std::string_view topic, std::size_t len);
 
+    /// MQTT v5: PUBACK and PUBCOMP carry a reason code (e.g. 16, no matching subscribers; 135, not
+    /// authorized) that Paho's trace leaves out. From now on their "received PUBACK/PUBCOMP (Mid: N,
+    /// RC:x)" lines wait for publish_done(N, x), which the session calls from the publish's
+    /// completion: on the same Paho thread, right after the trace line.
+    void await_reason_codes();
+    /// The publish with packet id `mid` completed with `reason_code` (see await_reason_codes).
+    void publish_done(int mid, int reason_code);
+
     /// Handles one line of Paho's trace (public for unit tests).
     void on_paho_line(std::string_view line);
 
@@ -64,6 +72,8 @@ private:
     std::deque<std::vector<std::string>> unsubscribes_;
     std::map<int, std::string> after_suback_;  // mid -> line waiting for its SUBACK trace
     std::vector<int> subacks_seen_;            // SUBACK traces nobody claimed yet
+    bool await_reason_codes_ = false;
+    std::map<int, std::string> awaiting_reason_;  // mid -> "received PUBACK (Mid: N, RC:" (v5)
     int qos0_mid_ = 0;
 };
 

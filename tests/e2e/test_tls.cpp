@@ -390,6 +390,11 @@ TEST_CASE("passwords and ACLs over TLS", "[e2e][tls][auth]") {
         auto v5 = mqpub(with({"--pw-file", pw_file, "-V", "5", "-q", "1", "-t", "denied/x", "-m", "x"}));
         CHECK(v5.exit_code == 135);
         CHECK(v5.err == "mqpub: error: 1 of 1 messages were not acknowledged: not authorized\n");
+        // -d shows the PUBACK's reason code, as mosquitto_pub -d does ("RC:135").
+        auto d = mqpub(
+            with({"--pw-file", pw_file, "-V", "5", "-q", "1", "-t", "denied/x", "-m", "x", "-d", "-i", "denied"}));
+        CHECK(d.exit_code == 135);
+        CHECK(d.out.find("Client denied received PUBACK (Mid: 1, RC:135)\n") != std::string::npos);
         auto v3 = mqpub(with({"--pw-file", pw_file, "-q", "1", "-t", "denied/x", "-m", "x"}));
         CHECK(v3.exit_code == 0);
         CHECK(b.log().find("Denied PUBLISH") != std::string::npos);
