@@ -6,7 +6,8 @@ local mosquitto (127.0.0.1, free port, stopped by PID). Prints a Markdown table 
 
 Measures: one-shot publish (median wall, CPU, peak RSS per process), one 64 MiB message from a file
 (-f, QoS 1, median wall), `-l` streaming of N lines at
-QoS 0/1/2 (messages per second, every message confirmed by a subscriber), and subscriber ingest
+QoS 0/1/2 (messages per second, every message confirmed by a subscriber, and the broker's CPU per
+message with the rate that bounds), and subscriber ingest
 (messages per second printed to /dev/null). Bounded: every child has a timeout.
 """
 import argparse
@@ -56,6 +57,12 @@ class Broker:
             except OSError:
                 time.sleep(0.02)
         raise SystemExit("bench: mosquitto did not start")
+
+    def cpu_seconds(self):
+        """The broker's user + system CPU time so far (from /proc, in clock ticks)."""
+        with open(f"/proc/{self.proc.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self):
         self.proc.terminate()  # by PID, the one we started
@@ -172,6 +179,7 @@ def streaming(args, broker, lines):
                 sub = subprocess.Popen(["mosquitto_sub", "-p", str(broker.port), "-t", topic, "-q", qos, "-i", cid,
                                         "-C", str(lines), "-W", "60"], stdout=f, stderr=subprocess.DEVNULL)
                 wait_subscribed(broker, cid, qos, topic)
+                broker_cpu = broker.cpu_seconds()
                 start = time.perf_counter()
                 pub_wall, _, _, rc = run_measured([exe, "-p", str(broker.port), "-t", topic, "-q", qos, "-l"],
                                                   payload, 90)
@@ -181,8 +189,9 @@ def streaming(args, broker, lines):
                     sub.kill()
                     sub.wait()
                 elapsed = time.perf_counter() - start
+                broker_cpu = broker.cpu_seconds() - broker_cpu
             got = count_lines(out)
-            res[name] = (got / elapsed, got, rc, lines / pub_wall)
+            res[name] = (got / elapsed, got, rc, lines / pub_wall, broker_cpu * 1e6 / max(got, 1))
         # The publisher's own rate: every line read, and at QoS 1/2 acknowledged, when it exits.
         rows.append((f"-l {lines} lines, QoS {qos}: msg/s published (publisher exit)", res["mqkit"][3],
                      res["mosquitto"][3]))
@@ -191,6 +200,14 @@ def streaming(args, broker, lines):
         rows.append((label, res["mqkit"][0], res["mosquitto"][0]))
         rows.append((f"-l {lines} lines, QoS {qos}: delivered (exit code)",
                      f"{res['mqkit'][1]} ({res['mqkit'][2]})", f"{res['mosquitto'][1]} ({res['mosquitto'][2]})"))
+        # mosquitto is single-threaded: a message that costs it B us of CPU (in from the publisher,
+        # out to the confirming subscriber) cannot be delivered faster than 1e6 / B per second on
+        # this machine, whatever the publisher does.
+        # (Only where every line was delivered: otherwise the broker also spent CPU on what was lost.)
+        rows.append((f"-l {lines} lines, QoS {qos}: broker CPU us per delivered msg", res["mqkit"][4],
+                     res["mosquitto"][4] if res["mosquitto"][1] == lines else "n/a"))
+        rows.append((f"-l {lines} lines, QoS {qos}: broker-bound ceiling msg/s (1e6 / broker us)",
+                     1e6 / res["mqkit"][4] if res["mqkit"][4] else 0.0, ""))
     return rows
 
 
