@@ -214,7 +214,10 @@ tool_spec make_mqpub() {
               "flight; at end of input it waits until every QoS 1/2 message is acknowledged. Unlike "
               "mosquitto_pub, blank lines are not sent (an empty retained message would delete the "
               "retained value)."},
-             {'s', "stdin-file", "", vk::none, "send all of standard input as one message"},
+             {'s', "stdin-file", "", vk::none, "send all of standard input as one message",
+              "Empty input is an error, as with mosquitto_pub: it is more likely a broken pipeline than a wish to "
+              "send nothing, and with -r an empty message would delete the retained value (-n sends one on "
+              "purpose)."},
              {'n', "null-message", "", vk::none, "send a zero-length message (with -r: clear the retained message)"},
              {'q', "qos", "qos", vk::choice, "quality of service: 0, 1 or 2 (default: 0)", {}, qos_choices()},
              {'r', "retain", "", vk::none, "ask the broker to retain the message"},
@@ -323,7 +326,16 @@ tool_spec make_mqsub() {
               "past it either."},
              {'R', "no-stale", "", vk::none, "do not print retained (stale) messages"},
              {'E', "exit-after-sub", "", vk::none, "exit once the subscriptions are acknowledged"},
-             {'U', "unsubscribe", "filter", vk::topic, "unsubscribe from this filter (repeatable)", {}, {}, true},
+             {'U',
+              "unsubscribe",
+              "filter",
+              vk::topic,
+              "unsubscribe from this filter (repeatable)",
+              "Each filter goes in its own UNSUBSCRIBE, after the subscriptions are acknowledged. Useful with a "
+              "persistent session (-c and a fixed -i); without -t it only unsubscribes. Under MQTT v5 a broker's "
+              "'no subscription existed' is not an error, and a refusal is a warning.",
+              {},
+              true},
              {0, "retained-only", "", vk::none, "print only retained messages; exit at the first live one"},
              {0, "remove-retained", "", vk::none, "clear every retained message that is received"},
              {0, "retain-as-published", "", vk::none, "MQTT v5: keep the retain flag as published"},
