@@ -12,26 +12,6 @@ namespace {
 
 constexpr std::size_t max_topic_bytes = 65535;
 
-// Returns the byte offset of the first invalid UTF-8 sequence, or npos.
-std::size_t invalid_utf8_at(std::string_view s) {
-    std::size_t i = 0;
-    while (i < s.size()) {
-        auto c = static_cast<unsigned char>(s[i]);
-        std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-        if (len == 0 || i + len > s.size()) return i;
-        std::uint32_t cp = len == 1 ? c : len == 2 ? (c & 0x1Fu) : len == 3 ? (c & 0x0Fu) : (c & 0x07u);
-        for (std::size_t k = 1; k < len; ++k) {
-            auto cc = static_cast<unsigned char>(s[i + k]);
-            if ((cc & 0xC0) != 0x80) return i;
-            cp = (cp << 6) | (cc & 0x3Fu);
-        }
-        bool overlong = (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
-        if (overlong || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
-        i += len;
-    }
-    return std::string_view::npos;
-}
-
 /// A code point that is valid UTF-8 but that brokers refuse in a topic: a control character
 /// (U+0001-U+001F, U+007F-U+009F) or a noncharacter (U+FDD0-U+FDEF, U+xFFFE, U+xFFFF). MQTT
 /// (1.5.4) says a topic SHOULD NOT hold them; mosquitto treats them as malformed and drops the
@@ -41,17 +21,30 @@ bool refused_code_point(std::uint32_t cp) {
            (cp & 0xFFFE) == 0xFFFE;
 }
 
-/// The first refused code point (see refused_code_point) in valid UTF-8 `s`, with its byte offset.
-std::optional<std::pair<std::uint32_t, std::size_t>> refused_at(std::string_view s) {
-    for (std::size_t i = 0; i < s.size();) {
+/// Why `s` is not UTF-8 that a broker takes in a topic, or "": invalid UTF-8 first (with the byte
+/// where it starts), else the first refused code point.
+std::string utf8_problem(std::string_view s) {
+    std::optional<std::pair<std::uint32_t, std::size_t>> refused;
+    std::size_t i = 0;
+    while (i < s.size()) {
         auto c = static_cast<unsigned char>(s[i]);
-        std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : 4;
+        std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+        auto invalid = [i] { return fmt::format("topic is not valid UTF-8 (byte {})", i); };
+        if (len == 0 || i + len > s.size()) return invalid();
         std::uint32_t cp = len == 1 ? c : len == 2 ? (c & 0x1Fu) : len == 3 ? (c & 0x0Fu) : (c & 0x07u);
-        for (std::size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3Fu);
-        if (refused_code_point(cp)) return std::make_pair(cp, i);
+        for (std::size_t k = 1; k < len; ++k) {
+            auto cc = static_cast<unsigned char>(s[i + k]);
+            if ((cc & 0xC0) != 0x80) return invalid();
+            cp = (cp << 6) | (cc & 0x3Fu);
+        }
+        bool overlong = (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
+        if (overlong || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return invalid();
+        if (!refused && refused_code_point(cp)) refused.emplace(cp, i);
         i += len;
     }
-    return std::nullopt;
+    if (!refused) return {};
+    return fmt::format("topic holds U+{:04X} at byte {}, which MQTT's UTF-8 rules do not allow in a topic",
+                       refused->first, refused->second);
 }
 
 std::string common_problem(std::string_view t) {
@@ -60,12 +53,7 @@ std::string common_problem(std::string_view t) {
         return fmt::format("topic is {} bytes long (at most {})", t.size(), max_topic_bytes);
     if (auto nul = t.find('\0'); nul != std::string_view::npos)
         return fmt::format("topic contains a NUL byte at {}", nul);
-    if (auto bad = invalid_utf8_at(t); bad != std::string_view::npos)
-        return fmt::format("topic is not valid UTF-8 (byte {})", bad);
-    if (auto refused = refused_at(t))
-        return fmt::format("topic holds U+{:04X} at byte {}, which MQTT's UTF-8 rules do not allow in a topic",
-                           refused->first, refused->second);
-    return {};
+    return utf8_problem(t);
 }
 
 }  // namespace
