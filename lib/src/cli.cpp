@@ -128,9 +128,11 @@ raw_args tokenize(const tool_spec& spec, const std::vector<std::string>& args) {
             const std::string_view name = body.substr(0, eq);
             const flag* f = spec.find(name);
             if (!f) throw_unknown(spec, std::string(name));
-            if (f->kind == value_kind::property && eq == std::string_view::npos) {
+            if (f->kind == value_kind::property) {
+                if (eq != std::string_view::npos)
+                    throw usage_error(fmt::format("{}: give its words as separate arguments", display_name(*f)));
                 take_property(i, a);
-            } else if (f->kind == value_kind::none || f->kind == value_kind::property) {
+            } else if (f->kind == value_kind::none) {
                 if (eq != std::string_view::npos)
                     throw usage_error(fmt::format("{} takes no value (given '{}')", display_name(*f), a));
                 store(*f, "true");
@@ -150,7 +152,8 @@ raw_args tokenize(const tool_spec& spec, const std::vector<std::string>& args) {
                 throw usage_error(fmt::format("unknown option '-{}' in '{}'", a[k], a),
                                   fmt::format("see '{} --help'", spec.name));
             if (f->kind == value_kind::property) {
-                if (a.size() != 2) throw usage_error(fmt::format("-{}: give its words as separate arguments", a[k]));
+                if (a.size() != 2)
+                    throw usage_error(fmt::format("{}: give its words as separate arguments", display_name(*f)));
                 take_property(i, a);
                 break;
             }

@@ -186,6 +186,10 @@ TEST_CASE("flag forms: grouped switches, attached and = values, --", "[cli]") {
     CHECK(pub_error({"-t", "a", "-m", "x", "--", "-r"}) == "unknown option '-r'");
     CHECK(pub_error({"-t", "a", "-m", "x", "--", "word"}) == "unexpected argument 'word'");
     CHECK(pub_error({"-t", "a", "-m", "x", "-"}) == "unexpected argument '-'");
+    CHECK(pub_error({"-t", "a", "-m", "x", "-V", "5", "--property=publish"}) ==
+          "-D/--property: give its words as separate arguments");
+    CHECK(pub_error({"-t", "a", "-m", "x", "-V", "5", "-Dpublish"}) ==
+          "-D/--property: give its words as separate arguments");
 }
 
 TEST_CASE("help and version win over everything else", "[cli]") {
