@@ -71,6 +71,10 @@ if(mqkit_paho_c_linked_in)
     VERBATIM)
   set_source_files_properties(${mqkit_paho_c_objects} PROPERTIES EXTERNAL_OBJECT TRUE GENERATED TRUE)
   target_sources(mqkit PRIVATE ${mqkit_paho_c_objects} ${CMAKE_CURRENT_LIST_DIR}/../src/paho_c_trackers.cpp)
+  # The protocol guard (../src/paho_protocol_guard.cpp) stands between Paho C's own objects.
+  target_compile_definitions(mqkit PRIVATE MQKIT_PAHO_PROTOCOL_GUARD=1)
+  target_link_options(mqkit PRIVATE
+    "-Wl,--wrap=MQTTPacket_Factory,--wrap=MQTTPacket_connack,--wrap=MQTTPacket_send_publish,--wrap=MQTTPacket_send_pubrel")
   # The objects call OpenSSL themselves now.
   find_package(OpenSSL REQUIRED)
   target_link_libraries(mqkit PRIVATE OpenSSL::SSL OpenSSL::Crypto)

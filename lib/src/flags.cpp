@@ -262,7 +262,11 @@ tool_spec make_mqpub() {
         {{"0", "every message published (and acknowledged at QoS 1 and 2); also --help and --version"},
          {"1", "bad arguments, cannot resolve or connect to the broker, or any other error"}},
         connack_exit_status(),
-        {{"7", "the connection was lost with messages not yet acknowledged"}, signal_exit_status()},
+        {{"2", "the broker broke the MQTT protocol, e.g. answered a QoS 2 PUBLISH with PUBACK"},
+         {"7",
+          "the broker closed the connection before its CONNACK, or the connection was lost with messages not "
+          "yet acknowledged"},
+         signal_exit_status()},
     });
     s.environment = auth_environment();
     s.examples = {
@@ -380,7 +384,10 @@ tool_spec make_mqsub() {
         {{"0", "success; also --help, --version, and ending because the output pipe was closed"},
          {"1", "bad arguments, cannot connect to the broker, every subscription refused, or any other error"}},
         connack_exit_status(),
-        {{"27", "-W: no message arrived within the time limit (as mosquitto_sub)"}, signal_exit_status()},
+        {{"2", "the broker broke the MQTT protocol"},
+         {"7", "the broker closed the connection before its CONNACK"},
+         {"27", "-W: no message arrived within the time limit (as mosquitto_sub)"},
+         signal_exit_status()},
     });
     s.environment = auth_environment();
     s.examples = {

@@ -2,6 +2,7 @@
 #include "paho_session.hpp"
 
 #include "mqkit/error.hpp"
+#include "paho_protocol_guard.hpp"
 #include "property_table.hpp"
 #include "session_cleanup.hpp"
 #include "tool_common.hpp"
@@ -367,6 +368,8 @@ public:
             if (s_.config_.version == mqtt_version::v5 && reason >= 128 && reason < 255) {
                 s_.first_failure_ = reason_text(reason, mqtt_version::v5);
                 s_.first_failure_reason_ = reason;
+            } else if (std::string fault = paho_protocol_fault(); !fault.empty()) {
+                s_.first_failure_ = "protocol error: " + fault;
             } else if (rc == MQTTASYNC_OPERATION_INCOMPLETE || rc == MQTTASYNC_DISCONNECTED) {
                 s_.first_failure_ = fmt::format("connection to {}:{} lost", s_.config_.host, s_.config_.port);
             } else {
@@ -434,7 +437,14 @@ void session::on_connection_lost(std::function<void(const std::string&)> handler
 }
 
 void session::throw_connect_error(const mqtt::exception& e) {
+    if (std::string fault = paho_protocol_fault(); !fault.empty())
+        throw error(exit_code::protocol, "protocol error: " + fault);
     int rc = e.get_return_code();
+    // An MQTT 3.x broker answers a v5 CONNECT with its own CONNACK, code 1 (unacceptable protocol
+    // version); mosquitto's clients report it as v5's 132, and so does mqkit.
+    if (rc == 1 && config_.version == mqtt_version::v5)
+        throw error(132, reason_text(132, mqtt_version::v5),
+                    "the broker speaks MQTT 3.1.1 or 3.1 only: leave out -V 5 (or give -V 311)");
     if (rc > 0) {  // the broker answered CONNACK with a refusal
         std::string hint;
         if ((config_.version != mqtt_version::v5 && (rc == 4 || rc == 5)) || rc == 134 || rc == 135)
@@ -445,6 +455,19 @@ void session::throw_connect_error(const mqtt::exception& e) {
     }
     if (config_.tls.enabled)
         throw diagnose_tls_failure(config_, tls_trace_ ? tls_trace_->text() : std::string{}, key_encrypted_);
+    // Paho says "connect timeout" when no CONNACK came within the connect timeout; anything else
+    // after a TCP connection means the broker closed it (RabbitMQ 3.x does so on an MQTT v5
+    // CONNECT): mosquitto's clients call that a lost connection (7).
+    const bool closed = e.get_message().find("timeout") == std::string::npos &&
+                        config_.transport_kind == transport::tcp && tcp_problem(config_).empty();
+    if (closed)
+        throw error(exit_code::connection_lost,
+                    fmt::format("cannot connect to {}:{}: the broker closed the connection without answering the "
+                                "MQTT CONNECT (is it an MQTT broker, or does it expect TLS?)",
+                                config_.host, config_.port),
+                    config_.version == mqtt_version::v5
+                        ? "some brokers (RabbitMQ 3.x) close an MQTT v5 CONNECT: try -V 311"
+                        : std::string());
     throw error(exit_code::failure, diagnose_connect_failure(config_));
 }
 
@@ -551,6 +574,7 @@ void session::throw_signalled(const char* doing) const {
 }
 
 std::string session::lost_text() const {
+    if (std::string fault = paho_protocol_fault(); !fault.empty()) return "protocol error: " + fault;
     if (auto_reconnect_ && policy_.give_up.count() > 0)
         return fmt::format("connection to {}:{} lost and not restored within {} s", config_.host, config_.port,
                            policy_.give_up.count());
@@ -565,10 +589,14 @@ void session::cancel() {
     cv_.notify_all();
 }
 
+int session::link_status() const {
+    return static_cast<int>(paho_protocol_fault().empty() ? exit_code::connection_lost : exit_code::protocol);
+}
+
 std::string session::link_failure() const {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!lost_) return {};
-    if (auto_reconnect_ &&
+    if (auto_reconnect_ && paho_protocol_fault().empty() &&
         (policy_.give_up.count() == 0 || std::chrono::steady_clock::now() - lost_since_ < policy_.give_up))
         return {};
     return lost_text();
@@ -595,12 +623,12 @@ bool session::publish(const std::string& topic, std::string payload, int qos, bo
             while (!ready()) {
                 if (!lost_) {
                     cv_.wait(lock, [&] { return ready() || lost_; });
-                } else if (!auto_reconnect_) {
-                    throw error(exit_code::connection_lost, lost_text());
+                } else if (!auto_reconnect_ || !paho_protocol_fault().empty()) {
+                    throw error(link_status(), lost_text());
                 } else if (policy_.give_up.count() == 0) {
                     cv_.wait(lock, [&] { return ready() || !lost_; });
                 } else if (!cv_.wait_until(lock, lost_since_ + policy_.give_up, [&] { return ready() || !lost_; })) {
-                    throw error(exit_code::connection_lost, lost_text());
+                    throw error(link_status(), lost_text());
                 }
             }
             if (cancelled_) return false;

@@ -94,6 +94,9 @@ public:
     /// Why unfinished publishes can no longer complete (the link is down and will not come back
     /// in time), or empty while they still can.
     std::string link_failure() const;
+    /// The exit status for link_failure(): exit_code::protocol when the broker broke the protocol
+    /// (paho_protocol_guard.hpp), exit_code::connection_lost otherwise.
+    int link_status() const;
     /// The first publish failure's description, if any.
     std::string first_failure() const;
     /// The MQTT v5 reason code (>= 128) of the first publish failure if the broker refused it

@@ -200,7 +200,9 @@ int publish_all(const pub_config& c) {
             }
         }
     } catch (const error& e) {
-        if (e.status() != static_cast<int>(exit_code::connection_lost)) throw;
+        if (e.status() != static_cast<int>(exit_code::connection_lost) &&
+            e.status() != static_cast<int>(exit_code::protocol))
+            throw;
         link_error = e.what();
     }
 
@@ -236,11 +238,11 @@ int publish_all(const pub_config& c) {
         // A broker's MQTT v5 refusal (e.g. 135 not authorized by its ACL) exits with its reason code.
         int status = interrupted                          ? signal_status()
                      : session.first_failure_reason() > 0 ? session.first_failure_reason()
-                                                          : static_cast<int>(exit_code::connection_lost);
+                                                          : session.link_status();
         throw error(status, fmt::format("{} of {} messages were not {}: {}", accepted - completed, accepted,
                                         c.qos == 0 ? "sent" : "acknowledged", why));
     }
-    if (!link_error.empty()) throw error(exit_code::connection_lost, link_error);
+    if (!link_error.empty()) throw error(session.link_status(), link_error);
     return interrupted ? signal_status() : 0;
 }
 

@@ -11,6 +11,7 @@ namespace mqkit {
 enum class exit_code : int {
     ok = 0,
     failure = 1,          ///< usage error, network error, any error mosquitto reports as 1
+    protocol = 2,         ///< the broker broke the MQTT protocol (libmosquitto ERR_PROTOCOL)
     connection_lost = 7,  ///< link lost with messages not yet acknowledged (libmosquitto CONN_LOST)
     tls = 8,              ///< TLS handshake or certificate check failed (libmosquitto ERR_TLS)
     timeout = 27,         ///< mqsub -W expired (libmosquitto ERR_TIMEOUT, as mosquitto_sub)
