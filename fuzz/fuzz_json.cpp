@@ -1,5 +1,5 @@
 // libFuzzer target: the cJSON-compatible JSON parser and printer.
-#include "mqkit/json.hpp"
+#include "core/json.hpp"
 
 #include <cstddef>
 #include <cstdint>

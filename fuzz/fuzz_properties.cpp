@@ -3,7 +3,7 @@
 
 #include "mqkit/cli.hpp"
 #include "mqkit/error.hpp"
-#include "paho_session.hpp"
+#include "mqtt/session.hpp"
 
 // Input: NUL-separated words, grouped into -D groups of 3 (4 when the 2nd word is user-property).
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -1,6 +1,6 @@
 // libFuzzer target: tspub's user-text parsers: credentials file, --stdin lines and CSV, values and payload.
 #include "mqkit/error.hpp"
-#include "mqkit/thingspeak.hpp"
+#include "thingspeak/thingspeak.hpp"
 
 #include <cstddef>
 #include <cstdint>

@@ -1,6 +1,6 @@
 // libFuzzer target: the -L URL parser.
+#include "cli/url.hpp"
 #include "mqkit/error.hpp"
-#include "mqkit/url.hpp"
 
 #include <cstddef>
 #include <cstdint>

@@ -2,7 +2,7 @@
 #include "support/broker.hpp"
 #include "support/process.hpp"
 
-#include "mqkit/json.hpp"
+#include "core/json.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,8 +1,8 @@
 // Unit tests of mqbench's pure parts: histogram and percentiles, pacer, templates, stamps, sequence tracking,
 // report JSON and merge, and the command line; and set_nodelay() on this process's own loopback sockets.
-#include "bench_engine.hpp"
+#include "bench/bench.hpp"
+#include "bench/bench_engine.hpp"
 #include "loopback.hpp"
-#include "mqkit/bench.hpp"
 #include "mqkit/error.hpp"
 
 #include <fcntl.h>

@@ -1,6 +1,6 @@
 // Unit tests for the man page and completion generators: groff escaping, value completion per
 // value_kind, unsupported flags left out, and the tables the generators read.
-#include "mqkit/docgen.hpp"
+#include "cli/docgen.hpp"
 #include "mqkit/error.hpp"
 #include "mqkit/format.hpp"
 

@@ -1,7 +1,7 @@
 // Unit tests for mqsub's output formatter (-v, -N, -F) and the cJSON-compatible JSON value.
+#include "core/json.hpp"
 #include "mqkit/error.hpp"
 #include "mqkit/format.hpp"
-#include "mqkit/json.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,10 +1,10 @@
 // Unit tests for hostile input: every parser gives a clear error or a correct result, never a crash.
+#include "cli/url.hpp"
+#include "core/json.hpp"
 #include "mqkit/cli.hpp"
 #include "mqkit/error.hpp"
 #include "mqkit/format.hpp"
-#include "mqkit/json.hpp"
 #include "mqkit/topic.hpp"
-#include "mqkit/url.hpp"
 
 #include <catch2/catch.hpp>
 

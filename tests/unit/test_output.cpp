@@ -2,7 +2,7 @@
 // arrive complete and in order whether the producer writes them itself or they queue for the writer
 // thread (started the first time something has to queue), and abandon() frees a writer whose reader
 // never reads.
-#include "output.hpp"
+#include "core/output.hpp"
 
 #include <catch2/catch.hpp>
 

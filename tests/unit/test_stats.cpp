@@ -1,6 +1,6 @@
 // Unit tests for mqsub --stats: numbers out of payloads, rolling windows, sparklines, the plain-line
 // format and the table layout, all on fixed inputs and fixed times.
-#include "mqkit/stats.hpp"
+#include "core/stats.hpp"
 
 #include <catch2/catch.hpp>
 

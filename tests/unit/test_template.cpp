@@ -1,7 +1,7 @@
 // Unit tests for mqpub --template: every placeholder, literal braces, errors with byte positions,
 // seeded determinism and the payload generator mqpub uses.
+#include "core/template.hpp"
 #include "mqkit/error.hpp"
-#include "mqkit/template.hpp"
 
 #include <catch2/catch.hpp>
 

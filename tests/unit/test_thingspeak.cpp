@@ -1,7 +1,7 @@
 // Unit tests for tspub's pure parts: encoding, names and values, credentials files, --stdin parsing, rate limit, argv.
 #include "mqkit/error.hpp"
 #include "mqkit/flags.hpp"
-#include "mqkit/thingspeak.hpp"
+#include "thingspeak/thingspeak.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -31,4 +31,9 @@ namespace tspub {
 int run(int argc, char** argv);
 }  // namespace tspub
 
+namespace gen {
+/// mqkit-gen: writes man/ and completions/ for every tool from the flag tables; returns the exit status.
+int run(int argc, char** argv);
+}  // namespace gen
+
 }  // namespace mqkit

@@ -1,0 +1,1060 @@
+// mqkit::session on Paho C++: connect, windowed publish, subscribe, disconnect; errors as mqkit::error.
+#include "mqtt/session.hpp"  // first: it sets Paho C++ up (UNIT_TESTS)
+
+#include "core/property_table.hpp"
+#include "core/signals.hpp"
+#include "core/tcp_probe.hpp"
+#include "mqkit/error.hpp"
+#include "mqkit/session.hpp"
+#include "mqtt/paho_versions.hpp"
+#include "mqtt/session_cleanup.hpp"
+#include "mqtt/trace.hpp"
+#include "mqtt/workarounds/protocol_guard.hpp"
+
+#include <fmt/format.h>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <atomic>
+#include <cerrno>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <optional>
+
+namespace mqkit::detail {
+namespace {
+
+std::string server_uri(const connection_config& c) {
+    bool v6 = c.host.find(':') != std::string::npos;
+    bool ws = c.transport_kind == transport::websocket;
+    const char* scheme = ws ? (c.tls.enabled ? "wss" : "ws") : (c.tls.enabled ? "ssl" : "tcp");
+    return fmt::format("{}://{}{}{}:{}{}", scheme, v6 ? "[" : "", c.host, v6 ? "]" : "", c.port, ws ? c.ws_path : "");
+}
+
+// The system's CA store, as OpenSSL on Debian finds it (SSL_CERT_FILE / SSL_CERT_DIR override it).
+std::string os_ca_file() {
+    const char* f = std::getenv("SSL_CERT_FILE");
+    return f && *f ? f : "/etc/ssl/certs/ca-certificates.crt";
+}
+std::string os_ca_dir() {
+    const char* d = std::getenv("SSL_CERT_DIR");
+    return d && *d ? d : "/etc/ssl/certs";
+}
+
+// Paho C: enableServerCertAuth verifies the chain, verify checks the host name after the
+// handshake, and the system store is loaded only when neither trustStore nor CApath is given.
+// sslVersion is ignored with OpenSSL >= 1.1 (TLS_client_method: TLS 1.2 or 1.3 at Paho's security
+// level 1), which is why the parser accepts only --tls-version tlsv1.2. Paho C++ 1.2's
+// set_error_handler is not used: connect() copies the options and Paho C keeps a pointer to the
+// copy's handler after it is destroyed; the reasons come from tls_trace instead. Its copies also
+// keep a pointer to the original's CA path instead of copying it, so `ssl` must outlive connect().
+void fill_paho_ssl(mqtt::ssl_options& ssl, const tls_config& t, const std::string& key_password) {
+    std::string cafile = t.cafile;
+    std::string capath = t.capath;
+    if (t.use_os_certs && !cafile.empty())
+        capath = os_ca_dir();  // --cafile + the system store
+    else if (t.use_os_certs && !capath.empty())
+        cafile = os_ca_file();  // --capath + the system store
+    if (!cafile.empty()) ssl.set_trust_store(cafile);
+    if (!capath.empty()) ssl.ca_path(capath);
+    if (!t.certfile.empty()) ssl.set_key_store(t.certfile);
+    if (!t.keyfile.empty()) ssl.set_private_key(t.keyfile);
+    if (!key_password.empty()) ssl.set_private_key_password(key_password);
+    if (!t.ciphers.empty()) ssl.set_enabled_cipher_suites(t.ciphers);
+    if (!t.alpn.empty()) ssl.set_alpn_protos({t.alpn});
+    ssl.set_enable_server_cert_auth(true);
+    ssl.set_verify(!t.insecure);
+}
+
+// Reads a secret file (--pw-file, --key-pw-file): its first line, without the line break.
+std::string read_secret_file(const std::string& path, std::string_view flag) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        throw error(exit_code::failure, fmt::format("{}: cannot read '{}': {}", flag, path, std::strerror(errno)));
+    std::string text;
+    char buf[4096];
+    ssize_t n = 0;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0 && text.size() < 65536) text.append(buf, static_cast<std::size_t>(n));
+    int err = errno;
+    ::close(fd);
+    if (n < 0) throw error(exit_code::failure, fmt::format("{}: cannot read '{}': {}", flag, path, std::strerror(err)));
+    text = text.substr(0, text.find('\n'));
+    if (!text.empty() && text.back() == '\r') text.pop_back();
+    if (text.empty()) throw error(exit_code::failure, fmt::format("{}: '{}' is empty", flag, path));
+    return text;
+}
+
+// Reads a PEM file the TLS options name, so that a missing or wrong file is reported by its flag.
+std::string read_pem_file(const std::string& path, std::string_view flag) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    struct stat st {};
+    if (fd < 0 || ::fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+        int err = fd < 0 ? errno : EISDIR;
+        if (fd >= 0) ::close(fd);
+        throw error(exit_code::failure, fmt::format("{}: cannot read '{}': {}", flag, path, std::strerror(err)));
+    }
+    std::string text;
+    char buf[8192];
+    ssize_t n = 0;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0 && text.size() < (16u << 20))
+        text.append(buf, static_cast<std::size_t>(n));
+    ::close(fd);
+    return text;
+}
+
+// Checks every file the TLS options name before Paho gets them.
+void check_tls_files(const tls_config& t, const std::string& key_password) {
+    const std::string_view cert_marker = "-----BEGIN CERTIFICATE-----";
+    if (!t.cafile.empty() && read_pem_file(t.cafile, "--cafile").find(cert_marker) == std::string::npos)
+        throw error(exit_code::failure, fmt::format("--cafile: '{}' holds no PEM certificate", t.cafile));
+    if (!t.capath.empty()) {
+        struct stat st {};
+        if (::stat(t.capath.c_str(), &st) != 0)
+            throw error(exit_code::failure,
+                        fmt::format("--capath: cannot read '{}': {}", t.capath, std::strerror(errno)));
+        if (!S_ISDIR(st.st_mode))
+            throw error(exit_code::failure, fmt::format("--capath: '{}' is not a directory", t.capath));
+    }
+    if (!t.certfile.empty() && read_pem_file(t.certfile, "--cert").find(cert_marker) == std::string::npos)
+        throw error(exit_code::failure, fmt::format("--cert: '{}' holds no PEM certificate", t.certfile));
+    if (!t.keyfile.empty()) {
+        std::string key = read_pem_file(t.keyfile, "--key");
+        if (key.find("PRIVATE KEY-----") == std::string::npos)
+            throw error(exit_code::failure, fmt::format("--key: '{}' holds no PEM private key", t.keyfile));
+        // Without a passphrase OpenSSL would prompt for one on the terminal, from Paho's thread.
+        if (key.find("ENCRYPTED") != std::string::npos && key_password.empty())
+            throw error(exit_code::failure,
+                        fmt::format("--key: '{}' is encrypted and no passphrase was given", t.keyfile),
+                        "give it with --key-pw-file <file> or the MQKIT_KEY_PASSWORD environment variable");
+    }
+}
+
+bool contains(const std::string& text, std::string_view what) {
+    return text.find(what) != std::string::npos;
+}
+
+// The description in the first fatal TLS alert of `direction` ("write" or "read") in the trace.
+std::string alert(const std::string& trace, std::string_view direction) {
+    std::string key = fmt::format("SSL alert {}:fatal:", direction);
+    auto at = trace.find(key);
+    if (at == std::string::npos) return {};
+    auto end = trace.find('\n', at);
+    return trace.substr(at + key.size(), end - at - key.size());
+}
+
+// After Paho reports a failed connect, find out why, the way a user would want it said.
+// Returns "" when a TCP connection can be made.
+std::string tcp_problem(const connection_config& c) {
+    return probe_tcp(c.host, c.port).message;
+}
+
+}  // namespace
+
+void init_paho() {
+    // Paho C initialises OpenSSL as the first client is created, TLS or not: loading its config and
+    // every algorithm took ~2 ms of each one-shot mqpub. OpenSSL 1.1 and later initialise themselves
+    // when a TLS connection first needs them, so Paho is told to leave it alone.
+    static std::once_flag once;
+    std::call_once(once, [] {
+        MQTTAsync_init_options init = MQTTAsync_init_options_initializer;
+        init.do_openssl_init = 0;
+        MQTTAsync_global_init(&init);
+    });
+    quiet_paho_log();
+}
+
+namespace {
+
+std::string diagnose_connect_failure(const connection_config& c) {
+    if (std::string why = tcp_problem(c); !why.empty()) return why;
+    if (c.transport_kind == transport::websocket)
+        return fmt::format(
+            "cannot connect to {}:{}: the WebSocket handshake for path '{}' failed (is it a "
+            "WebSocket listener, and is the path right?)",
+            c.host, c.port, c.ws_path);
+    return fmt::format(
+        "cannot connect to {}:{}: the broker accepted the TCP connection but did not complete the "
+        "MQTT handshake (is it an MQTT broker, or does it expect TLS?)",
+        c.host, c.port);
+}
+
+// Explains a failed TLS connection from what tls_trace saw. Local problems (key, certificate
+// files) exit 1; a failed handshake or certificate check exits 8.
+error diagnose_tls_failure(const connection_config& c, const std::string& trace, bool key_encrypted) {
+    const tls_config& t = c.tls;
+    const std::string where = fmt::format("{}:{}", c.host, c.port);
+    if (contains(trace, "in SSL_CTX_use_PrivateKey_file")) {
+        if (key_encrypted)
+            return error(exit_code::failure, fmt::format("--key: cannot load '{}': wrong passphrase, or the key does "
+                                                         "not belong to --cert '{}'",
+                                                         t.keyfile, t.certfile));
+        return error(exit_code::failure,
+                     fmt::format("--key: '{}' does not belong to --cert '{}'", t.keyfile, t.certfile));
+    }
+    if (contains(trace, "in SSL_CTX_use_certificate_chain_file"))
+        return error(exit_code::failure, fmt::format("--cert: cannot load '{}' as a PEM certificate", t.certfile));
+    if (contains(trace, "in SSL_CTX_load_verify_locations"))
+        return error(exit_code::failure, "cannot load the CA certificates (--cafile/--capath)");
+    if (contains(trace, "in SSL_CTX_set_cipher_list"))
+        return error(exit_code::failure, fmt::format("--ciphers: OpenSSL knows no cipher in '{}'", t.ciphers));
+    if (std::string why = tcp_problem(c); !why.empty()) return error(exit_code::failure, why);
+
+    const std::string sent = alert(trace, "write");
+    const std::string received = alert(trace, "read");
+    const char* trust_hint = "give the CA that signed it with --cafile or --capath (or --tls-use-os-certs)";
+    if (sent == "certificate expired")
+        return error(exit_code::tls, fmt::format("TLS: the broker's certificate at {} has expired", where));
+    if (sent == "unknown CA")
+        return error(exit_code::tls,
+                     fmt::format("TLS: the broker's certificate at {} is not signed by a trusted CA", where),
+                     trust_hint);
+    if (!sent.empty())
+        return error(exit_code::tls, fmt::format("TLS: the broker's certificate at {} was rejected: {}", where, sent),
+                     trust_hint);
+    if (!received.empty()) {
+        // OpenSSL 3.0 names TLS 1.3's "certificate required" alert "unknown".
+        if (t.certfile.empty() && (received == "certificate required" || received == "handshake failure" ||
+                                   contains(trace, "certificate request")))
+            return error(exit_code::tls, fmt::format("TLS: the broker at {} requires a client certificate", where),
+                         "give one with --cert and --key");
+        if (!t.certfile.empty())
+            return error(exit_code::tls, fmt::format("TLS: the broker at {} rejected the client certificate '{}' ({})",
+                                                     where, t.certfile, received));
+        return error(exit_code::tls, fmt::format("TLS: the broker at {} ended the handshake: {}", where, received));
+    }
+    // Paho checks an address as a host name first, then as an IP address.
+    if (contains(trace, "X509_check_host for hostname") && !contains(trace, "rc from X509_check_ip_asc is 1"))
+        return error(exit_code::tls,
+                     fmt::format("TLS: the broker's certificate does not match the host name '{}'", c.host),
+                     "connect by a name the certificate holds, or skip this check with --insecure (unsafe)");
+    if (!contains(trace, "SSL certificate verification"))
+        return error(
+            exit_code::tls,
+            fmt::format("TLS: the broker at {} did not answer the TLS handshake (is it a plain MQTT port?)", where),
+            "plain MQTT is usually port 1883 and MQTT over TLS 8883; for a plain port drop the TLS options");
+    // TLS 1.3: the broker checks the client's certificate after the client's side of the handshake
+    // is done, and then just closes the connection.
+    if (contains(trace, "certificate request")) {
+        if (t.certfile.empty())
+            return error(exit_code::tls, fmt::format("TLS: the broker at {} requires a client certificate", where),
+                         "give one with --cert and --key");
+        return error(exit_code::tls, fmt::format("TLS: the broker at {} closed the connection after the handshake; "
+                                                 "it did not accept the client certificate '{}'",
+                                                 where, t.certfile));
+    }
+    if (c.transport_kind == transport::websocket) return error(exit_code::failure, diagnose_connect_failure(c));
+    return error(exit_code::tls,
+                 fmt::format("TLS: the broker at {} closed the connection after the TLS handshake", where));
+}
+
+}  // namespace
+
+std::string reason_text(int code, mqtt_version version) {
+    if (version != mqtt_version::v5) {
+        switch (code) {
+            case 1:
+                return "connection refused: unacceptable protocol version";
+            case 2:
+                return "connection refused: client identifier rejected";
+            case 3:
+                return "connection refused: broker unavailable";
+            case 4:
+                return "connection refused: bad user name or password";
+            case 5:
+                return "connection refused: not authorised";
+            default:
+                return fmt::format("connection refused (CONNACK code {})", code);
+        }
+    }
+    switch (code) {
+        case 128:
+            return "unspecified error";
+        case 129:
+            return "malformed packet";
+        case 130:
+            return "protocol error";
+        case 131:
+            return "implementation specific error";
+        case 132:
+            return "unsupported protocol version";
+        case 133:
+            return "client identifier not valid";
+        case 134:
+            return "bad user name or password";
+        case 135:
+            return "not authorized";
+        case 136:
+            return "server unavailable";
+        case 137:
+            return "server busy";
+        case 138:
+            return "banned";
+        case 140:
+            return "bad authentication method";
+        case 144:
+            return "topic name invalid";
+        case 149:
+            return "packet too large";
+        case 151:
+            return "quota exceeded";
+        case 153:
+            return "payload format invalid";
+        case 154:
+            return "retain not supported";
+        case 155:
+            return "QoS not supported";
+        case 156:
+            return "use another server";
+        case 157:
+            return "server moved";
+        case 159:
+            return "connection rate exceeded";
+        default:
+            return fmt::format("reason code {}", code);
+    }
+}
+
+mqtt::properties to_paho_properties(const std::vector<v5_property>& props) {
+    mqtt::properties out;
+    for (const auto& p : props) {
+        const auto* info = find_property(p.identifier);
+        if (!info) continue;  // the parser already refused unknown names
+        auto code = static_cast<mqtt::property::code>(info->code);
+        switch (info->type) {
+            case property_type::byte:
+                out.add(mqtt::property(code, static_cast<uint8_t>(std::stoul(p.value))));
+                break;
+            case property_type::u16:
+                out.add(mqtt::property(code, static_cast<uint16_t>(std::stoul(p.value))));
+                break;
+            case property_type::u32:
+            case property_type::varint:
+                out.add(mqtt::property(code, static_cast<uint32_t>(std::stoul(p.value))));
+                break;
+            case property_type::string:
+            case property_type::binary:
+                out.add(mqtt::property(code, p.value));
+                break;
+            case property_type::pair:
+                out.add(mqtt::property(code, p.value, p.value2));
+                break;
+        }
+    }
+    return out;
+}
+
+}  // namespace mqkit::detail
+
+namespace mqkit {
+
+using namespace detail;
+
+/// The Paho client behind a session, and what the session counts.
+class session::impl {
+public:
+    impl(const connection_config& config, trace_sink sink);
+    ~impl();
+
+    void hide_in_trace(std::string secret);
+    void on_message(message_handler handler);
+    void on_reconnect(std::function<void()> handler);
+    void on_connection_lost(std::function<void(const std::string&)> handler);
+    void set_reconnect_policy(const reconnect_policy& policy);
+    void set_deadline(std::chrono::steady_clock::time_point when, exit_code code, std::string message);
+    void connect(bool auto_reconnect, int max_inflight);
+    bool publish(const std::string& topic, std::string payload, int qos, bool retain, std::size_t window);
+    void cancel();
+    std::size_t wait_published(std::chrono::milliseconds timeout);
+    std::size_t failed_publishes() const;
+    std::size_t completed_publishes() const;
+    std::string link_failure() const;
+    int link_status() const;
+    std::string first_failure() const;
+    int first_failure_reason() const;
+    std::vector<int> subscribe(const std::vector<std::string>& filters, int qos, bool retain_as_published, bool wait);
+    std::vector<std::pair<std::string, int>> unsubscribe(const std::vector<std::string>& filters);
+    void disconnect();
+    bool is_connected() const;
+
+private:
+    class publish_listener;
+
+    [[noreturn]] void throw_connect_error(const mqtt::exception& e);
+    /// Waits for `tok` in 10 ms steps (Paho C++ throws if it failed): 0 once it completed, or the
+    /// number of a SIGINT/SIGTERM that came first. Throws the set_deadline() error once it passes.
+    int wait_for_token(const mqtt::token_ptr& tok);
+    /// After SIGINT/SIGTERM: throws 130/143 "interrupted|terminated while <doing> host:port".
+    [[noreturn]] void throw_signalled(const char* doing) const;
+    /// Deletes the session kept for reconnects (reconnect_policy::keep_session) on MQTT 3.x: a
+    /// second, clean-session CONNECT and DISCONNECT under the same client id.
+    void delete_kept_session();
+    std::string lost_text() const;
+    /// Subscribes to `filters` in one SUBSCRIBE; see session::subscribe().
+    std::vector<int> subscribe_once(const std::vector<std::string>& filters, int qos, bool retain_as_published,
+                                    bool wait);
+
+    const connection_config config_;
+    std::unique_ptr<packet_trace> trace_;  // -d; null without a trace sink
+    /// The -D properties of each packet type, converted once (MQTT v5; empty otherwise).
+    const mqtt::properties publish_props_, subscribe_props_, unsubscribe_props_;
+    std::unique_ptr<mqtt::async_client> client_;
+    std::unique_ptr<publish_listener> listener_;
+    std::unique_ptr<mqtt::ssl_options> ssl_;  // kept: Paho C++ 1.2 copies point into it (CA path)
+    std::unique_ptr<tls_trace> tls_trace_;    // set while a TLS connect is under way
+    bool key_encrypted_ = false;              // a passphrase was given for --key
+    std::optional<std::chrono::steady_clock::time_point> deadline_;  // set_deadline()
+    exit_code deadline_code_ = exit_code::failure;
+    std::string deadline_message_;
+    received_message received_;  // the message being handed to on_message's handler (one at a time)
+
+    mutable std::mutex mutex_;
+    std::condition_variable cv_;
+    std::size_t unfinished_ = 0;
+    /// Completions wake a publisher waiting for room only below this many unfinished messages
+    /// (publish() sets it; every completion wakes it by default).
+    std::size_t wake_below_ = static_cast<std::size_t>(-1);
+    std::size_t failed_ = 0;
+    std::size_t completed_ = 0;
+    std::string first_failure_;
+    int first_failure_reason_ = 0;
+    bool connected_once_ = false;
+    bool lost_ = false;
+    bool cancelled_ = false;
+    bool auto_reconnect_ = false;
+    std::chrono::steady_clock::time_point lost_since_{};
+    reconnect_policy policy_;
+    bool delete_session_ = false;  // keep_session on a session the user did not ask to keep
+    mqtt::connect_options connect_options_;
+    std::function<void()> on_reconnect_;
+    std::function<void(const std::string&)> on_lost_;
+};
+
+/// Counts finished publishes; Paho calls it on its own threads.
+class session::impl::publish_listener : public mqtt::iaction_listener {
+public:
+    explicit publish_listener(impl& s) : s_(s) {}
+    void on_success(const mqtt::token& tok) override {
+        if (s_.trace_) s_.trace_->publish_done(tok.get_message_id(), static_cast<int>(tok.get_reason_code()));
+        std::lock_guard<std::mutex> lock(s_.mutex_);
+        --s_.unfinished_;
+        ++s_.completed_;
+        if (s_.unfinished_ < s_.wake_below_ || s_.unfinished_ == 0) s_.cv_.notify_all();
+    }
+    void on_failure(const mqtt::token& tok) override {
+        if (s_.trace_) s_.trace_->publish_done(tok.get_message_id(), static_cast<int>(tok.get_reason_code()));
+        std::lock_guard<std::mutex> lock(s_.mutex_);
+        --s_.unfinished_;
+        ++s_.failed_;
+        if (s_.first_failure_.empty()) {
+            int rc = tok.get_return_code();
+            int reason = tok.get_reason_code();
+            // Paho leaves the reason code at 255 when no v5 PUBACK/PUBREC carried one.
+            if (s_.config_.version == mqtt_version::v5 && reason >= 128 && reason < 255) {
+                s_.first_failure_ = reason_text(reason, mqtt_version::v5);
+                s_.first_failure_reason_ = reason;
+            } else if (std::string fault = paho_protocol_fault(); !fault.empty()) {
+                s_.first_failure_ = "protocol error: " + fault;
+            } else if (rc == MQTTASYNC_OPERATION_INCOMPLETE || rc == MQTTASYNC_DISCONNECTED) {
+                s_.first_failure_ = fmt::format("connection to {}:{} lost", s_.config_.host, s_.config_.port);
+            } else {
+                s_.first_failure_ = fmt::format("{} (Paho code {})", mqtt::exception::error_str(rc), rc);
+            }
+        }
+        s_.cv_.notify_all();
+    }
+
+private:
+    impl& s_;
+};
+
+namespace {
+
+/// -D properties of one packet type as Paho's, for MQTT v5 (empty for 3.x, which has none).
+mqtt::properties properties_of(const connection_config& c, const char* command) {
+    return c.version == mqtt_version::v5 ? to_paho_properties(c.properties_for(command)) : mqtt::properties{};
+}
+
+/// Copies what -F can show from a Paho message into `out`, reusing its buffers.
+void fill_message(received_message& out, const mqtt::message& m) {
+    const MQTTAsync_message& c = m.c_struct();
+    out.topic = m.get_topic();
+    out.payload.assign(static_cast<const char*>(c.payload), static_cast<std::size_t>(c.payloadlen));
+    out.qos = c.qos;
+    out.retained = c.retained != 0;
+    out.duplicate = c.dup != 0;
+    out.mid = c.msgid;
+    out.received_at = std::chrono::system_clock::now();
+    out.content_type.reset();
+    out.correlation_data.reset();
+    out.response_topic.reset();
+    out.message_expiry.reset();
+    out.payload_format_indicator.reset();
+    out.subscription_ids.clear();
+    out.topic_alias.reset();
+    out.user_properties.clear();
+    out.property_order.clear();
+    const MQTTProperties& props = m.get_properties().c_struct();
+    for (int i = 0; i < props.count; ++i) {
+        const MQTTProperty& p = props.array[i];
+        out.property_order.push_back(p.identifier);
+        auto text = [](const MQTTLenString& s) { return std::string(s.data, static_cast<std::size_t>(s.len)); };
+        switch (p.identifier) {
+            case MQTTPROPERTY_CODE_PAYLOAD_FORMAT_INDICATOR:
+                out.payload_format_indicator = p.value.byte;
+                break;
+            case MQTTPROPERTY_CODE_MESSAGE_EXPIRY_INTERVAL:
+                out.message_expiry = p.value.integer4;
+                break;
+            case MQTTPROPERTY_CODE_CONTENT_TYPE:
+                out.content_type = text(p.value.data);
+                break;
+            case MQTTPROPERTY_CODE_RESPONSE_TOPIC:
+                out.response_topic = text(p.value.data);
+                break;
+            case MQTTPROPERTY_CODE_CORRELATION_DATA:
+                out.correlation_data = text(p.value.data);
+                break;
+            case MQTTPROPERTY_CODE_SUBSCRIPTION_IDENTIFIER:
+                out.subscription_ids.push_back(p.value.integer4);
+                break;
+            case MQTTPROPERTY_CODE_TOPIC_ALIAS:
+                out.topic_alias = p.value.integer2;
+                break;
+            case MQTTPROPERTY_CODE_USER_PROPERTY:
+                out.user_properties.emplace_back(text(p.value.data), text(p.value.value));
+                break;
+            default:
+                break;
+        }
+    }
+}
+
+std::atomic<bool> leave_to_exit{false};
+
+}  // namespace
+
+bool detail::clients_left_to_exit() {
+    return leave_to_exit.load();
+}
+
+session::impl::impl(const connection_config& config, trace_sink sink)
+    : config_(config),
+      publish_props_(properties_of(config, "publish")),
+      subscribe_props_(properties_of(config, "subscribe")),
+      unsubscribe_props_(properties_of(config, "unsubscribe")),
+      listener_(std::make_unique<publish_listener>(*this)) {
+    init_paho();
+    if (sink) {
+        trace_ = std::make_unique<packet_trace>(std::move(sink), config.client_id);
+        if (config.version == mqtt_version::v5) trace_->await_reason_codes();
+        trace_->install();
+    }
+    mqtt::create_options create(static_cast<int>(config.version));
+    // Paho refuses a publish once this many are queued unsent, even while connected; the tools
+    // bound their own queue with a window well below it.
+    create.set_max_buffered_messages(65535);
+    client_ = std::make_unique<mqtt::async_client>(server_uri(config), config.client_id, create, nullptr);
+    client_->set_connected_handler([this](const std::string&) {
+        std::function<void()> handler;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            lost_ = false;
+            if (connected_once_) handler = on_reconnect_;
+            connected_once_ = true;
+        }
+        cv_.notify_all();
+        if (handler) handler();
+    });
+    client_->set_connection_lost_handler([this](const std::string& cause) {
+        std::function<void(const std::string&)> handler;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            lost_ = true;
+            lost_since_ = std::chrono::steady_clock::now();
+            handler = on_lost_;
+        }
+        cv_.notify_all();
+        if (handler) handler(cause);
+    });
+}
+
+session::impl::~impl() {
+    // Destroying the last Paho client makes Paho C stop its threads, polling in 100 ms sleeps.
+    // mqkit's tools end the process with _exit right after (leave_clients_to_exit), so there the
+    // client is left to the OS.
+    if (clients_left_to_exit()) {
+        (void)client_.release();
+        return;
+    }
+    try {
+        if (client_->is_connected())
+            client_->disconnect(mqtt::disconnect_options(0))->wait_for(std::chrono::seconds(2));
+    } catch (const mqtt::exception&) {
+        // gone already
+    }
+    client_.reset();
+}
+
+void session::impl::hide_in_trace(std::string secret) {
+    if (trace_) trace_->hide(std::move(secret));
+}
+
+void session::impl::on_message(message_handler handler) {
+    client_->set_message_callback([this, handler = std::move(handler)](const mqtt::const_message_ptr& m) {
+        // Paho's receive thread delivers one message at a time, so one buffer serves them all.
+        fill_message(received_, *m);
+        if (trace_)
+            trace_->received_publish(received_.duplicate, received_.qos, received_.retained, received_.mid,
+                                     received_.topic, received_.payload.size());
+        handler(received_);
+    });
+}
+
+void session::impl::on_reconnect(std::function<void()> handler) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    on_reconnect_ = std::move(handler);
+}
+
+void session::impl::on_connection_lost(std::function<void(const std::string&)> handler) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    on_lost_ = std::move(handler);
+}
+
+void session::impl::throw_connect_error(const mqtt::exception& e) {
+    if (std::string fault = paho_protocol_fault(); !fault.empty())
+        throw error(exit_code::protocol, "protocol error: " + fault);
+    int rc = e.get_return_code();
+    // An MQTT 3.x broker answers a v5 CONNECT with its own CONNACK, code 1 (unacceptable protocol
+    // version); mosquitto's clients report it as v5's 132, and so does mqkit.
+    if (rc == 1 && config_.version == mqtt_version::v5)
+        throw error(132, reason_text(132, mqtt_version::v5),
+                    "the broker speaks MQTT 3.1.1 or 3.1 only: leave out -V 5 (or give -V 311)");
+    if (rc > 0) {  // the broker answered CONNACK with a refusal
+        std::string hint;
+        if ((config_.version != mqtt_version::v5 && (rc == 4 || rc == 5)) || rc == 134 || rc == 135)
+            hint = config_.username
+                       ? "check the user name and password (-u, -P, --pw-file or MQKIT_PASSWORD) and the broker's ACL"
+                       : "the broker may require a user name and password (-u, --pw-file)";
+        throw error(rc, reason_text(rc, config_.version), hint);
+    }
+    if (config_.tls.enabled)
+        throw diagnose_tls_failure(config_, tls_trace_ ? tls_trace_->text() : std::string{}, key_encrypted_);
+    // Paho says "connect timeout" when no CONNACK came within the connect timeout; anything else
+    // after a TCP connection means the broker closed it (RabbitMQ 3.x does so on an MQTT v5
+    // CONNECT): mosquitto's clients call that a lost connection (7).
+    const bool closed = e.get_message().find("timeout") == std::string::npos &&
+                        config_.transport_kind == transport::tcp && tcp_problem(config_).empty();
+    if (closed)
+        throw error(exit_code::connection_lost,
+                    fmt::format("cannot connect to {}:{}: the broker closed the connection without answering the "
+                                "MQTT CONNECT (is it an MQTT broker, or does it expect TLS?)",
+                                config_.host, config_.port),
+                    config_.version == mqtt_version::v5
+                        ? "some brokers (RabbitMQ 3.x) close an MQTT v5 CONNECT: try -V 311"
+                        : std::string());
+    throw error(exit_code::failure, diagnose_connect_failure(config_));
+}
+
+void session::impl::set_reconnect_policy(const reconnect_policy& policy) {
+    policy_ = policy;
+}
+
+void session::impl::connect(bool auto_reconnect, int max_inflight) {
+    bool v5 = config_.version == mqtt_version::v5;
+    std::optional<std::string> password = config_.password;
+    if (!config_.password_file.empty()) password = read_secret_file(config_.password_file, "--pw-file");
+    std::string key_password = config_.tls.key_password;
+    if (!config_.tls.key_password_file.empty())
+        key_password = read_secret_file(config_.tls.key_password_file, "--key-pw-file");
+    if (config_.tls.enabled) {
+        check_tls_files(config_.tls, key_password);
+        key_encrypted_ = !key_password.empty();
+    }
+    // Paho C tunnels every connection through $http_proxy / $https_proxy (ignoring no_proxy);
+    // mosquitto's clients do not, and a tool talking to a broker on localhost must not either.
+    if (config_.proxy.empty()) {
+        ::unsetenv("http_proxy");
+        ::unsetenv("https_proxy");
+    }
+    auto_reconnect_ = auto_reconnect;
+    // A kept session is resumed on reconnect (Paho resends unacknowledged QoS 1/2 messages when
+    // CONNACK says the session is present) and deleted at disconnect() unless -c asked for it.
+    const bool keep = auto_reconnect && policy_.keep_session;
+    delete_session_ = keep && config_.clean_session;
+    const bool clean = config_.clean_session && !keep;
+    mqtt::connect_options opts;
+    opts.set_mqtt_version(static_cast<int>(config_.version));
+    opts.set_clean_session(!v5 && clean);
+    opts.set_clean_start(v5 && clean);
+    opts.set_keep_alive_interval(config_.keepalive);
+    opts.set_connect_timeout(10);
+    // mqkit enforces the window itself (session::impl::publish). Paho counts a message as in flight for a
+    // moment after it reports it complete, so its own limit gets headroom or a full window stalls.
+    opts.set_max_inflight(std::min(65535, std::max(max_inflight, 1) * 2 + 16));
+    if (config_.username) opts.set_user_name(*config_.username);
+    if (password) opts.set_password(*password);
+    if (auto_reconnect) opts.set_automatic_reconnect(1, std::max(1, policy_.max_wait));
+    if (config_.tls.enabled) {
+        ssl_ = std::make_unique<mqtt::ssl_options>();
+        fill_paho_ssl(*ssl_, config_.tls, key_password);
+        opts.set_ssl(*ssl_);
+    }
+    if (!config_.proxy.empty()) {
+        opts.set_http_proxy(config_.proxy);   // plain TCP and ws://
+        opts.set_https_proxy(config_.proxy);  // TLS: the same HTTP CONNECT tunnel
+    }
+    if (config_.will) {
+        mqtt::will_options will(config_.will->topic, config_.will->payload, config_.will->qos, config_.will->retain);
+        if (v5) will.set_properties(to_paho_properties(config_.properties_for("will")));
+        opts.set_will(will);
+    }
+    if (v5) {
+        mqtt::properties props = to_paho_properties(config_.properties_for("connect"));
+        std::optional<std::uint32_t> expiry = config_.session_expiry;
+        if (delete_session_) {
+            // Long enough to outlive the longest outage mqpub waits for; DISCONNECT sets it to 0.
+            expiry = static_cast<std::uint32_t>(std::max<std::int64_t>(60, policy_.give_up.count() + 60));
+        }
+        if (expiry && !props.contains(mqtt::property::SESSION_EXPIRY_INTERVAL))
+            props.add(mqtt::property(mqtt::property::SESSION_EXPIRY_INTERVAL, *expiry));
+        opts.set_properties(props);
+    }
+    if (config_.tls.enabled) {
+        tls_trace_ = std::make_unique<tls_trace>();
+        tls_trace_->install();
+    }
+    connect_options_ = opts;
+    int signal = 0;  // SIGINT/SIGTERM while waiting for CONNACK: stop waiting at once
+    try {
+        signal = wait_for_token(client_->connect(opts));
+    } catch (const mqtt::exception& e) {
+        if (tls_trace_) tls_trace_->uninstall();
+        throw_connect_error(e);
+    } catch (...) {  // the deadline
+        if (tls_trace_) tls_trace_->uninstall();
+        throw;
+    }
+    if (tls_trace_) tls_trace_->uninstall();
+    if (signal != 0) throw_signalled("connecting to");
+}
+
+void session::impl::set_deadline(std::chrono::steady_clock::time_point when, exit_code code, std::string message) {
+    deadline_ = when;
+    deadline_code_ = code;
+    deadline_message_ = std::move(message);
+}
+
+int session::impl::wait_for_token(const mqtt::token_ptr& tok) {
+    while (!tok->wait_for(std::chrono::milliseconds(10))) {
+        if (int signal = stop_signal::received()) return signal;
+        if (deadline_ && std::chrono::steady_clock::now() >= *deadline_) throw error(deadline_code_, deadline_message_);
+    }
+    return 0;
+}
+
+void session::impl::throw_signalled(const char* doing) const {
+    throw error(stop_signal::status(),
+                fmt::format("{} while {} {}:{}", stop_signal::word(), doing, config_.host, config_.port));
+}
+
+std::string session::impl::lost_text() const {
+    if (std::string fault = paho_protocol_fault(); !fault.empty()) return "protocol error: " + fault;
+    if (auto_reconnect_ && policy_.give_up.count() > 0)
+        return fmt::format("connection to {}:{} lost and not restored within {} s", config_.host, config_.port,
+                           policy_.give_up.count());
+    return fmt::format("connection to {}:{} lost", config_.host, config_.port);
+}
+
+void session::impl::cancel() {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        cancelled_ = true;
+    }
+    cv_.notify_all();
+}
+
+int session::impl::link_status() const {
+    return static_cast<int>(paho_protocol_fault().empty() ? exit_code::connection_lost : exit_code::protocol);
+}
+
+std::string session::impl::link_failure() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!lost_) return {};
+    if (auto_reconnect_ && paho_protocol_fault().empty() &&
+        (policy_.give_up.count() == 0 || std::chrono::steady_clock::now() - lost_since_ < policy_.give_up))
+        return {};
+    return lost_text();
+}
+
+bool session::impl::publish(const std::string& topic, std::string payload, int qos, bool retain, std::size_t window) {
+    auto msg = mqtt::message::create(topic, std::move(payload), qos, retain, publish_props_);
+    std::optional<std::chrono::steady_clock::time_point> refused_since;
+    while (true) {
+        {
+            std::unique_lock<std::mutex> lock(mutex_);
+            // QoS 1/2: one publish per freed slot, not bursts. Bursts first stalled because Paho's
+            // send thread slept up to 1 s after skipping a command while a PUBREL was partly written
+            // (before the socket guard completed every write). With the guard they still stall,
+            // ~40 ms at a time: the broker's Nagle holds its next acknowledgements until our delayed
+            // ACK, and while we wait for half the window we send nothing that would carry that ACK
+            // sooner (20,000 lines at QoS 1: 15-18 s; 0.67 s against a broker with set_tcp_nodelay).
+            // A publish per acknowledgement always does.
+            auto ready = [&] { return cancelled_ || (!lost_ && unfinished_ < window); };
+            // QoS 0: refill the window in bursts of half of it, one wake-up per burst instead of one
+            // per written message (the hand-off dominated the cost of a -l stream).
+            wake_below_ = qos == 0 ? std::max<std::size_t>(1, window / 2) : window;
+            while (!ready()) {
+                if (!lost_) {
+                    cv_.wait(lock, [&] { return ready() || lost_; });
+                } else if (!auto_reconnect_ || !paho_protocol_fault().empty()) {
+                    throw error(link_status(), lost_text());
+                } else if (policy_.give_up.count() == 0) {
+                    cv_.wait(lock, [&] { return ready() || !lost_; });
+                } else if (!cv_.wait_until(lock, lost_since_ + policy_.give_up, [&] { return ready() || !lost_; })) {
+                    throw error(link_status(), lost_text());
+                }
+            }
+            if (cancelled_) return false;
+            ++unfinished_;
+        }
+        if (trace_) trace_->expect_publish(topic);
+        try {
+            client_->publish(msg, nullptr, *listener_);
+            return true;
+        } catch (const mqtt::exception& e) {
+            std::unique_lock<std::mutex> lock(mutex_);
+            --unfinished_;
+            // Paho notices a dead link a moment before it reports it: with auto-reconnect, wait
+            // for the report (or the reconnect) and try again, within the give-up time.
+            auto now = std::chrono::steady_clock::now();
+            if (!refused_since) refused_since = now;
+            bool retry = auto_reconnect_ && e.get_return_code() == MQTTASYNC_DISCONNECTED &&
+                         (policy_.give_up.count() == 0 || now - *refused_since < policy_.give_up);
+            if (!retry)
+                throw error(exit_code::connection_lost, fmt::format("publish to '{}' failed: {}", topic, e.what()));
+            cv_.wait_for(lock, std::chrono::milliseconds(100), [&] { return cancelled_ || lost_; });
+        }
+    }
+}
+
+std::size_t session::impl::wait_published(std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    cv_.wait_for(lock, timeout, [&] { return unfinished_ == 0 || lost_; });
+    return unfinished_;
+}
+
+std::size_t session::impl::completed_publishes() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return completed_;
+}
+
+std::size_t session::impl::failed_publishes() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return failed_;
+}
+
+std::string session::impl::first_failure() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return first_failure_;
+}
+
+int session::impl::first_failure_reason() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return first_failure_reason_;
+}
+
+std::vector<int> session::impl::subscribe(const std::vector<std::string>& filters, int qos, bool retain_as_published,
+                                          bool wait) {
+    // Paho C++ 1.2 loses a per-topic options list when it copies its response options (it then
+    // passes a dangling list to Paho C), so filters that need options go one SUBSCRIBE each.
+    if (config_.version != mqtt_version::v5 || !retain_as_published || filters.size() == 1)
+        return subscribe_once(filters, qos, retain_as_published, wait);
+    std::vector<int> granted;
+    for (const auto& f : filters) {
+        auto one = subscribe_once({f}, qos, retain_as_published, wait);
+        granted.insert(granted.end(), one.begin(), one.end());
+    }
+    return granted;
+}
+
+std::vector<int> session::impl::subscribe_once(const std::vector<std::string>& filters, int qos,
+                                               bool retain_as_published, bool wait) {
+    if (trace_) {
+        std::vector<std::pair<std::string, int>> shown;
+        for (const auto& f : filters) shown.emplace_back(f, qos);
+        trace_->expect_subscribe(std::move(shown), retain_as_published ? 0x08 : 0x00);
+    }
+    try {
+        mqtt::token_ptr tok;
+        if (filters.size() == 1)
+            tok = client_->subscribe(filters[0], qos, mqtt::subscribe_options(false, retain_as_published),
+                                     subscribe_props_);
+        else
+            tok = client_->subscribe(mqtt::string_collection::create(filters),
+                                     mqtt::iasync_client::qos_collection(filters.size(), qos),
+                                     std::vector<mqtt::subscribe_options>{}, subscribe_props_);
+        if (!wait) return {};
+        if (wait_for_token(tok) != 0) throw_signalled("waiting for SUBACK from");
+        const mqtt::subscribe_response response = tok->get_subscribe_response();  // by value: keep it alive
+        std::vector<int> granted;
+        for (auto rc : response.get_reason_codes()) granted.push_back(static_cast<int>(rc));
+        if (trace_ && !granted.empty()) {
+            // mosquitto_sub -d prints this right after "received SUBACK".
+            std::string line = fmt::format("Subscribed (mid: {}): {}", tok->get_message_id(), granted[0]);
+            for (std::size_t i = 1; i < granted.size(); ++i) line += fmt::format(", {}", granted[i]);
+            trace_->after_suback(tok->get_message_id(), std::move(line));
+        }
+        return granted;
+    } catch (const mqtt::exception& e) {
+        int rc = e.get_reason_code() ? e.get_reason_code() : e.get_return_code();
+        throw error(exit_code::failure,
+                    fmt::format("subscribe failed: {}", rc >= 128 ? reason_text(rc, mqtt_version::v5) : e.what()));
+    }
+}
+
+std::vector<std::pair<std::string, int>> session::impl::unsubscribe(const std::vector<std::string>& filters) {
+    std::vector<std::pair<std::string, int>> refused;
+    for (const auto& filter : filters) {
+        if (trace_) trace_->expect_unsubscribe({filter});
+        try {
+            if (wait_for_token(client_->unsubscribe(filter, unsubscribe_props_)) != 0)
+                throw_signalled("waiting for UNSUBACK from");
+        } catch (const mqtt::exception& e) {
+            // Paho C++ throws for any MQTT v5 reason code above 2, "no subscription existed" (17)
+            // included; only a code >= 128 is the broker's refusal.
+            if (e.get_return_code() != MQTTASYNC_SUCCESS)
+                throw error(exit_code::failure, fmt::format("unsubscribe from '{}' failed: {}", filter, e.what()));
+            if (e.get_reason_code() >= 128) refused.emplace_back(filter, e.get_reason_code());
+        }
+    }
+    return refused;
+}
+
+bool session::impl::is_connected() const {
+    return client_->is_connected();
+}
+
+void session::impl::disconnect() {
+    if (!client_->is_connected()) return;
+    const bool v5 = config_.version == mqtt_version::v5;
+    try {
+        // No grace period: callers disconnect once every publish has finished or they stopped
+        // waiting, and Paho would re-check a non-zero timeout only every 3 s.
+        mqtt::disconnect_options opts(0);
+        if (v5) {
+            mqtt::properties props = to_paho_properties(config_.properties_for("disconnect"));
+            // The kept session ends with this connection (MQTT v5 3.14.2.2.2).
+            if (delete_session_ && !props.contains(mqtt::property::SESSION_EXPIRY_INTERVAL))
+                props.add(mqtt::property(mqtt::property::SESSION_EXPIRY_INTERVAL, 0));
+            opts.set_properties(props);
+        }
+        client_->disconnect(opts)->wait_for(std::chrono::seconds(2));
+    } catch (const mqtt::exception&) {
+        // Already gone: nothing left to tell the broker.
+        return;
+    }
+    // With messages still unacknowledged the broker is not answering: do not wait for it again.
+    bool all_done = false;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        all_done = unfinished_ == 0;
+    }
+    if (delete_session_ && !v5 && all_done) delete_kept_session();
+}
+
+void session::impl::delete_kept_session() {
+    // MQTT 3.1.1 (3.1.2.4): connecting with clean session set discards the stored session.
+    if (clear_session_over_tcp(config_, std::chrono::seconds(2))) return;
+    mqtt::connect_options opts = connect_options_;  // TLS, WebSockets: through Paho (~1 s longer)
+    opts.set_clean_session(true);
+    opts.set_automatic_reconnect(false);
+    try {
+        if (!client_->connect(opts)->wait_for(std::chrono::seconds(3))) return;
+        client_->disconnect(mqtt::disconnect_options(1000))->wait_for(std::chrono::seconds(2));
+    } catch (const mqtt::exception&) {
+        // The broker expires it by its own rules (mosquitto: persistent_client_expiration).
+    }
+}
+
+// ---- mqkit::session: the public face ---------------------------------------------------------
+
+session::session(const connection_config& config, trace_sink trace)
+    : impl_(std::make_unique<impl>(config, std::move(trace))) {}
+session::~session() = default;
+void session::hide_in_trace(std::string secret) {
+    impl_->hide_in_trace(std::move(secret));
+}
+void session::on_message(message_handler handler) {
+    impl_->on_message(std::move(handler));
+}
+void session::on_reconnect(std::function<void()> handler) {
+    impl_->on_reconnect(std::move(handler));
+}
+void session::on_connection_lost(std::function<void(const std::string&)> handler) {
+    impl_->on_connection_lost(std::move(handler));
+}
+void session::set_reconnect_policy(const reconnect_policy& policy) {
+    impl_->set_reconnect_policy(policy);
+}
+void session::set_deadline(std::chrono::steady_clock::time_point when, exit_code code, std::string message) {
+    impl_->set_deadline(when, code, std::move(message));
+}
+void session::connect(bool auto_reconnect, int max_inflight) {
+    impl_->connect(auto_reconnect, max_inflight);
+}
+bool session::publish(const std::string& topic, std::string payload, int qos, bool retain, std::size_t window) {
+    return impl_->publish(topic, std::move(payload), qos, retain, window);
+}
+void session::cancel() {
+    impl_->cancel();
+}
+std::size_t session::wait_published(std::chrono::milliseconds timeout) {
+    return impl_->wait_published(timeout);
+}
+std::size_t session::failed_publishes() const {
+    return impl_->failed_publishes();
+}
+std::size_t session::completed_publishes() const {
+    return impl_->completed_publishes();
+}
+std::string session::link_failure() const {
+    return impl_->link_failure();
+}
+int session::link_status() const {
+    return impl_->link_status();
+}
+std::string session::first_failure() const {
+    return impl_->first_failure();
+}
+int session::first_failure_reason() const {
+    return impl_->first_failure_reason();
+}
+std::vector<int> session::subscribe(const std::vector<std::string>& filters, int qos, bool retain_as_published,
+                                    bool wait) {
+    return impl_->subscribe(filters, qos, retain_as_published, wait);
+}
+std::vector<std::pair<std::string, int>> session::unsubscribe(const std::vector<std::string>& filters) {
+    return impl_->unsubscribe(filters);
+}
+void session::disconnect() {
+    impl_->disconnect();
+}
+bool session::is_connected() const {
+    return impl_->is_connected();
+}
+void session::leave_clients_to_exit() {
+    leave_to_exit = true;
+}
+
+std::string mqtt_library_versions() {
+    return paho_versions();
+}
+
+}  // namespace mqkit

@@ -1,0 +1,242 @@
+// mqsub: connect, subscribe, print each message as mosquitto_sub does, reconnect when the link drops.
+#include "core/output.hpp"
+#include "core/stats.hpp"
+#include "mqkit/cli.hpp"
+#include "mqkit/error.hpp"
+#include "mqkit/format.hpp"
+#include "mqkit/session.hpp"
+#include "mqkit/tool.hpp"
+#include "mqkit/topic.hpp"
+#include "tool/run.hpp"
+
+#include <fmt/format.h>
+
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <random>
+
+namespace mqkit::sub {
+namespace {
+
+constexpr std::string_view tool_name = "mqsub";
+
+/// Seconds on the steady clock.
+double steady_seconds() {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+/// mqsub --stats: collects every message into topic_stats (on Paho's thread) and redraws the view
+/// (on the main thread): a table refreshed in place on a terminal, plain lines otherwise.
+class stats_view {
+public:
+    stats_view(const sub_config& c, detail::stdout_writer& out)
+        : config_(c), out_(out), stats_(c.stats.window, c.stats.field), start_(steady_seconds()) {
+        const char* term = std::getenv("TERM");
+        const char* no_color = std::getenv("NO_COLOR");
+        terminal_ = ::isatty(1) == 1;
+        ansi_ = terminal_ && !(term && std::string_view(term) == "dumb");
+        style_.unicode = locale_is_utf8(detail::process_env);
+        style_.bold = ansi_ && !(no_color && *no_color);
+        if (ansi_) out_.write("\x1b[2J\x1b[H");
+    }
+
+    void add(const std::string& topic, std::string_view payload) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        stats_.add(topic, payload, steady_seconds());
+    }
+
+    /// Draws one refresh; false once stdout is closed.
+    bool draw() {
+        stats_snapshot snap;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            snap = stats_.snapshot(start_, steady_seconds(), spark_points);
+        }
+        if (!terminal_) return out_.write(render_stats_lines(snap));
+        style_.width = terminal_width();
+        std::string table = render_stats_table(snap, title(snap), style_);
+        if (!ansi_) return out_.write(table + "\n");  // TERM=dumb: no cursor movement, one table after another
+        std::string screen = "\x1b[H";
+        for (char ch : table) {
+            if (ch == '\n') screen += "\x1b[K";  // clear what the previous, longer line left
+            screen += ch;
+        }
+        screen += "\x1b[J";
+        return out_.write(screen);
+    }
+
+private:
+    static constexpr std::size_t spark_points = 20;
+
+    std::string title(const stats_snapshot& snap) const {
+        std::string filters;
+        for (const auto& t : config_.topics) filters += (filters.empty() ? "" : " ") + t;
+        return fmt::format("mqsub --stats  {}:{}  {}  window {} s  every {} s  up {:.0f} s", config_.conn.host,
+                           config_.conn.port, filters, format_stat(config_.stats.window),
+                           format_stat(config_.stats.interval), snap.elapsed);
+    }
+
+    static std::size_t terminal_width() {
+        winsize ws{};
+        if (::ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+        if (const char* cols = std::getenv("COLUMNS")) {
+            long n = std::strtol(cols, nullptr, 10);
+            if (n > 0 && n < 10000) return static_cast<std::size_t>(n);
+        }
+        return 80;
+    }
+
+    const sub_config& config_;
+    detail::stdout_writer& out_;
+    std::mutex mutex_;
+    topic_stats stats_;
+    double start_;
+    bool terminal_ = false;
+    bool ansi_ = false;
+    table_style style_;
+};
+
+/// Redraws every --interval until `done` or -W expires; draws once more at the end. Returns false
+/// if -W expired.
+bool run_stats(const sub_config& c, stats_view& view, detail::completion& done, double deadline) {
+    bool finished = false;
+    while (true) {
+        double wait = c.stats.interval;
+        if (c.timeout) wait = std::min(wait, deadline - steady_seconds());
+        if (wait > 0 && done.wait(wait)) {
+            finished = true;
+            break;
+        }
+        if (c.timeout && steady_seconds() >= deadline) break;
+        if (!view.draw()) {
+            done.finish(0);  // stdout closed: a quiet, clean end
+            finished = true;
+            break;
+        }
+    }
+    view.draw();
+    return finished;
+}
+
+int subscribe_and_print(const sub_config& c) {
+    detail::stdout_writer out;
+    session session(c.conn, detail::debug_trace(c.conn, out));
+    detail::completion done;
+    detail::stop_signal::on_signal([&done] { done.finish(static_cast<int>(detail::stop_signal::status())); });
+
+    // Runs on Paho's receive thread, one message at a time.
+    std::mt19937_64 rng{std::random_device{}()};
+    long printed = 0;
+    std::unique_ptr<stats_view> stats;
+    if (c.stats.enabled) stats = std::make_unique<stats_view>(c, out);
+    session.on_message([&](const received_message& msg) {
+        if (done.done()) return;
+        if (c.retained_only && !msg.retained) {
+            done.finish(0);
+            return;
+        }
+        if (c.no_stale && msg.retained) return;
+        for (const auto& f : c.filter_out)
+            if (topic_matches(f, msg.topic)) return;
+        if (c.remove_retained && msg.retained) {
+            try {
+                session.publish(msg.topic, std::string(), 1, true, std::numeric_limits<std::size_t>::max());
+            } catch (const error&) {
+                // The link dropped; the retained message stays and shows up again next time.
+            }
+        }
+        if (stats) {
+            stats->add(msg.topic, msg.payload);
+            if (c.count > 0 && ++printed >= c.count) done.finish(0);
+            return;
+        }
+        if (c.random_filter < 100.0 && std::uniform_real_distribution<double>(0.0, 100.0)(rng) >= c.random_filter) {
+            if (c.count > 0 && ++printed >= c.count) done.finish(0);  // still counts, as in mosquitto_sub
+            return;
+        }
+        bool json_ok = true;
+        bool ok = out.write_with([&](std::string& o) { json_ok = render_message(o, msg, c.output); });
+        if (!json_ok)
+            detail::warn(tool_name, fmt::format("the payload on topic '{}' is not valid JSON (%J)", msg.topic),
+                         c.conn.quiet);
+        if (!ok) {
+            done.finish(0);  // stdout closed (e.g. `mqsub ... | head -n 1`): a quiet, clean end
+            return;
+        }
+        if (c.count > 0 && ++printed >= c.count) done.finish(0);
+    });
+    session.on_reconnect([&] {
+        // A clean session forgets subscriptions with the link; a persistent one keeps them, and
+        // subscribing again is harmless.
+        if (!c.topics.empty()) {
+            try {
+                session.subscribe(c.topics, c.qos, c.retain_as_published, false);
+            } catch (const error& e) {
+                detail::warn(tool_name, e.what(), c.conn.quiet);
+            }
+        }
+    });
+    session.on_connection_lost([&](const std::string&) {
+        if (c.conn.debug) detail::warn(tool_name, "connection lost; reconnecting", c.conn.quiet);
+    });
+
+    // -W counts from here, as mosquitto_sub's from its TCP connect: a broker that never answers
+    // CONNECT or SUBSCRIBE cannot hold mqsub past it either.
+    const auto deadline_at = std::chrono::steady_clock::now() + std::chrono::seconds(c.timeout.value_or(0));
+    const double deadline = std::chrono::duration<double>(deadline_at.time_since_epoch()).count();  // steady_seconds()
+    const std::string timed_out = c.timeout ? fmt::format("timed out after {} s (-W)", *c.timeout) : std::string();
+    if (c.timeout) session.set_deadline(deadline_at, exit_code::timeout, timed_out);
+    session.connect(true, 65535);
+    if (!c.topics.empty()) {
+        std::vector<int> granted = session.subscribe(c.topics, c.qos, c.retain_as_published);
+        bool any_allowed = false;
+        for (std::size_t i = 0; i < granted.size(); ++i) {
+            if (granted[i] < 128)
+                any_allowed = true;
+            else if (i < c.topics.size())
+                detail::warn(tool_name,
+                             fmt::format("the broker refused the subscription to '{}' (reason code {})", c.topics[i],
+                                         granted[i]),
+                             c.conn.quiet);
+        }
+        if (!any_allowed && !granted.empty()) {
+            session.disconnect();
+            out.flush();
+            throw error(exit_code::failure, "all subscription requests were denied",
+                        "check the broker's ACL for this user and these topic filters");
+        }
+    }
+    // mosquitto_sub, too, goes on after a refused UNSUBSCRIBE (it does not even say so).
+    for (const auto& [filter, code] : session.unsubscribe(c.unsubscribe))
+        detail::warn(tool_name,
+                     fmt::format("the broker refused to unsubscribe from '{}' (reason code {})", filter, code),
+                     c.conn.quiet);
+    if (c.exit_after_sub) done.finish(0);
+
+    bool finished = stats ? run_stats(c, *stats, done, deadline)
+                          : done.wait(c.timeout ? std::max(0.0, deadline - steady_seconds()) : -1.0);
+    // A reader that stopped reading must not keep a signalled mqsub alive: what it has not taken
+    // is dropped once a signal came (the queue holds at most 2 x 8 MiB; see stdout_writer).
+    const auto signalled = [] { return detail::stop_signal::received() != 0; };
+    if (signalled()) out.flush_until(signalled);
+    session.disconnect();
+    const bool flushed = out.flush_until(signalled);
+    if (!finished) throw error(exit_code::timeout, timed_out);
+    if (!flushed)  // output was dropped: the signal's status, not success
+        return static_cast<int>(detail::stop_signal::status());
+    return done.status();
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+    return detail::run_tool(mqsub_spec(), argc, argv, parse_sub, subscribe_and_print);
+}
+
+}  // namespace mqkit::sub

@@ -1,0 +1,383 @@
+// ThingSpeak's pure parts: names and values, payload encoding, topics, credentials files, --stdin lines and CSV.
+#include "thingspeak/thingspeak.hpp"
+
+#include "cli/parser.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+
+namespace mqkit {
+
+error tspub_error(tspub_exit code, const std::string& message, std::string hint) {
+    return error(static_cast<int>(code), message, std::move(hint));
+}
+
+namespace thingspeak {
+namespace {
+
+constexpr std::array<std::string_view, 5> other_names{"status", "lat", "long", "elevation", "created_at"};
+constexpr std::string_view all_names = "field1..field8, status, lat, long, elevation or created_at";
+
+error usage(const std::string& message, std::string hint = {}) {
+    return tspub_error(tspub_exit::usage, message, std::move(hint));
+}
+
+bool all_digits(std::string_view s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+std::string closest_name(std::string_view name) {
+    std::string lower(name);
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::string best;
+    std::size_t best_d = 3;
+    auto consider = [&](std::string_view candidate) {
+        std::size_t d = detail::edit_distance(lower, candidate);
+        if (d < best_d) {
+            best_d = d;
+            best = std::string(candidate);
+        }
+    };
+    for (int n = 1; n <= 8; ++n) consider(fmt::format("field{}", n));
+    for (auto n : other_names) consider(n);
+    return best;
+}
+
+void check_name(const std::string& name) {
+    if (name.empty()) throw usage("empty field name before '='", fmt::format("use {}", all_names));
+    if (name.rfind("field", 0) == 0 && all_digits(std::string_view(name).substr(5))) {
+        parse_field_number(name.substr(5), name);
+        if (name.size() == 6) return;  // field1..field8
+    } else if (std::find(other_names.begin(), other_names.end(), name) != other_names.end()) {
+        return;
+    }
+    std::string guess = closest_name(name);
+    throw usage(fmt::format("unknown field name '{}' (use {})", name, all_names),
+                guess.empty() ? std::string{} : fmt::format("did you mean {}?", guess));
+}
+
+std::size_t utf8_chars(std::string_view s) {
+    return static_cast<std::size_t>(
+        std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+std::string trim(std::string_view s) {
+    auto first = s.find_first_not_of(" \t\r\n");
+    if (first == std::string_view::npos) return {};
+    auto last = s.find_last_not_of(" \t\r\n");
+    return std::string(s.substr(first, last - first + 1));
+}
+
+std::string_view without_cr(std::string_view line) {
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    return line;
+}
+
+// One CSV record (RFC 4180 quoting, one line); quoted cells keep their spaces.
+std::vector<std::string> split_csv(std::string_view line) {
+    std::vector<std::string> cells;
+    std::size_t i = 0;
+    while (true) {
+        std::string cell;
+        while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+        if (i < line.size() && line[i] == '"') {
+            ++i;
+            bool closed = false;
+            while (i < line.size()) {
+                if (line[i] == '"') {
+                    if (i + 1 < line.size() && line[i + 1] == '"') {
+                        cell.push_back('"');
+                        i += 2;
+                        continue;
+                    }
+                    ++i;
+                    closed = true;
+                    break;
+                }
+                cell.push_back(line[i++]);
+            }
+            if (!closed) throw usage("unterminated quote in CSV");
+            while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+            if (i < line.size() && line[i] != ',') throw usage("unexpected text after a closing quote in CSV");
+        } else {
+            auto comma = line.find(',', i);
+            cell = trim(line.substr(i, comma == std::string_view::npos ? std::string_view::npos : comma - i));
+            i = comma == std::string_view::npos ? line.size() : comma;
+        }
+        cells.push_back(std::move(cell));
+        if (i >= line.size()) break;
+        ++i;  // the comma
+    }
+    return cells;
+}
+
+// `name=value name="two words"`: whitespace separates pairs; a double-quoted value may hold
+// spaces, \" and \\.
+update split_pairs(std::string_view line) {
+    update out;
+    std::size_t i = 0;
+    while (true) {
+        while (i < line.size() && std::isspace(static_cast<unsigned char>(line[i]))) ++i;
+        if (i >= line.size()) break;
+        std::size_t start = i;
+        while (i < line.size() && line[i] != '=' && !std::isspace(static_cast<unsigned char>(line[i]))) ++i;
+        if (i >= line.size() || line[i] != '=') {
+            throw usage(fmt::format("expected name=value, found '{}'", line.substr(start, i - start)));
+        }
+        field_value fv{std::string(line.substr(start, i - start)), {}};
+        ++i;  // '='
+        if (i < line.size() && line[i] == '"') {
+            ++i;
+            bool closed = false;
+            while (i < line.size()) {
+                char c = line[i++];
+                if (c == '"') {
+                    closed = true;
+                    break;
+                }
+                if (c == '\\' && i < line.size() && (line[i] == '"' || line[i] == '\\')) c = line[i++];
+                fv.value.push_back(c);
+            }
+            if (!closed) throw usage(fmt::format("{}: unterminated quote", fv.name));
+            if (i < line.size() && !std::isspace(static_cast<unsigned char>(line[i])))
+                throw usage(fmt::format("{}: unexpected text after the closing quote", fv.name));
+        } else {
+            while (i < line.size() && !std::isspace(static_cast<unsigned char>(line[i]))) fv.value.push_back(line[i++]);
+        }
+        out.push_back(std::move(fv));
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string form_encode(std::string_view text) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string out;
+    out.reserve(text.size());
+    for (char ch : text) {
+        auto c = static_cast<unsigned char>(ch);
+        if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+            out.push_back(ch);
+        } else if (c == ' ') {
+            out.push_back('+');
+        } else {
+            out.push_back('%');
+            out.push_back(hex[c >> 4]);
+            out.push_back(hex[c & 0x0F]);
+        }
+    }
+    return out;
+}
+
+std::string build_payload(const update& values) {
+    std::string out;
+    for (const auto& fv : values) {
+        if (!out.empty()) out.push_back('&');
+        out += fv.name;
+        out.push_back('=');
+        out += form_encode(fv.value);
+    }
+    return out;
+}
+
+int parse_field_number(const std::string& text, const std::string& where) {
+    if (!all_digits(text)) throw usage(fmt::format("{}: '{}' is not a field number (1-8)", where, text));
+    std::string digits = text.substr(std::min(text.find_first_not_of('0'), text.size()));
+    if (digits.size() != 1 || digits[0] < '1' || digits[0] > '8')
+        throw usage(fmt::format("{}: field number {} is outside 1-8", where, digits.empty() ? "0" : digits),
+                    "a ThingSpeak channel has field1..field8");
+    return digits[0] - '0';
+}
+
+void check_value(const std::string& name, const std::string& value) {
+    check_name(name);
+    if (value.empty()) throw usage(fmt::format("{}: empty value", name), "is a shell variable unset? nothing was sent");
+    if (std::size_t n = utf8_chars(value); n > max_value_chars)
+        throw usage(
+            fmt::format("{}: value is {} characters long; ThingSpeak keeps at most {}", name, n, max_value_chars));
+}
+
+void check_update(const update& values) {
+    if (values.empty()) throw usage("no values in this update");
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        check_value(values[i].name, values[i].value);
+        for (std::size_t j = 0; j < i; ++j)
+            if (values[j].name == values[i].name)
+                throw usage(fmt::format("{} given twice in one update", values[i].name));
+    }
+}
+
+std::string parse_channel_id(const std::string& text, const std::string& source) {
+    if (text.empty()) throw usage(fmt::format("{}: empty channel id", source));
+    if (!all_digits(text))
+        throw usage(fmt::format("{}: channel id '{}' is not a number", source, text),
+                    "a ThingSpeak channel id is digits only, e.g. 1234567");
+    if (text[0] == '0' || text.size() > 18)
+        throw usage(
+            fmt::format("{}: '{}' is not a valid channel id (no leading zero, at most 18 digits)", source, text));
+    return text;
+}
+
+std::string feed_topic(const std::string& channel, const std::optional<std::string>& legacy_key) {
+    std::string topic = fmt::format("channels/{}/publish", channel);
+    if (legacy_key) topic += "/" + *legacy_key;
+    return topic;
+}
+
+std::string field_topic(const std::string& channel, int field, const std::optional<std::string>& legacy_key) {
+    std::string topic = fmt::format("channels/{}/publish/fields/field{}", channel, field);
+    if (legacy_key) topic += "/" + *legacy_key;
+    return topic;
+}
+
+credentials parse_credentials_file(std::string_view text) {
+    credentials out;
+    if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+    while (!text.empty()) {
+        auto nl = text.find('\n');
+        std::string_view line = text.substr(0, nl);
+        text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+        std::string trimmed = trim(line);
+        if (trimmed.empty() || trimmed[0] == '#') continue;
+        auto eq = trimmed.find('=');
+        if (eq == std::string::npos) continue;
+        std::string key;
+        for (char c : trimmed.substr(0, eq))
+            if (c != '_' && c != '-' && c != ' ' && c != '\t')
+                key.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+        std::string value = trim(std::string_view(trimmed).substr(eq + 1));
+        if (key == "clientid")
+            out.client_id = value;
+        else if (key == "username")
+            out.username = value;
+        else if (key == "password")
+            out.password = value;
+    }
+    return out;
+}
+
+credentials merge_credentials(const std::vector<credential_source>& sources, bool require_all,
+                              const std::string& hint) {
+    credentials out;
+    for (const auto& s : sources) {
+        if (!out.client_id && s.values.client_id) out.client_id = s.values.client_id;
+        if (!out.username && s.values.username) out.username = s.values.username;
+        if (!out.password && s.values.password) out.password = s.values.password;
+    }
+    if (!require_all) return out;
+    std::vector<std::string_view> missing;
+    if (!out.client_id) missing.push_back("client id");
+    if (!out.username) missing.push_back("username");
+    if (!out.password) missing.push_back("password");
+    if (missing.empty()) return out;
+    std::string what(missing[0]);
+    for (std::size_t i = 1; i < missing.size(); ++i)
+        what += fmt::format("{}{}", i + 1 == missing.size() ? " and " : ", ", missing[i]);
+    std::string looked;
+    for (const auto& s : sources) {
+        if (!looked.empty()) looked += ", ";
+        looked += s.label;
+        if (!s.note.empty()) looked += fmt::format(" ({})", s.note);
+    }
+    throw tspub_error(tspub_exit::no_credentials, fmt::format("missing MQTT {}; looked in: {}", what, looked), hint);
+}
+
+namespace {
+
+std::string absolute_env(env_lookup env, const char* name) {
+    if (!env) return {};
+    const char* v = env(name);
+    return v && v[0] == '/' ? std::string(v) : std::string{};
+}
+
+}  // namespace
+
+std::string default_credentials_path(env_lookup env) {
+    if (auto xdg = absolute_env(env, "XDG_CONFIG_HOME"); !xdg.empty()) return xdg + "/mqkit/thingspeak";
+    if (auto home = absolute_env(env, "HOME"); !home.empty()) return home + "/.config/mqkit/thingspeak";
+    return {};
+}
+
+std::string state_directory(env_lookup env) {
+    if (auto xdg = absolute_env(env, "XDG_STATE_HOME"); !xdg.empty()) return xdg + "/mqkit";
+    if (auto home = absolute_env(env, "HOME"); !home.empty()) return home + "/.local/state/mqkit";
+    return {};
+}
+
+std::string state_file_path(const std::string& dir, const std::string& channel) {
+    return fmt::format("{}/thingspeak-{}.last", dir, channel);
+}
+
+std::optional<update> update_reader::feed(std::string_view raw_line) {
+    std::string_view line = without_cr(raw_line);
+    std::string trimmed = trim(line);
+    if (trimmed.empty() || trimmed[0] == '#') return std::nullopt;
+    if (!started_) {
+        started_ = true;
+        csv_ = trimmed.find('=') == std::string::npos;
+        if (csv_) {
+            bool any = false;
+            for (auto& cell : split_csv(trimmed)) {
+                std::string name = cell;
+                if (name == "entry_id")
+                    name.clear();
+                else if (name == "latitude")
+                    name = "lat";
+                else if (name == "longitude")
+                    name = "long";
+                else if (name.empty())
+                    throw usage("CSV header: empty column name");
+                else
+                    check_name(name);
+                if (!name.empty() && std::find(columns_.begin(), columns_.end(), name) != columns_.end())
+                    throw usage(fmt::format("CSV header: column {} given twice", name));
+                any = any || !name.empty();
+                columns_.push_back(std::move(name));
+            }
+            if (!any) throw usage("CSV header names no ThingSpeak field");
+            return std::nullopt;
+        }
+    }
+    update values;
+    if (csv_) {
+        auto cells = split_csv(trimmed);
+        if (cells.size() > columns_.size())
+            throw usage(fmt::format("{} CSV cells but the header names {} columns", cells.size(), columns_.size()));
+        for (std::size_t i = 0; i < cells.size(); ++i)
+            if (!columns_[i].empty() && !cells[i].empty()) values.push_back({columns_[i], std::move(cells[i])});
+    } else {
+        values = split_pairs(trimmed);
+    }
+    check_update(values);
+    return values;
+}
+
+rate_check check_rate(std::optional<double> last, double now, double interval) {
+    if (!last || interval <= 0) return {true, now};
+    double next = std::min(*last, now) + interval;
+    return {now >= next, next};
+}
+
+std::string format_state(double unix_time) {
+    return fmt::format("{:.3f}\n", unix_time);
+}
+
+std::optional<double> parse_state(std::string_view text) {
+    std::string s = trim(text);
+    if (s.empty()) return std::nullopt;
+    char* end = nullptr;
+    errno = 0;
+    double v = std::strtod(s.c_str(), &end);
+    if (end != s.c_str() + s.size() || errno == ERANGE || !std::isfinite(v) || v <= 0) return std::nullopt;
+    return v;
+}
+
+}  // namespace thingspeak
+}  // namespace mqkit
