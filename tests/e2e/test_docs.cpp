@@ -269,15 +269,39 @@ TEST_CASE("completions offer values and do not offer a flag twice unless it repe
     }
 }
 
-TEST_CASE("the version text names mqkit's version and the Paho C and C++ libraries it runs on", "[e2e][docs]") {
+TEST_CASE("the version text names mqkit's version, the Paho libraries it runs on and the Paho workarounds",
+          "[e2e][docs]") {
+    // What this build works around (lib/src/mqtt/workarounds/CMakeLists.txt); each is on unless
+    // MQKIT_PAHO_WORKAROUNDS=off, and then says so.
+    std::string workarounds;
+#ifdef MQKIT_HAS_PAHO_C_COPY
+    workarounds += R"(  Paho C linked in without its debug trackers \(verified on Paho C [0-9., ]+\)\n)";
+#endif
+    for (const char* guard : {"send guard", "protocol guard"}) {
+#ifndef MQKIT_HAS_SEND_GUARD
+        if (std::string(guard) == "send guard") continue;
+#endif
+#ifndef MQKIT_HAS_PROTOCOL_GUARD
+        if (std::string(guard) == "protocol guard") continue;
+#endif
+        workarounds += std::string("  ") + guard +
+                       R"(: (on \(verified on Paho C [0-9., ]+\)|off \(MQKIT_PAHO_WORKAROUNDS=off\))\n)";
+    }
     for (const mqkit::tool_spec* spec : mqkit::all_tool_specs()) {
         const std::string name(spec->name);
-        auto r = run_tool(tool(name), {"--version"});
-        INFO(describe(r));
-        CHECK(r.exit_code == 0);
-        const std::regex shape(name +
-                               R"( \d+\.\d+\.\d+ \(libmqkit \d+\.\d+\.\d+, Eclipse Paho MQTT C\+\+ 1\.\d+\.\d+, )"
-                               R"(Paho MQTT C 1\.\d+\.\d+\)\n)");
-        CHECK(std::regex_match(r.out, shape));
+        for (const char* setting : {"on", "off"}) {
+            auto r = run_tool(tool(name), {"--version"}, {}, std::chrono::seconds(20),
+                              {{"MQKIT_PAHO_WORKAROUNDS", setting}});
+            INFO(describe(r));
+            CHECK(r.exit_code == 0);
+            const std::regex shape(
+                name +
+                R"( \d+\.\d+\.\d+ \(libmqkit \d+\.\d+\.\d+, Eclipse Paho MQTT C\+\+ 1\.\d+\.\d+, )"
+                R"(Paho MQTT C 1\.\d+\.\d+\)\n)" +
+                (workarounds.empty() ? std::string("Paho workarounds: none\n") : "Paho workarounds:\n" + workarounds));
+            CHECK(std::regex_match(r.out, shape));
+            CHECK((r.out.find(": off (MQKIT_PAHO_WORKAROUNDS=off)") != std::string::npos) ==
+                  (std::string(setting) == "off" && !workarounds.empty()));
+        }
     }
 }

@@ -23,12 +23,21 @@ args at(const scripted_broker& b, args a) {
 }
 
 /// The error lines on `r`'s stderr (lines that are not hints).
-int error_lines(const run_result& r) {
+[[maybe_unused]] int error_lines(const run_result& r) {
     return count_of(r.err, "\n") - count_of(r.err, ": hint: ");
+}
+
+/// True when the tools run on Paho C older than 1.3.14 (as their --version says).
+[[maybe_unused]] bool paho_c_before_1_3_14() {
+    const std::string v = run_tool(tool("mqpub"), {"--version"}).out;
+    for (const char* old : {"Paho MQTT C 1.3.11)", "Paho MQTT C 1.3.12)", "Paho MQTT C 1.3.13)"})
+        if (v.find(old) != std::string::npos) return true;
+    return false;
 }
 
 }  // namespace
 
+#ifdef MQKIT_HAS_PROTOCOL_GUARD  // without it, Paho C corrupts its heap (test_paho_faults.cpp)
 TEST_CASE("a QoS 2 PUBLISH answered with PUBACK (RabbitMQ 3.x): protocol error, exit 2", "[e2e][misbehaving]") {
     scripted_broker b([](wire& w) {
         if (!w.accept()) return;
@@ -49,8 +58,17 @@ TEST_CASE("a QoS 2 PUBLISH answered with PUBACK (RabbitMQ 3.x): protocol error, 
     }
 }
 
+#endif
+
 TEST_CASE("an MQTT v5 CONNECT answered with an MQTT 3.1.1 CONNACK (aedes 1.2): 132, as mosquitto's clients",
           "[e2e][misbehaving]") {
+#ifndef MQKIT_HAS_PROTOCOL_GUARD
+    // Without it, Paho C before 1.3.14 crashes on this CONNACK (test_paho_faults.cpp).
+    if (paho_c_before_1_3_14()) {
+        WARN("skipped: no protocol guard in this build, and Paho C before 1.3.14 crashes here");
+        return;
+    }
+#endif
     scripted_broker b([](wire& w) {
         if (w.read_connect()) w.send(packet(CONNACK << 4, std::string{0, 1}));  // 3.1.1: unacceptable version
     });
@@ -64,8 +82,7 @@ TEST_CASE("an MQTT v5 CONNECT answered with an MQTT 3.1.1 CONNACK (aedes 1.2): 1
     }
 }
 
-TEST_CASE("an MQTT v5 CONNECT closed without a CONNACK (RabbitMQ 3.x): connection lost, exit 7",
-          "[e2e][misbehaving]") {
+TEST_CASE("an MQTT v5 CONNECT closed without a CONNACK (RabbitMQ 3.x): connection lost, exit 7", "[e2e][misbehaving]") {
     scripted_broker b([](wire& w) {
         if (w.read_connect()) ::shutdown(w.fd(), SHUT_RDWR);
     });

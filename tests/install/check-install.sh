@@ -1,14 +1,44 @@
 #!/usr/bin/env bash
 # `cmake --install` into a temporary prefix, then checks: every file in its standard place, the
-# installed tools run, and a project outside mqkit builds against it and runs, found once with
-# find_package(mqkit) and once with pkg-config. Usage: check-install.sh <build dir> <consumer dir>
+# installed tools run, libmqkit exports nothing but mqkit's API, and a project outside mqkit builds
+# against it and runs a publish/subscribe round trip through a mosquitto of its own, found once
+# with find_package(mqkit) and once with pkg-config.
+# Usage: check-install.sh <build dir> <consumer dir> <mosquitto>
 set -euo pipefail
 build=$1
 consumer=$2
+mosquitto=$3
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+broker_pid=
+cleanup() {
+    if [ -n "$broker_pid" ]; then kill "$broker_pid" 2>/dev/null || true; wait "$broker_pid" 2>/dev/null || true; fi
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
 prefix=$tmp/prefix
 fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# A mosquitto of the test's own on a free loopback port (another may hold the first one tried).
+start_broker() {
+    local attempt
+    for attempt in $(seq 1 20); do
+        broker_port=$((20000 + RANDOM % 40000))
+        printf 'listener %s 127.0.0.1\nallow_anonymous true\n' "$broker_port" >"$tmp/mosquitto.conf"
+        "$mosquitto" -c "$tmp/mosquitto.conf" >"$tmp/mosquitto.log" 2>&1 &
+        broker_pid=$!
+        local waited
+        for waited in $(seq 1 100); do
+            grep -q "listen socket on port $broker_port" "$tmp/mosquitto.log" && return 0
+            kill -0 "$broker_pid" 2>/dev/null || break
+            sleep 0.05
+        done
+        kill "$broker_pid" 2>/dev/null || true
+        wait "$broker_pid" 2>/dev/null || true
+        broker_pid=
+    done
+    cat "$tmp/mosquitto.log" >&2
+    fail "mosquitto did not start"
+}
 
 cmake --install "$build" --prefix "$prefix" >/dev/null
 
@@ -25,6 +55,11 @@ for f in include/mqkit/flags.hpp include/mqkit/topic.hpp; do
 done
 [ -f "$libdir/cmake/mqkit/mqkit-config.cmake" ] || fail "mqkit-config.cmake is not installed"
 [ -f "$libdir/pkgconfig/mqkit.pc" ] || fail "mqkit.pc is not installed"
+
+# libmqkit exports mqkit's API and nothing else: no libc function, no Paho C function.
+leaked=$(nm -D --defined-only "$libdir/$(basename "$lib")" | awk '{print $3}' |
+    grep -E '^(close|connect|poll|recv|read|usleep|write|writev|malloc|free)$|^MQTT|^Thread_|^Heap_' || true)
+[ -z "$leaked" ] || fail "libmqkit exports symbols that are not mqkit's: $(echo $leaked)"
 
 tools=0
 for page in "$prefix"/share/man/man1/*.1; do
@@ -46,7 +81,8 @@ cmake -S "$consumer" -B "$tmp/cmake-build" -DCMAKE_PREFIX_PATH="$prefix" >"$tmp/
 found=$(sed -n 's/^mqkit_DIR:PATH=//p' "$tmp/cmake-build/CMakeCache.txt")
 [ "$found" = "$libdir/cmake/mqkit" ] || fail "find_package found mqkit in '$found', not in the temporary prefix"
 cmake --build "$tmp/cmake-build" >"$tmp/build.log" 2>&1 || { cat "$tmp/build.log"; fail "the consumer does not build"; }
-"$tmp/cmake-build/consumer"
+start_broker
+"$tmp/cmake-build/consumer" 127.0.0.1 "$broker_port" || { cat "$tmp/mosquitto.log" >&2; fail "the find_package consumer failed"; }
 
 # pkg-config --cflags --libs mqkit
 export PKG_CONFIG_PATH=$libdir/pkgconfig
@@ -54,4 +90,4 @@ export PKG_CONFIG_PATH=$libdir/pkgconfig
 # shellcheck disable=SC2046
 c++ -std=c++17 -o "$tmp/pc-consumer" "$consumer/main.cpp" $(pkg-config --cflags --libs mqkit) -Wl,-rpath,"$libdir" ||
     fail "the consumer does not build with pkg-config"
-"$tmp/pc-consumer"
+"$tmp/pc-consumer" 127.0.0.1 "$broker_port" || { cat "$tmp/mosquitto.log" >&2; fail "the pkg-config consumer failed"; }

@@ -122,4 +122,9 @@ private:
 /// "Eclipse Paho MQTT C++ 1.2.0, Paho MQTT C 1.3.11": the MQTT libraries this process runs on.
 std::string mqtt_library_versions();
 
+/// The workarounds for Paho's faults that this program was linked with, one line each, e.g. "send
+/// guard: on (verified on Paho C 1.3.11, 1.3.14)". mqkit's own tools have them (README "Known Paho
+/// behaviour"); a program that links libmqkit has none and gets an empty list.
+std::vector<std::string> paho_workarounds();
+
 }  // namespace mqkit

@@ -7,9 +7,9 @@
 #include "mqkit/error.hpp"
 #include "mqkit/session.hpp"
 #include "mqtt/paho_versions.hpp"
+#include "mqtt/paho_workarounds.hpp"
 #include "mqtt/session_cleanup.hpp"
 #include "mqtt/trace.hpp"
-#include "mqtt/workarounds/protocol_guard.hpp"
 
 #include <fmt/format.h>
 
@@ -1055,6 +1055,10 @@ void session::leave_clients_to_exit() {
 
 std::string mqtt_library_versions() {
     return paho_versions();
+}
+
+std::vector<std::string> paho_workarounds() {
+    return registered_paho_workarounds().status;
 }
 
 }  // namespace mqkit

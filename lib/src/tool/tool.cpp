@@ -40,7 +40,13 @@ trace_sink debug_trace(const connection_config& c, stdout_writer& out) {
 }
 
 std::string version_text(std::string_view tool) {
-    return fmt::format("{} {} (libmqkit {}, {})\n", tool, MQKIT_VERSION, MQKIT_VERSION, mqtt_library_versions());
+    std::string text =
+        fmt::format("{} {} (libmqkit {}, {})\n", tool, MQKIT_VERSION, MQKIT_VERSION, mqtt_library_versions());
+    const std::vector<std::string> workarounds = paho_workarounds();
+    if (workarounds.empty()) return text + "Paho workarounds: none\n";
+    text += "Paho workarounds:\n";
+    for (const auto& line : workarounds) text += "  " + line + "\n";
+    return text;
 }
 
 }  // namespace detail

@@ -1,7 +1,8 @@
-// A guard in front of Paho C's packet reader, for broker answers that Paho C 1.3 (1.3.11 to 1.3.14,
-// and its master as of 2024) crashes on. Linked with -Wl,--wrap (lib/paho-c/paho-c.cmake) into the
-// copy of Paho C that libmqkit carries; with the shared Paho C it is not built and
-// paho_protocol_guard_active() is false.
+// The protocol guard: a guard in front of Paho C's packet reader, for broker answers that Paho C 1.3
+// (1.3.11 to 1.3.15, and its master as of 2026) crashes on. Linked with -Wl,--wrap (CMakeLists.txt)
+// into the copy of Paho C that mqkit's programs carry; it needs that copy, since the shared Paho C
+// does not export the functions it stands in front of. Off (the wrappers pass everything through)
+// until workarounds.cpp turns it on.
 //
 // 1. An acknowledgement of the wrong kind. Paho's receive thread looks a PUBACK or PUBCOMP up by its
 //    packet id among the commands awaiting an answer, reports the publish complete and frees it,
@@ -16,41 +17,37 @@
 //    writes (per socket, by packet id), closes the connection on an acknowledgement of the wrong kind
 //    (paho_protocol_fault() says which) and drops one for an id with nothing in flight.
 // 2. An MQTT 3.1.1 CONNACK (remaining length 2) in answer to an MQTT v5 CONNECT, as aedes 1.2 and
-//    other 3.1.1-only brokers send: MQTTPacket_connack leaves the properties of the packet it builds
-//    uninitialised and Paho frees and copies them: a segfault on every mqpub/mqsub -V 5. mosquitto's
-//    clients take such a CONNACK with code 1 as "unsupported protocol version" (132). The guard
-//    gives Paho an empty property list for it, so the refusal reaches mqkit (session.cpp maps it to
-//    132); any other 2-byte CONNACK to a v5 CONNECT is a malformed packet and closes the connection.
+//    other 3.1.1-only brokers send: before 1.3.14, MQTTPacket_connack leaves the properties of the
+//    packet it builds uninitialised and Paho frees and copies them: a segfault on every mqpub/mqsub
+//    -V 5. mosquitto's clients take such a CONNACK with code 1 as "unsupported protocol version"
+//    (132). The guard gives Paho an empty property list for it, so the refusal reaches mqkit
+//    (session.cpp maps it to 132); any other 2-byte CONNACK to a v5 CONNECT is a malformed packet
+//    and closes the connection. (Paho C 1.3.14 initialises the properties itself, #1543.)
 //
 // The layouts below are the leading members of Paho C's internal structures (src/MQTTPacket.h and
 // src/Clients.h), unchanged from 1.3.0 to 1.3.14.
-#include "mqtt/workarounds/protocol_guard.hpp"
+#include "mqtt/workarounds/workarounds.hpp"
 
-#include <fmt/format.h>
-
+#include <atomic>
 #include <cstddef>
 #include <cstdlib>
 #include <map>
 #include <mutex>
+#include <string>
 #include <utility>
 
-#ifdef MQKIT_PAHO_PROTOCOL_GUARD
 extern "C" {  // MQTTProperties.h declares C functions without saying so
 #include <MQTTProperties.h>
 }
-#endif
 
-namespace mqkit::detail {
+namespace mqkit::workarounds {
+
+std::atomic<bool> protocol_guard_on{false};
+
 namespace {
 
 std::mutex fault_mutex;
 std::string first_fault;  // guarded by fault_mutex
-
-}  // namespace
-
-#ifdef MQKIT_PAHO_PROTOCOL_GUARD
-
-namespace {
 
 // Paho C's packet types and return codes (MQTTPacket.h, Socket.h).
 constexpr int connack = 2, puback = 4, pubrec = 5, pubcomp = 7;
@@ -136,39 +133,29 @@ verdict check_ack(int socket, int type, const paho_ack& ack) {
         return verdict::pass;
     }
     const bool qos2 = state != awaiting::ack;
-    note_fault(fmt::format(
-        "the broker answered a QoS {} PUBLISH (Mid: {}) with {}{}", qos2 ? 2 : 1, ack.msg_id, name_of_packet(type),
-        type == puback && qos2                              ? " (it may not support QoS 2: try -q 1)"
-        : state == awaiting::comp || state == awaiting::ack ? ""
-                                                            : fmt::format(" where {} was due", name(state))));
+    std::string what = std::string("the broker answered a QoS ") + (qos2 ? "2" : "1") +
+                       " PUBLISH (Mid: " + std::to_string(ack.msg_id) + ") with " + name_of_packet(type);
+    if (type == puback && qos2)
+        what += " (it may not support QoS 2: try -q 1)";
+    else if (state == awaiting::rec)
+        what += std::string(" where ") + name(state) + " was due";
+    note_fault(std::move(what));
     in_flight.erase(it);
     return verdict::fault;
 }
 
 }  // namespace
 
-#endif  // MQKIT_PAHO_PROTOCOL_GUARD
-
-std::string paho_protocol_fault() {
+std::string protocol_fault() {
     std::lock_guard<std::mutex> lock(fault_mutex);
     return first_fault;
 }
 
-bool paho_protocol_guard_active() {
-#ifdef MQKIT_PAHO_PROTOCOL_GUARD
-    return true;
-#else
-    return false;
-#endif
-}
+}  // namespace mqkit::workarounds
 
-}  // namespace mqkit::detail
-
-#ifdef MQKIT_PAHO_PROTOCOL_GUARD
-
-using mqkit::detail::paho_ack;
-using mqkit::detail::paho_net_head;
-using mqkit::detail::paho_publish_head;
+using mqkit::workarounds::paho_ack;
+using mqkit::workarounds::paho_net_head;
+using mqkit::workarounds::paho_publish_head;
 
 #define MQKIT_PAHO_WRAP extern "C" __attribute__((visibility("hidden")))
 
@@ -179,9 +166,9 @@ MQKIT_PAHO_WRAP int __real_MQTTPacket_send_publish(void* pack, int dup, int qos,
 MQKIT_PAHO_WRAP int __real_MQTTPacket_send_pubrel(int version, int msg_id, int dup, void* net, const char* client_id);
 
 MQKIT_PAHO_WRAP void* __wrap_MQTTPacket_Factory(int version, void* net, int* error) {
-    namespace d = mqkit::detail;
+    namespace d = mqkit::workarounds;
     void* pack = __real_MQTTPacket_Factory(version, net, error);
-    if (!pack) return pack;
+    if (!pack || !d::protocol_guard_on.load(std::memory_order_relaxed)) return pack;
     const int socket = static_cast<paho_net_head*>(net)->socket;
     const int type = *static_cast<unsigned char*>(pack) >> 4;
     if (type == d::connack) {
@@ -206,11 +193,11 @@ MQKIT_PAHO_WRAP void* __wrap_MQTTPacket_Factory(int version, void* net, int* err
 }
 
 MQKIT_PAHO_WRAP void* __wrap_MQTTPacket_connack(int version, unsigned char header, char* data, std::size_t len) {
-    namespace d = mqkit::detail;
-    if (version >= d::mqtt_v5 && len == 2) {
+    namespace d = mqkit::workarounds;
+    if (version >= d::mqtt_v5 && len == 2 && d::protocol_guard_on.load(std::memory_order_relaxed)) {
         if (static_cast<unsigned char>(data[1]) != 1) {
-            d::note_fault(fmt::format("the broker answered an MQTT v5 CONNECT with an MQTT 3.1.1 CONNACK (code {})",
-                                      static_cast<unsigned char>(data[1])));
+            d::note_fault("the broker answered an MQTT v5 CONNECT with an MQTT 3.1.1 CONNACK (code " +
+                          std::to_string(static_cast<unsigned char>(data[1])) + ")");
             return nullptr;  // Paho: "Bad MQTT packet", the connection is closed
         }
         char padded[3] = {data[0], data[1], 0};  // an empty property list
@@ -221,8 +208,8 @@ MQKIT_PAHO_WRAP void* __wrap_MQTTPacket_connack(int version, unsigned char heade
 
 MQKIT_PAHO_WRAP int __wrap_MQTTPacket_send_publish(void* pack, int dup, int qos, int retained, void* net,
                                                    const char* client_id) {
-    namespace d = mqkit::detail;
-    if (qos > 0) {
+    namespace d = mqkit::workarounds;
+    if (qos > 0 && d::protocol_guard_on.load(std::memory_order_relaxed)) {
         // Before the write: the answer can be read on the receive thread before this returns.
         const int socket = static_cast<paho_net_head*>(net)->socket;
         const int id = static_cast<paho_publish_head*>(pack)->msg_id;
@@ -233,13 +220,11 @@ MQKIT_PAHO_WRAP int __wrap_MQTTPacket_send_publish(void* pack, int dup, int qos,
 }
 
 MQKIT_PAHO_WRAP int __wrap_MQTTPacket_send_pubrel(int version, int msg_id, int dup, void* net, const char* client_id) {
-    namespace d = mqkit::detail;
-    {
+    namespace d = mqkit::workarounds;
+    if (d::protocol_guard_on.load(std::memory_order_relaxed)) {
         const int socket = static_cast<paho_net_head*>(net)->socket;
         std::lock_guard<std::mutex> lock(d::flight_mutex);
         d::in_flight[{socket, msg_id}] = d::awaiting::comp;
     }
     return __real_MQTTPacket_send_pubrel(version, msg_id, dup, net, client_id);
 }
-
-#endif  // MQKIT_PAHO_PROTOCOL_GUARD

@@ -1,6 +1,8 @@
-// Works around four faults of Paho C 1.3 (Debian 12 has 1.3.11; 1.3.13 is the same) in how it uses its sockets,
-// and one cost, by standing in front of libc's writev(), write(), connect(), poll(), usleep(), recv() and
-// close() on Paho's own threads.
+// The send guard: works around four faults of Paho C 1.3 (verified on 1.3.11, which Debian 12's
+// 1.3.12 package reports, and 1.3.14) in how it uses its sockets, and one cost, by standing in front
+// of libc's writev(), write(), connect(), poll(), usleep(), recv() and close() on Paho's own threads.
+// Linked into mqkit's executables only (CMakeLists.txt), which export these functions so that they
+// come first for the whole process; off (straight to libc) until workarounds.cpp turns it on.
 //
 // 1. Short writes. Paho keeps the rest of a packet its socket did not take and writes it when its
 // receive thread next comes round, which is up to a second apart while the broker sends nothing: a
@@ -58,6 +60,7 @@
 // the descriptor is closed. TLS sockets are read by OpenSSL with read(), and are not affected.
 
 #include "core/signals.hpp"
+#include "mqtt/workarounds/workarounds.hpp"
 
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -78,7 +81,11 @@
 #include <mutex>
 #include <unordered_map>
 
+std::atomic<bool> mqkit::workarounds::send_guard_on{false};
+
 namespace {
+
+using mqkit::workarounds::send_guard_on;
 
 /// How long a write on Paho's threads waits for a socket that takes nothing (see 1. above).
 constexpr std::chrono::seconds stall_limit{10};
@@ -299,6 +306,7 @@ Function next_definition(const char* name) {
 
 extern "C" ssize_t writev(int fd, const struct iovec* iov, int count) {
     static const auto next = next_definition<ssize_t (*)(int, const struct iovec*, int)>("writev");
+    if (!send_guard_on.load(std::memory_order_relaxed)) return next(fd, iov, count);
     std::size_t total = 0;
     for (int i = 0; i < count; ++i) total += iov[i].iov_len;
     connecting().remove(fd);
@@ -316,6 +324,7 @@ extern "C" ssize_t writev(int fd, const struct iovec* iov, int count) {
 
 extern "C" ssize_t write(int fd, const void* data, size_t size) {
     static const auto next = next_definition<ssize_t (*)(int, const void*, size_t)>("write");
+    if (!send_guard_on.load(std::memory_order_relaxed)) return next(fd, data, size);
     connecting().remove(fd);
     return complete(next(fd, data, size), size, fd,
                     [&](std::size_t done) { return next(fd, static_cast<const char*>(data) + done, size - done); });
@@ -323,6 +332,7 @@ extern "C" ssize_t write(int fd, const void* data, size_t size) {
 
 extern "C" int connect(int fd, const struct sockaddr* address, socklen_t length) {
     static const auto next = next_definition<int (*)(int, const struct sockaddr*, socklen_t)>("connect");
+    if (!send_guard_on.load(std::memory_order_relaxed)) return next(fd, address, length);
     const int result = next(fd, address, length);
     if (result != 0 && errno == EINPROGRESS && address &&
         (address->sa_family == AF_INET || address->sa_family == AF_INET6) && paho_thread() != 0) {
@@ -334,6 +344,7 @@ extern "C" int connect(int fd, const struct sockaddr* address, socklen_t length)
 
 extern "C" ssize_t recv(int fd, void* out, size_t size, int flags) {
     static const auto next = next_definition<ssize_t (*)(int, void*, size_t, int)>("recv");
+    if (!send_guard_on.load(std::memory_order_relaxed)) return next(fd, out, size, flags);
     auto& ahead = kept_bytes();
     if (size == 0) return next(fd, out, size, flags);
     if (ahead.count.load(std::memory_order_relaxed) != 0) {
@@ -361,6 +372,7 @@ extern "C" ssize_t recv(int fd, void* out, size_t size, int flags) {
 
 extern "C" int close(int fd) {
     static const auto next = next_definition<int (*)(int)>("close");
+    if (!send_guard_on.load(std::memory_order_relaxed)) return next(fd);
     if (kept_bytes().count.load(std::memory_order_relaxed) != 0) kept_bytes().drop(fd);
     if (connecting().count.load(std::memory_order_relaxed) != 0) connecting().remove(fd);
     return next(fd);
@@ -368,6 +380,7 @@ extern "C" int close(int fd) {
 
 extern "C" int poll(struct pollfd* fds, nfds_t count, int timeout) {
     static const auto next = next_definition<int (*)(struct pollfd*, nfds_t, int)>("poll");
+    if (!send_guard_on.load(std::memory_order_relaxed)) return next(fds, count, timeout);
     auto& ahead = kept_bytes();
     if (ahead.count.load(std::memory_order_relaxed) != 0 && count > 0 && paho_thread() == 'r' &&
         ahead.any_kept(fds, count)) {
@@ -415,6 +428,7 @@ extern "C" int poll(struct pollfd* fds, nfds_t count, int timeout) {
 
 extern "C" int usleep(useconds_t microseconds) {
     static const auto next = next_definition<int (*)(useconds_t)>("usleep");
+    if (!send_guard_on.load(std::memory_order_relaxed)) return next(microseconds);
     if (microseconds == 0 || paho_thread() != 'r') return next(microseconds);
     connecting().idle_sleep(std::chrono::microseconds(microseconds));
     return 0;

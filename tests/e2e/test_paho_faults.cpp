@@ -1,0 +1,97 @@
+// The faults of Paho C that mqkit's programs work around (lib/src/mqtt/workarounds), each shown
+// with its workaround turned off (MQKIT_PAHO_WORKAROUNDS=off). The day one of these fails on a new
+// Paho C, Paho has fixed the fault: the workaround can go (and its version list in
+// lib/src/mqtt/workarounds/CMakeLists.txt says which versions still need it). The tests of what
+// the workarounds do are with the tools' own tests (test_misbehaving_broker.cpp,
+// test_reliability.cpp, unit/test_paho_send_guard.cpp).
+#include "support/broker.hpp"
+#include "support/process.hpp"
+#include "support/scripted_broker.hpp"
+#include "support/tools.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <regex>
+#include <string>
+#include <vector>
+
+using namespace mqkit::test;
+using namespace std::chrono_literals;
+using args = std::vector<std::string>;
+
+namespace {
+
+const env_list workarounds_off = {{"MQKIT_PAHO_WORKAROUNDS", "off"}};
+
+args at(const scripted_broker& b, args a) {
+    a.insert(a.begin(), {"-h", "127.0.0.1", "-p", std::to_string(b.port())});
+    return a;
+}
+
+/// Killed by a signal, or (in the sanitized build, which turns a crash into a report and an exit
+/// status) stopped by AddressSanitizer.
+bool crashed(const run_result& r) {
+    return r.signal != 0 || r.err.find("ERROR: AddressSanitizer") != std::string::npos;
+}
+
+/// Paho C's version as the tools report it, as {major, minor, patch}.
+[[maybe_unused]] std::vector<int> paho_c_version() {
+    auto r = run_tool(tool("mqpub"), {"--version"});
+    std::smatch m;
+    REQUIRE(std::regex_search(r.out, m, std::regex(R"(Paho MQTT C (\d+)\.(\d+)\.(\d+))")));
+    return {std::stoi(m[1]), std::stoi(m[2]), std::stoi(m[3])};
+}
+
+}  // namespace
+
+TEST_CASE("Paho fault: a PUBACK for a QoS 2 PUBLISH corrupts Paho C's heap (protocol guard)", "[e2e][paho-fault]") {
+    // RabbitMQ 3.x answers so. Paho C frees the message's topic and payload while its session
+    // keeps them: glibc aborts on the double free, or mqpub says nothing and exits 0.
+    scripted_broker b([](wire& w) {
+        if (!w.accept()) return;
+        for (std::string p; !(p = w.read()).empty() && type_of(p) != DISCONNECT;)
+            if (type_of(p) == PUBLISH && qos_of(p) > 0) w.send(w.ack(PUBACK, packet_id(p)));
+    });
+    auto r =
+        run_tool(tool("mqpub"), at(b, {"-q", "2", "-t", "twenty-bytes-topic-x", "-m", "x"}), {}, 20s, workarounds_off);
+    INFO(describe(r));
+    CHECK_FALSE(r.timed_out);
+    const bool silent = r.exit_code == 0;
+    CHECK((crashed(r) || silent));
+}
+
+#ifdef MQKIT_HAS_PAHO_C_COPY
+TEST_CASE("Paho fault: an MQTT 3.1.1 CONNACK to an MQTT v5 CONNECT crashes Paho C before 1.3.14 (protocol guard)",
+          "[e2e][paho-fault]") {
+    // aedes 1.2 answers so. Paho C frees the CONNACK's uninitialised v5 properties (fixed in
+    // 1.3.14, eclipse-paho/paho.mqtt.c#1543: there the refusal arrives as it should). Debian's
+    // shared Paho C hides it: its heap tracker ignores a free of a pointer it never handed out,
+    // so only the programs' tracker-free copy (paho-c-copy) crashes.
+    scripted_broker b([](wire& w) {
+        if (w.read_connect()) w.send(packet(CONNACK << 4, std::string{0, 1}));
+    });
+    auto r = run_tool(tool("mqpub"), at(b, {"-V", "5", "-t", "a", "-m", "x"}), {}, 20s, workarounds_off);
+    INFO(describe(r));
+    if (paho_c_version() < std::vector<int>{1, 3, 14})
+        CHECK(crashed(r));
+    else
+        CHECK(r.exit_code == 132);
+}
+#endif
+
+TEST_CASE("Paho fault: a large message over a slow link is written one socket buffer per second (send guard)",
+          "[e2e][paho-fault]") {
+    // Paho C keeps the unwritten rest of a packet until its receive thread comes round again, up
+    // to a second later while the broker is quiet. With a 4 KiB send buffer (the test's LD_PRELOAD
+    // shim) 4 MiB takes over an hour; with the send guard, about a second.
+    broker b;
+    temp_file file(0, std::string(4u << 20, 'x'));
+    const char* asan = std::getenv("ASAN_OPTIONS");
+    env_list slow_link = {{"LD_PRELOAD", MQKIT_SMALL_SNDBUF_SHIM},
+                          {"MQKIT_TEST_SNDBUF", "4096"},
+                          {"ASAN_OPTIONS", std::string(asan ? asan : "") + ":verify_asan_link_order=0"}};
+    slow_link.insert(slow_link.end(), workarounds_off.begin(), workarounds_off.end());
+    auto r = run_tool(tool("mqpub"), with_port(b, {"-t", "large", "-q", "1", "-f", file.path()}), {}, 10s, slow_link);
+    INFO(describe(r));
+    CHECK(r.timed_out);  // still writing after 10 s
+}
