@@ -251,6 +251,10 @@ struct report {
     json to_json() const;
     /// Throws mqkit::error naming what is wrong.
     static report from_json(const json& j);
+
+private:
+    json totals_json() const;              ///< to_json()'s "totals"
+    void add_clients_json(json& j) const;  ///< to_json()'s "publishers" and "subscribers"
 };
 
 /// Combines reports from several processes or hosts into one.

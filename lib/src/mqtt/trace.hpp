@@ -63,6 +63,13 @@ public:
     void on_paho_line(std::string_view line);
 
 private:
+    void on_sent(std::string_view what);      ///< Paho's "-> ..." lines
+    void on_received(std::string_view what);  ///< Paho's "<- ..." lines
+    void publish_sent(std::string_view what);
+    void ack_received(std::string_view what);  ///< PUBACK or PUBCOMP
+    void subscribe_sent(int mid);
+    void suback_received(int mid);
+    void unsubscribe_sent(int mid);
     /// Formats with `fill` and hands the text to the sink in one piece.
     void write_with(const std::function<void(std::string&)>& fill);
 
