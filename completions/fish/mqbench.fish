@@ -57,8 +57,6 @@ complete -c mqbench -n '__mqkit_unused h host' -s h -l host -x -a '(__fish_print
 complete -c mqbench -n '__mqkit_unused p port' -s p -l port -x -d 'broker port, 1-65535 (default: 1883)'
 complete -c mqbench -n '__mqkit_unused k keepalive' -s k -l keepalive -x -d 'keep-alive interval, 0-65535 (default: 60)'
 complete -c mqbench -n '__mqkit_unused V protocol-version' -s V -l protocol-version -x -a '5 311 31 mqttv5 mqttv311 mqttv31' -d 'MQTT version: 5, 311 or 31 (also mqttv5, mqttv311, mqttv31; default: 311)'
-complete -c mqbench -n '__mqkit_unused \'\' ws' -l ws -d 'connect over WebSockets (as with -L ws:// or wss://; default port 80, 443 with TLS)'
-complete -c mqbench -n '__mqkit_unused \'\' ws-path' -l ws-path -x -d 'HTTP path of the broker\'s WebSocket endpoint (default: /mqtt)'
 complete -c mqbench -n '__mqkit_unused \'\' proxy' -l proxy -x -d 'HTTP CONNECT proxy, http://[user[:password]@]host[:port]'
 complete -c mqbench -n '__mqkit_unused \'\' cafile' -l cafile -r -F -d 'trust the CA certificates in this PEM file; enables TLS'
 complete -c mqbench -n '__mqkit_unused \'\' capath' -l capath -x -a '(__fish_complete_directories (commandline -ct))' -d 'trust the CA certificates in this directory (openssl rehash); enables TLS'

@@ -57,8 +57,8 @@ std::unique_ptr<background_process> start_sub(const broker& b, const std::string
     return p;
 }
 
-/// A minimal HTTP CONNECT proxy on 127.0.0.1 for --proxy tests: serves one client at a time, tunnels
-/// only to 127.0.0.1, and records the request line and Proxy-Authorization header of each CONNECT.
+/// A minimal HTTP CONNECT proxy on 127.0.0.1 for --proxy tests: a thread per client, tunnels only to
+/// 127.0.0.1, and records the request line and Proxy-Authorization header of each CONNECT.
 class connect_proxy {
 public:
     connect_proxy() {
@@ -96,9 +96,12 @@ private:
             if (!readable(listen_fd_)) continue;
             int client = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
             if (client < 0) continue;
-            tunnel(client);
-            ::close(client);
+            tunnels_.emplace_back([this, client] {
+                tunnel(client);
+                ::close(client);
+            });
         }
+        for (auto& t : tunnels_) t.join();
     }
     void tunnel(int client) {
         std::string head;
@@ -146,6 +149,7 @@ private:
     int port_ = 0;
     std::atomic<bool> stop_{false};
     std::thread thread_;
+    std::vector<std::thread> tunnels_;  // serve()'s own
     mutable std::mutex mutex_;
     std::vector<std::string> requests_;
 };
@@ -513,6 +517,12 @@ TEST_CASE("proxy: --proxy tunnels through an HTTP CONNECT proxy and the http_pro
     auto env = mqpub(at(b, b.port(), {"-t", "p", "-m", "x"}), {{"http_proxy", via}, {"https_proxy", via}});
     CHECK(env.exit_code == 0);
     CHECK(proxy.requests().size() == 2);
+    // mqbench's clients go through it too (and its pacemaker client, which keeps its tunnel open).
+    auto bench = run_tool(tool("mqbench"), {"pub", "-h", "127.0.0.1", "-p", std::to_string(b.port()), "-c", "1", "-n",
+                                            "3", "-q", "1", "--workers", "1", "--no-progress", "--proxy", via});
+    INFO(describe(bench));
+    CHECK(bench.exit_code == 0);
+    CHECK(proxy.requests().size() >= 3);
     auto socks = mqpub(at(b, b.port(), {"--proxy", "socks5h://127.0.0.1:1080", "-t", "p", "-m", "x"}));
     CHECK(socks.exit_code == 1);
     CHECK(socks.err.rfind("mqpub: error: --proxy: SOCKS5 proxies are not supported by this build", 0) == 0);

@@ -487,8 +487,8 @@ tool_spec make_mqbench() {
              {0, "plot", "file", vk::file, "write a throughput and latency chart as SVG"},
              {0, "no-progress", "", vk::none, "no live progress line on a terminal"},
          }});
-    s.groups.push_back(without(
-        connection_group(), {"url", "id", "id-prefix", "disable-clean-session", "session-expiry-interval", "nodelay"}));
+    s.groups.push_back(without(connection_group(), {"url", "id", "id-prefix", "disable-clean-session",
+                                                    "session-expiry-interval", "ws", "ws-path", "nodelay"}));
     s.groups.push_back(without(tls_group(), {"tls-alpn", "tls-use-os-certs"}));
     s.groups.push_back(auth_group());
     s.groups.push_back(without(general_group(), {"property", "debug"}));

@@ -677,12 +677,6 @@ void session::impl::connect(bool auto_reconnect, int max_inflight) {
         check_tls_files(config_.tls, key_password);
         key_encrypted_ = !key_password.empty();
     }
-    // Paho C tunnels every connection through $http_proxy / $https_proxy (ignoring no_proxy);
-    // mosquitto's clients do not, and a tool talking to a broker on localhost must not either.
-    if (config_.proxy.empty()) {
-        ::unsetenv("http_proxy");
-        ::unsetenv("https_proxy");
-    }
     auto_reconnect_ = auto_reconnect;
     // A kept session is resumed on reconnect (Paho resends unacknowledged QoS 1/2 messages when
     // CONNACK says the session is present) and deleted at disconnect() unless -c asked for it.

@@ -50,6 +50,11 @@ int run_tool(const tool_spec& spec, int argc, char** argv, Parse&& parse, Body&&
     bool quiet = has_quiet(args);
     try {
         stop_signal::install();
+        // Paho C tunnels every connection through $http_proxy / $https_proxy (ignoring
+        // no_proxy); mosquitto's clients do not, and a tool talking to a broker on localhost must
+        // not either: --proxy is the way. (A program that links libmqkit keeps Paho's default.)
+        ::unsetenv("http_proxy");
+        ::unsetenv("https_proxy");
         session::leave_clients_to_exit();  // every tool ends with exit_now()
         std::vector<std::string> warnings;
         if (!has_flag(args, "--no-config")) {
