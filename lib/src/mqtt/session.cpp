@@ -8,7 +8,6 @@
 #include "mqkit/session.hpp"
 #include "mqtt/paho_versions.hpp"
 #include "mqtt/paho_workarounds.hpp"
-#include "mqtt/session_cleanup.hpp"
 #include "mqtt/trace.hpp"
 
 #include <fmt/format.h>
@@ -964,9 +963,10 @@ void session::impl::disconnect() {
 }
 
 void session::impl::delete_kept_session() {
-    // MQTT 3.1.1 (3.1.2.4): connecting with clean session set discards the stored session.
-    if (clear_session_over_tcp(config_, std::chrono::seconds(2))) return;
-    mqtt::connect_options opts = connect_options_;  // TLS, WebSockets: through Paho (~1 s longer)
+    // MQTT 3.1.1 (3.1.2.4): connecting with clean session set discards the stored session. Paho's
+    // receive thread notices the new socket at once with the send guard; without it (a Paho C the
+    // workarounds do not know), only after its 1 s poll.
+    mqtt::connect_options opts = connect_options_;
     opts.set_clean_session(true);
     opts.set_automatic_reconnect(false);
     try {
