@@ -172,6 +172,18 @@ std::map<int, loss_figures> report::loss() const {
     return out;
 }
 
+void second_sample::merge(const second_sample& other) {
+    unix_s = other.unix_s;
+    connections += other.connections;
+    connects += other.connects;
+    connect_failures += other.connect_failures;
+    sent += other.sent;
+    acked += other.acked;
+    received += other.received;
+    errors += other.errors;
+    latency.merge(other.latency);
+}
+
 json report::to_json() const {
     json j = json::object();
     j.add("mqbench_report", num(1));
@@ -368,18 +380,7 @@ report merge(const std::vector<report>& parts) {
         out.e2e_latency.merge(p.e2e_latency);
         out.publishers.insert(out.publishers.end(), p.publishers.begin(), p.publishers.end());
         out.subscribers.insert(out.subscribers.end(), p.subscribers.begin(), p.subscribers.end());
-        for (const auto& s : p.series) {
-            auto& m = seconds[s.unix_s];
-            m.unix_s = s.unix_s;
-            m.connections += s.connections;
-            m.connects += s.connects;
-            m.connect_failures += s.connect_failures;
-            m.sent += s.sent;
-            m.acked += s.acked;
-            m.received += s.received;
-            m.errors += s.errors;
-            m.latency.merge(s.latency);
-        }
+        for (const auto& s : p.series) seconds[s.unix_s].merge(s);
         if (p.exit_status != 0 && (out.exit_status == 0 || out.exit_status == 1)) {
             out.exit_status = p.exit_status;
             out.message = p.message;

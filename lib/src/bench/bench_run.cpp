@@ -355,15 +355,7 @@ private:
 
     void add_tick(const second_sample& sample) {
         auto& [sum, workers] = pending_ticks_[sample.unix_s];
-        sum.unix_s = sample.unix_s;
-        sum.connections += sample.connections;
-        sum.connects += sample.connects;
-        sum.connect_failures += sample.connect_failures;
-        sum.sent += sample.sent;
-        sum.acked += sample.acked;
-        sum.received += sample.received;
-        sum.errors += sample.errors;
-        sum.latency.merge(sample.latency);
+        sum.merge(sample);
         ++workers;
     }
 
