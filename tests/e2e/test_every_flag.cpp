@@ -8,7 +8,7 @@
 #include "support/process.hpp"
 #include "thingspeak/thingspeak.hpp"
 
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <functional>
 #include <map>

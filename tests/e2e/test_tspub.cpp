@@ -3,7 +3,7 @@
 #include "support/broker.hpp"
 #include "support/process.hpp"
 
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <sys/stat.h>
 #include <chrono>

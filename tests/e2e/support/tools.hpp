@@ -4,7 +4,7 @@
 #include "support/broker.hpp"
 #include "support/process.hpp"
 
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <unistd.h>
 
