@@ -3,8 +3,10 @@
 # (--fuzz: also clang and its libFuzzer runtime, for bench/fuzz.sh).
 set -euo pipefail
 
-packages=(cmake g++ make pkg-config libpaho-mqttpp-dev libpaho-mqtt-dev libfmt-dev catch2
+packages=(cmake g++ make pkg-config libpaho-mqttpp-dev libpaho-mqtt-dev libfmt-dev catch2 libssl-dev
           mosquitto mosquitto-clients openssl groff-base
+          # a SOCKS5 proxy for the e2e tests of --proxy socks5h:// (skipped without it)
+          microsocks
           # the .deb's Depends line (dpkg-shlibdeps; CPack finds ELF files with `file`), and the
           # tests that run the zsh and fish completions (they are skipped without these shells)
           dpkg-dev file zsh fish)

@@ -70,7 +70,10 @@ TEST_CASE("Paho fault: an MQTT 3.1.1 CONNACK to an MQTT v5 CONNECT crashes Paho 
     scripted_broker b([](wire& w) {
         if (w.read_connect()) w.send(packet(CONNACK << 4, std::string{0, 1}));
     });
-    auto r = run_tool(tool("mqpub"), at(b, {"-V", "5", "-t", "a", "-m", "x"}), {}, 20s, workarounds_off);
+    // What Paho frees is whatever its allocator left there: with an empty (broker-assigned) client id
+    // the heap happens to hold harmless bytes at that place, with a client id of 14-23 bytes it does not.
+    auto r = run_tool(tool("mqpub"), at(b, {"-V", "5", "-t", "a", "-m", "x", "-i", "paho-fault-client"}), {}, 20s,
+                      workarounds_off);
     INFO(describe(r));
     if (paho_c_version() < std::vector<int>{1, 3, 14})
         CHECK(crashed(r));
