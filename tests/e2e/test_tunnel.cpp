@@ -142,6 +142,30 @@ TEST_CASE("SOCKS5 with TLS: the broker's name is checked, not the tunnel's", "[e
     CHECK(wrong.err == "mqpub: error: TLS: the broker's certificate does not match the host name '127.0.0.1'\n");
 }
 
+TEST_CASE("SOCKS5 with WebSockets, and wss with a key log: Paho speaks ws to the relay", "[e2e][proxy][ws]") {
+    broker_options o = tls_broker();
+    o.websockets = true;
+    broker b(o);
+    auto sub = std::make_unique<background_process>(
+        tool("mqsub"), at(b, b.wss_port(),
+                          {"--ws", "--cafile", b.ca_file(), "--tls-keylog", "/dev/null", "-t", "ws/#", "-v", "-C", "1",
+                           "-i", "wss-sub"}));
+    REQUIRE(b.wait_for_log("Sending SUBACK to wss-sub", 10s));
+    if (have("microsocks")) {
+        socks_proxy open;
+        auto pub = run_tool(tool("mqpub"), at(b, b.ws_port(),
+                                              {"--ws", "-t", "ws/x", "-m", "through", "--proxy",
+                                               "socks5h://127.0.0.1:" + std::to_string(open.port())}));
+        INFO(describe(pub));
+        CHECK(pub.exit_code == 0);
+    } else {
+        CHECK(run_tool(tool("mqpub"), at(b, b.ws_port(), {"--ws", "-t", "ws/x", "-m", "through"})).exit_code == 0);
+    }
+    auto r = sub->wait(10s);
+    INFO(describe(r));
+    CHECK(r.out == "ws/x through\n");
+}
+
 TEST_CASE("TLS key log: --tls-keylog appends the session secrets, and the name is checked inside the handshake",
           "[e2e][tls]") {
     broker b(tls_broker());
