@@ -97,6 +97,8 @@ void parse_connection(bench_config& c, const tool_spec& spec, const raw_args& ra
     // mqbench's table leaves out what its lean clients (mqkit/lean_client.hpp) do not do:
     // WebSockets, --tls-alpn, --tls-use-os-certs, will, -D.
     c.conn = build_connection(spec, raw, env, who, url);
+    if (c.conn.proxy.rfind("socks", 0) == 0)
+        throw usage_error("--proxy: mqbench tunnels through HTTP CONNECT proxies only (http://...)");
     c.prefix = raw.last("prefix") ? *raw.last("prefix") : fmt::format("mqbench-{}", who.pid);
     if (c.prefix.empty()) throw usage_error("--prefix: empty client id prefix");
 }

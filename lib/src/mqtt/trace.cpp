@@ -59,7 +59,20 @@ void quiet_paho_log() {
 }
 
 packet_trace::packet_trace(trace_sink sink, std::string client_id)
-    : sink_(std::move(sink)), client_id_(std::move(client_id)) {}
+    : sink_(std::move(sink)),
+      client_id_(std::move(client_id)),
+      // mosquitto 2.1 prints "null" for a client without an id (the broker assigns one).
+      shown_id_(client_id_.empty() ? "null" : client_id_) {}
+
+void packet_trace::show_client_id(std::string id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    shown_id_ = std::move(id);
+}
+
+std::string packet_trace::shown_id() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return shown_id_;
+}
 
 void packet_trace::write_with(const std::function<void(std::string&)>& fill) {
     std::string text;
@@ -131,8 +144,8 @@ void packet_trace::expect_unsubscribe(std::vector<std::string> filters) {
 }
 
 void packet_trace::client_line(std::string_view text) {
-    write_with(
-        [&](std::string& o) { o.append("Client ").append(client_id_).append(" ").append(text).push_back('\n'); });
+    const std::string id = shown_id();
+    write_with([&](std::string& o) { o.append("Client ").append(id).append(" ").append(text).push_back('\n'); });
 }
 
 void packet_trace::after_suback(int mid, std::string line) {
@@ -155,10 +168,9 @@ void packet_trace::received_publish(bool dup, int qos, bool retain, int mid, std
     // mosquitto's order, and Paho's own lines for it are dropped in on_paho_line.
     std::string text = fmt::format("received PUBLISH (d{}, q{}, r{}, m{}, '{}', ... ({} bytes))", dup ? 1 : 0, qos,
                                    retain ? 1 : 0, mid, topic, len);
+    const std::string id = shown_id();
     write_with([&](std::string& o) {
-        auto line = [&](std::string_view t) {
-            o.append("Client ").append(client_id_).append(" ").append(t).push_back('\n');
-        };
+        auto line = [&](std::string_view t) { o.append("Client ").append(id).append(" ").append(t).push_back('\n'); };
         line(text);
         if (qos == 1) line(fmt::format("sending PUBACK (m{}, rc0)", mid));
         if (qos == 2) {
@@ -187,15 +199,16 @@ void packet_trace::publish_done(int mid, int reason_code) {
 }
 
 void packet_trace::on_paho_line(std::string_view line) {
-    // "<date> <time> <socket> <client id> -> PUBLISH msgid: 1 qos: 2 ..."
-    auto id_at = line.find(" " + client_id_ + " ");
-    if (id_at == std::string_view::npos) return;
-    std::string_view rest = line.substr(id_at + client_id_.size() + 2);
-    if (rest.size() < 3) return;
-    if (starts_with(rest, "->"))
-        on_sent(rest.substr(3));
-    else if (starts_with(rest, "<-"))
-        on_received(rest.substr(3));
+    // "<date> <time> <socket> <client id> -> PUBLISH msgid: 1 qos: 2 ..." (an empty id leaves two
+    // spaces before the arrow, so the arrow is part of what is looked for)
+    const auto sent_at = line.find(" " + client_id_ + " -> ");
+    const auto received_at = line.find(" " + client_id_ + " <- ");
+    const bool sent =
+        sent_at != std::string_view::npos && (received_at == std::string_view::npos || sent_at < received_at);
+    if (sent)
+        on_sent(line.substr(sent_at + client_id_.size() + 5));
+    else if (received_at != std::string_view::npos)
+        on_received(line.substr(received_at + client_id_.size() + 5));
 }
 
 void packet_trace::on_sent(std::string_view what) {
