@@ -27,7 +27,9 @@ using TestEventListenerBase = EventListenerBase;
 }  // namespace Catch
 namespace mqkit_catch {
 /// The name of the test case that ended.
-inline const std::string& test_name(const Catch::TestCaseStats& stats) { return stats.testInfo->name; }
+inline const std::string& test_name(const Catch::TestCaseStats& stats) {
+    return stats.testInfo->name;
+}
 }  // namespace mqkit_catch
 #endif
 
@@ -37,7 +39,9 @@ inline const std::string& test_name(const Catch::TestCaseStats& stats) { return 
 #ifdef CATCH_CONFIG_EXTERNAL_INTERFACES
 namespace mqkit_catch {
 /// The name of the test case that ended.
-inline const std::string& test_name(const Catch::TestCaseStats& stats) { return stats.testInfo.name; }
+inline const std::string& test_name(const Catch::TestCaseStats& stats) {
+    return stats.testInfo.name;
+}
 }  // namespace mqkit_catch
 #endif
 #endif
