@@ -15,6 +15,7 @@ case $arch in
     *) sed -n '2,8p' "$0" >&2; exit 2 ;;
 esac
 shift
+scripts/deps.sh --cross
 dir=build-$arch
 sysroot=${MQKIT_SYSROOT:-$PWD/$dir-sysroot}
 [ -n "${MQKIT_SYSROOT:-}" ] || scripts/arm/make-sysroot.sh "$arch" "$sysroot"

@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Installs the packages mqkit needs to build and test, only those that are missing: the same names
 # on Debian 12 (bookworm) and Debian 13 (trixie), also for arm64 and armhf (Raspberry Pi OS).
-# (--fuzz: also clang and its libFuzzer runtime, for bench/fuzz.sh; --suite: also what building
-# mosquitto 2.1.2 and running its client test suite need, for scripts/mosquitto-suite.sh.)
+# Options add what other scripts need (below): --fuzz, --suite, --cross, --vm, --distro.
 set -euo pipefail
 
 packages=(cmake g++ make pkg-config libpaho-mqttpp-dev libpaho-mqtt-dev libfmt-dev catch2
@@ -14,12 +13,25 @@ packages=(cmake g++ make pkg-config libpaho-mqttpp-dev libpaho-mqtt-dev libfmt-d
           # the .deb's Depends line (dpkg-shlibdeps; CPack finds ELF files with `file`), and the
           # tests that run the zsh and fish completions (they are skipped without these shells)
           dpkg-dev file zsh fish)
-# bench/fuzz.sh only: clang with libFuzzer and the sanitizer runtimes.
-if [ "${1:-}" = "--fuzz" ]; then packages+=(clang libclang-rt-dev); fi
-# scripts/mosquitto-suite.sh only: mosquitto 2.1.2's build (OpenSSL 3 and cJSON are required by
-# 2.1; its CMake project needs a C++ compiler too) and its Python test suite (whose SOCKS5 tests use
-# microsocks, above).
-if [ "${1:-}" = "--suite" ]; then packages+=(gcc libcjson-dev python3); fi
+for option in "$@"; do
+    case $option in
+        # bench/fuzz.sh: clang with libFuzzer and the sanitizer runtimes.
+        --fuzz) packages+=(clang libclang-rt-dev) ;;
+        # scripts/mosquitto-suite.sh: mosquitto 2.1.2's build (OpenSSL 3 and cJSON are required by
+        # 2.1; its CMake project needs a C++ compiler too) and its Python test suite (whose SOCKS5
+        # tests use microsocks, above).
+        --suite) packages+=(gcc libcjson-dev python3) ;;
+        # scripts/cross-build.sh: the cross compilers, debootstrap for the sysroot, qemu-user to list
+        # the tests at build time.
+        --cross) packages+=(crossbuild-essential-arm64 crossbuild-essential-armhf debootstrap qemu-user-static) ;;
+        # scripts/test-arm.sh: --cross, and the full-system emulator and what makes its guest.
+        --vm) packages+=(crossbuild-essential-arm64 crossbuild-essential-armhf debootstrap qemu-user-static
+                         qemu-system-arm kmod cpio e2fsprogs) ;;
+        # scripts/test-distro.sh
+        --distro) packages+=(debootstrap) ;;
+        *) echo "deps.sh: unknown option $option (--fuzz --suite --cross --vm --distro)" >&2; exit 2 ;;
+    esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

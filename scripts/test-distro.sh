@@ -12,6 +12,7 @@ cd "$(dirname "$0")/.."
 suite=${1:-}
 case $suite in trixie | bookworm) ;; *) sed -n '2,9p' "$0" >&2; exit 2 ;; esac
 [ "$(id -u)" -eq 0 ] || { echo "test-distro.sh: needs root (debootstrap, chroot)" >&2; exit 2; }
+scripts/deps.sh --distro
 mirror=${MQKIT_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 security=${MQKIT_DEBIAN_SECURITY:-http://deb.debian.org/debian-security}
 root=$(realpath -m "${MQKIT_DISTRO_DIR:-build-distro-$suite}")
@@ -25,9 +26,10 @@ if [ -d "$root" ]; then
     rm -rf "$root"
 fi
 t0=$(date +%s)
+mkdir -p "$root"
 echo "test-distro.sh: debootstrap $suite into $root" >&2
-debootstrap --variant=minbase "$suite" "$root" "$mirror" >"$root.debootstrap.log" 2>&1 ||
-    { tail -n 20 "$root.debootstrap.log" >&2; exit 1; }
+debootstrap --variant=minbase "$suite" "$root" "$mirror" >"$root/.debootstrap.log" 2>&1 ||
+    { tail -n 20 "$root/.debootstrap.log" >&2; exit 1; }
 cat >"$root/etc/apt/sources.list" <<SOURCES
 deb $mirror $suite main
 deb $mirror $suite-updates main

@@ -11,7 +11,7 @@ mirror=${MQKIT_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 dev=libpaho-mqttpp-dev,libpaho-mqtt-dev,libfmt-dev,libssl-dev,catch2
 rm -rf "$dir"
 mkdir -p "$dir"
-log=$dir.log
+log=$dir/.make-sysroot.log
 echo "make-sysroot.sh: debootstrap --foreign $suite $arch into $dir (log: $log)" >&2
 if ! debootstrap --foreign --arch="$arch" --variant=minbase --include="$dev" "$suite" "$dir" "$mirror" >"$log" 2>&1; then
     tail -n 20 "$log" >&2
