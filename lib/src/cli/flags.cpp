@@ -551,7 +551,8 @@ const tool_spec& mqbench_spec() {
 }
 
 const std::vector<const tool_spec*>& all_tool_specs() {
-    static const std::vector<const tool_spec*> specs{&mqpub_spec(), &mqsub_spec(), &mqbench_spec(), &tspub_spec()};
+    static const std::vector<const tool_spec*> specs{&mqpub_spec(), &mqsub_spec(), &mqbench_spec(), &tspub_spec(),
+                                                     &tssub_spec()};
     return specs;
 }
 
