@@ -28,13 +28,13 @@ end
 # no file names, except as the value of a flag that takes one
 complete -c tssub -f
 complete -c tssub -n '__mqkit_unused \'\' channel' -l channel -x -d 'channel id, digits only (env: THINGSPEAK_CHANNEL_ID)'
-complete -c tssub -n '__mqkit_unused \'\' field' -l field -x -d 'print only field N\'s raw values (subscribes to channels/<id>/subscribe/fields/fieldN)'
+complete -c tssub -n '__mqkit_unused \'\' field' -l field -x -d 'print field N\'s raw values only (from channels/<id>/subscribe/fields/fieldN)'
 complete -c tssub -n '__mqkit_unused \'\' credentials' -l credentials -r -F -d 'MQTT device credentials file (default: $XDG_CONFIG_HOME/mqkit/thingspeak)'
-complete -c tssub -n '__mqkit_unused \'\' csv' -l csv -d 'CSV in ThingSpeak\'s export order: created_at,entry_id,field1..field8,latitude,longitude,elevation,status'
+complete -c tssub -n '__mqkit_unused \'\' csv' -l csv -d 'CSV in the columns of ThingSpeak\'s own export, after a header line'
 complete -c tssub -n '__mqkit_unused \'\' json' -l json -d 'each update as one JSON object a line, as ThingSpeak sent it'
 complete -c tssub -n '__mqkit_unused C count' -s C -l count -x -d 'exit after this many updates'
 complete -c tssub -n '__mqkit_unused W timeout' -s W -l timeout -x -d 'stop after this many seconds with exit status 27, unless -C ended it first'
-complete -c tssub -n '__mqkit_unused \'\' stats' -l stats -d 'live count, rate, last value, min/mean/max and trend of each field instead of the updates'
+complete -c tssub -n '__mqkit_unused \'\' stats' -l stats -d 'live count, rate, min/mean/max and trend of each field instead of the updates'
 complete -c tssub -n '__mqkit_unused \'\' window' -l window -x -d 'with --stats: rolling window for rate and min/mean/max (default: 60)'
 complete -c tssub -n '__mqkit_unused \'\' interval' -l interval -x -d 'with --stats: seconds between refreshes, 0.1-3600 (default: 1)'
 complete -c tssub -n '__mqkit_unused h host' -s h -l host -x -a '(__fish_print_hostnames)' -d 'broker host (default: mqtt3.thingspeak.com)'

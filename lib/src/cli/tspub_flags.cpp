@@ -87,8 +87,8 @@ using vk = value_kind;
 void add_tspub_docs(tool_spec& s) {
     s.exit_status = {
         {"0",
-         "the update(s) went out (nothing is printed); also --help, --version, --dry-run and --list; with "
-         "--spool also when another tspub run that is sending the spool takes the reading over"},
+         "the update(s) went out (nothing is printed), or a run sending the spool took it over; also --help, "
+         "--version, --dry-run, --list"},
         {"1", "any other error (e.g. the state directory cannot be created)"},
         {"2", "bad arguments or values (unknown field, field number, channel id, value too long, -q 1)"},
         {"3", "credentials missing, or a credentials file unreadable"},
@@ -97,12 +97,8 @@ void add_tspub_docs(tool_spec& s) {
         {"6", "cannot connect (refused, unreachable, timeout), or the connection was lost"},
         {"7", "TLS failure (certificate not trusted, wrong host name, not a TLS port)"},
         {"8", "rate limit: the channel was updated less than --min-interval seconds ago (see --wait)"},
-        {"9",
-         "--confirm: the update did not appear on the channel's feed in time, or the subscription to the "
-         "feed was refused"},
-        {"10",
-         "--spool: a reading could not be saved in the spool (disk full, permissions; the message says "
-         "whether it was sent anyway), or a damaged spool file was set aside"},
+        {"9", "--confirm: the update did not appear on the channel's feed in time (or subscribing was refused)"},
+        {"10", "--spool: a reading could not be saved (disk full...), or a damaged spool file was set aside"},
         {"130", "interrupted by SIGINT"},
         {"143", "terminated by SIGTERM"},
     };
@@ -175,17 +171,14 @@ flag_group cron_group() {
     return {"Cron: nothing lost",
             {
                 {0, "confirm", "", vk::none,
-                 "wait until the update appears on the channel's feed (--confirm=SECONDS: at most that long; "
-                 "default 20)",
+                 "wait until the update shows on the channel's feed (--confirm=S: at most S s; default 20)",
                  "Before publishing, tspub subscribes to channels/<id>/subscribe with the same device credentials "
                  "and client id, and waits until an update with the values sent comes back (the fields must "
                  "match; status and location when the feed carries them; created_at to the second). The device "
                  "must be authorised in ThingSpeak to subscribe to the channel as well as to publish. Not seen in "
                  "time: exit 9, naming the likely causes (the rate limit, a field not enabled in the channel, no "
                  "subscribe authorisation). -v prints each confirmed update's entry_id and created_at."},
-                {0, "spool", "dir", vk::dir,
-                 "save each reading in DIR until it is sent (and confirmed); send what "
-                 "waits first, oldest first",
+                {0, "spool", "dir", vk::dir, "keep each reading in DIR until it is sent (and confirmed), oldest first",
                  "Every reading is written to DIR first (a file per reading, written to a temporary file, "
                  "fsync'd and renamed), with the time it was taken; then everything waiting for the channel is "
                  "sent oldest first, --min-interval apart, each file removed only once sent (and confirmed with "
@@ -194,13 +187,12 @@ flag_group cron_group() {
                  "per channel sends at a time (flock on DIR/.<channel>.lock); a run that finds it taken leaves "
                  "its reading to that run and exits 0. A damaged file is set aside as .bad, and an entry published "
                  "3 times without confirmation as .unconfirmed (kept, shown by --list)."},
-                {0, "list", "", vk::none, "with --spool: print what waits in the spool (all channels, or --channel's)",
+                {0, "list", "", vk::none, "with --spool: print what waits in the spool; send nothing",
                  "One line per file: channel, created_at, state (waiting, unconfirmed, damaged), unconfirmed "
                  "attempts, the values and the file's name, after a header line; nothing when the spool is "
                  "empty. Needs no credentials and sends nothing."},
                 {'v', "verbose", "", vk::none,
-                 "print a line per update sent: 'entry_id=N created_at=T' when confirmed, else 'sent TOPIC "
-                 "PAYLOAD'"},
+                 "a line per update sent: 'entry_id=N created_at=T' (--confirm), else 'sent TOPIC PAYLOAD'"},
             }};
 }
 

@@ -45,7 +45,7 @@ flag_group channel_group() {
             {
                 detail::channel_flag(),
                 {0, "field", "N", vk::integer,
-                 "print only field N's raw values (subscribes to channels/<id>/subscribe/fields/fieldN)"},
+                 "print field N's raw values only (from channels/<id>/subscribe/fields/fieldN)"},
                 detail::credentials_flag(),
             }};
 }
@@ -53,9 +53,8 @@ flag_group channel_group() {
 flag_group output_group() {
     return {"Output",
             {
-                {0, "csv", "", vk::none,
-                 "CSV in ThingSpeak's export order: created_at,entry_id,field1..field8,latitude,longitude,"
-                 "elevation,status",
+                {0, "csv", "", vk::none, "CSV in the columns of ThingSpeak's own export, after a header line",
+                 "The columns are created_at,entry_id,field1,...,field8,latitude,longitude,elevation,status. "
                  "The header line comes before the first update; values with a comma, quote or line break are "
                  "quoted as RFC 4180 says. tspub --stdin reads it back."},
                 {0, "json", "", vk::none, "each update as one JSON object a line, as ThingSpeak sent it"},
@@ -70,8 +69,7 @@ flag_group stats_group() {
     return {
         "Statistics",
         {
-            {0, "stats", "", vk::none,
-             "live count, rate, last value, min/mean/max and trend of each field instead of the updates",
+            {0, "stats", "", vk::none, "live count, rate, min/mean/max and trend of each field instead of the updates",
              "mqsub --stats' view with the channel's fields as its rows: redrawn in place every --interval on "
              "a terminal, otherwise one 'stats' line per field and one 'all' line per refresh (format in "
              "README, 'Watching and averaging'). -C and -W still apply."},
@@ -92,8 +90,9 @@ tool_spec make_tssub() {
         "'created_at field1=... field2=...' (a value with spaces or quotes in double quotes), --csv or --json. "
         "With --field N it prints field N's raw values. It reconnects and subscribes again when the link drops."
         "\n\n"
-        "The MQTT device must be authorised in ThingSpeak to subscribe to the channel. ThingSpeak pushes only "
-        "updates written after the subscription (bulk writes are not pushed); it accepts QoS 0 only.",
+        "The MQTT device must be authorised in ThingSpeak to subscribe to the channel. Updates written "
+        "while tssub is not connected are not sent again, and bulk writes are never pushed to subscribers; "
+        "ThingSpeak accepts QoS 0 only.",
         {},
     };
     add_tssub_docs(s);
