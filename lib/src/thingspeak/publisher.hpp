@@ -31,7 +31,8 @@ struct sent_update {
 
 /// Connects lazily, keeps --min-interval between updates (state file under flock, see
 /// rate_state) and, with --confirm, subscribes to channels/<id>/subscribe before the first publish
-/// (with the same credentials and client id: ThingSpeak allows one connection per device) and
+/// (with the same credentials and client id: the client id must be the device's own, and a broker
+/// closes the older of two connections with one client id) and
 /// waits until each update comes back. Every failure is a tspub_error with its exit class.
 class publisher {
 public:
