@@ -372,3 +372,19 @@ TEST_CASE("tspub --spool --dry-run and bad combinations", "[e2e][tspub][spool][d
     CHECK(bad.exit_code == 2);
     CHECK(bad.err.rfind("tspub: error: --confirm: ", 0) == 0);
 }
+
+TEST_CASE("tspub --spool: the reading is saved before anything else can fail (credentials, state directory)",
+          "[e2e][tspub][spool][credentials]") {
+    ts_home home;
+    const std::string spool = home.dir + "/spool";
+    args no_device{"-h",       "127.0.0.1", "-p",        std::to_string(broker::free_port()),
+                   "--no-tls", "--channel", ts::channel, "--spool",
+                   spool,      "field1=1"};
+    auto r = tspub(home, no_device);
+    INFO(describe(r));
+    CHECK(r.exit_code == 3);
+    CHECK(r.err.rfind("tspub: error: missing MQTT client id, username and password; looked in: ", 0) == 0);
+    CHECK(r.err.find(" (not found); 1 reading waits in the spool " + spool + "\ntspub: hint: save the MQTT device's") !=
+          std::string::npos);
+    CHECK(files_in(spool).size() == 1);
+}

@@ -32,18 +32,30 @@ bool sleep_until(double t) {
 }  // namespace
 
 publisher::publisher(const tspub_config& c, trace_sink trace)
-    : c_(c), trace_(std::move(trace)), feed_topic_(subscribe_topic(c.channel)) {
-    if (c.min_interval <= 0) return;
-    if (c.state_dir.empty())
-        throw tspub_error(tspub_exit::failure,
-                          "no directory for the rate-limit state: XDG_STATE_HOME and HOME are unset",
-                          "set one of them, or give --min-interval 0");
-    state_ = std::make_unique<rate_state>(state_file_path(c.state_dir, c.channel));
+    : c_(c), trace_(std::move(trace)), conn_(c.conn), feed_topic_(subscribe_topic(c.channel)) {}
+
+// Before the first update: the credentials (flags > env > files) and the rate-limit state. Not
+// earlier, so that --spool has saved the reading before anything here can fail.
+void publisher::prepare() {
+    if (prepared_) return;
+    tspub_config resolved = c_;
+    // The legacy topic form carries the channel's key itself; its retired broker took any client.
+    resolve_credentials(resolved, "tspub", !c_.legacy_key);
+    conn_ = resolved.conn;
+    if (c_.min_interval > 0) {
+        if (c_.state_dir.empty())
+            throw tspub_error(tspub_exit::failure,
+                              "no directory for the rate-limit state: XDG_STATE_HOME and HOME are unset",
+                              "set one of them, or give --min-interval 0");
+        state_ = std::make_unique<rate_state>(state_file_path(c_.state_dir, c_.channel));
+    }
+    prepared_ = true;
 }
 
 publisher::~publisher() = default;
 
 sent_update publisher::send(const outgoing& u, bool may_wait) {
+    prepare();
     if (!reserve_slot(may_wait)) return {true, std::nullopt};
     try {
         if (!publish(u)) {
@@ -91,7 +103,7 @@ error publisher::rate_limited(double now, double next) const {
 }
 
 void publisher::connect() {
-    session_ = std::make_unique<session>(c_.conn, trace_);
+    session_ = std::make_unique<session>(conn_, trace_);
     if (c_.legacy_key) session_->hide_in_trace(*c_.legacy_key);
     if (c_.confirm) {
         session_->on_message([this](const received_message& m) {
@@ -125,7 +137,7 @@ bool publisher::publish(const outgoing& u) {
         } catch (const error& e) {
             if (detail::stop_signal::received()) return false;  // interrupted while connecting
             if (e.status() == static_cast<int>(tspub_exit::not_confirmed)) throw;
-            throw classify_connect_failure(c_.conn, e);
+            throw classify_connect_failure(conn_, e);
         }
     }
     if (c_.confirm) note_earlier_entries();
@@ -142,7 +154,7 @@ bool publisher::publish(const outgoing& u) {
     }
     if (unfinished > 0 || session_->failed_publishes() > failed_before)
         throw tspub_error(tspub_exit::network,
-                          fmt::format("the update was not sent: connection to {}:{} lost", c_.conn.host, c_.conn.port));
+                          fmt::format("the update was not sent: connection to {}:{} lost", conn_.host, conn_.port));
     return true;
 }
 
@@ -183,8 +195,8 @@ std::optional<feed_entry> publisher::await_confirmation(const outgoing& u) {
         if (std::chrono::steady_clock::now() >= deadline) break;
         if (!session_->is_connected())
             throw tspub_error(tspub_exit::network,
-                              fmt::format("connection to {}:{} lost while waiting for the update on {}", c_.conn.host,
-                                          c_.conn.port, feed_topic_));
+                              fmt::format("connection to {}:{} lost while waiting for the update on {}", conn_.host,
+                                          conn_.port, feed_topic_));
         // Woken by each message; the 100 ms step notices a signal or a lost link.
         arrived_.wait_for(lock, std::chrono::milliseconds(100));
     }

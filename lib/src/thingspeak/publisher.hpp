@@ -36,7 +36,7 @@ struct sent_update {
 /// waits until each update comes back. Every failure is a tspub_error with its exit class.
 class publisher {
 public:
-    /// `c` must outlive the publisher.
+    /// `c` must outlive the publisher. Nothing is read or checked before the first send().
     publisher(const tspub_config& c, trace_sink trace);
     ~publisher();
     publisher(const publisher&) = delete;
@@ -59,6 +59,7 @@ private:
         bool retained = false;
     };
 
+    void prepare();
     bool reserve_slot(bool may_wait);
     bool publish(const outgoing& u);
     void connect();
@@ -71,6 +72,8 @@ private:
 
     const tspub_config& c_;
     trace_sink trace_;
+    connection_config conn_;  // c_.conn with the credentials, once prepare() found them
+    bool prepared_ = false;
     std::unique_ptr<rate_state> state_;
     std::unique_ptr<session> session_;
     const std::string feed_topic_;

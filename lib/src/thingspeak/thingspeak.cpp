@@ -19,6 +19,15 @@ error tspub_error(tspub_exit code, const std::string& message, std::string hint)
     return error(static_cast<int>(code), message, std::move(hint));
 }
 
+// tssub reports the failures it shares with tspub through the same code (credentials, connect).
+static_assert(static_cast<int>(tssub_exit::usage) == static_cast<int>(tspub_exit::usage) &&
+              static_cast<int>(tssub_exit::no_credentials) == static_cast<int>(tspub_exit::no_credentials) &&
+              static_cast<int>(tssub_exit::refused) == static_cast<int>(tspub_exit::refused) &&
+              static_cast<int>(tssub_exit::dns) == static_cast<int>(tspub_exit::dns) &&
+              static_cast<int>(tssub_exit::network) == static_cast<int>(tspub_exit::network) &&
+              static_cast<int>(tssub_exit::tls) == static_cast<int>(tspub_exit::tls));
+static_assert(static_cast<int>(tssub_exit::timeout) == static_cast<int>(exit_code::timeout));
+
 namespace thingspeak {
 namespace {
 

@@ -147,11 +147,14 @@ int run_direct(const tspub_config& c, publisher& pub, detail::stdout_writer& out
 
 int publish_all(const tspub_config& parsed) {
     if (parsed.list) return list_spool_files(parsed);
-    tspub_config c = parsed;
-    // The legacy topic form carries the channel's key itself; its retired broker took any client.
-    resolve_credentials(c, tspub_name, !c.legacy_key);
-    if (c.dry_run) return dry_run(c);
-
+    const tspub_config& c = parsed;
+    if (c.dry_run) {
+        tspub_config resolved = c;
+        resolve_credentials(resolved, tspub_name, !c.legacy_key);
+        return dry_run(resolved);
+    }
+    // The publisher reads the credentials when the first update is due: with --spool, after the
+    // reading is saved.
     detail::stdout_writer out;
     publisher pub(c, detail::debug_trace(c.conn, out));
     int status = c.spool_dir.empty() ? run_direct(c, pub, out) : run_spooled(c, pub, out);

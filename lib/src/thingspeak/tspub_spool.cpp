@@ -84,35 +84,39 @@ private:
     }
 
     // Sends what waits, then the unsaved readings, under this channel's lock. A run that finds the
-    // lock taken leaves its (saved) reading to the run holding it.
+    // lock taken leaves its (saved) reading to the run holding it. If the spool itself fails
+    // (unreadable, a file that cannot be removed), what it could not take still goes directly.
     void send_all() {
-        while (true) {
-            if (!spool_) {
-                send_unsaved();
-                return;
-            }
-            if (!spool_->lock(!unsaved_.empty())) {
-                if (detail::stop_signal::received()) {
-                    interrupted_ = true;
-                } else if (c_.verbose) {
-                    out_.write(fmt::format("queued in {}: another tspub run is sending channel {}'s spool\n",
-                                           c_.spool_dir, c_.channel));
-                }
-                return;
-            }
-            bool more = false;
+        bool more = true;
+        while (more && spool_) {
             try {
-                send_waiting();
-                if (!stopped_ && !interrupted_) send_unsaved();
+                more = send_locked();
+            } catch (const error& e) {
                 spool_->unlock();
-                // A run that found the lock taken may have saved its reading since the last look.
-                more = !stopped_ && !interrupted_ && !spool_->waiting().empty();
-            } catch (...) {
-                spool_->unlock();
-                throw;
+                if (e.status() != static_cast<int>(tspub_exit::spool)) throw;
+                if (!spool_broken_) spool_broken_ = e;
+                break;
             }
-            if (!more) return;
         }
+        if (!stopped_ && !interrupted_) send_unsaved();
+    }
+
+    // One turn under the lock; true if another run saved a reading meanwhile and the lock was free
+    // again, so there is more to send.
+    bool send_locked() {
+        if (!spool_->lock(!unsaved_.empty())) {
+            if (detail::stop_signal::received())
+                interrupted_ = true;
+            else if (c_.verbose)
+                out_.write(fmt::format("queued in {}: another tspub run is sending channel {}'s spool\n", c_.spool_dir,
+                                       c_.channel));
+            return false;
+        }
+        send_waiting();
+        if (!stopped_ && !interrupted_) send_unsaved();
+        spool_->unlock();
+        // A run that found the lock taken may have saved its reading since the last look.
+        return !stopped_ && !interrupted_ && !spool_->waiting().empty();
     }
 
     // Under the lock: each waiting entry in turn, oldest first, until none is left or one fails.
@@ -237,6 +241,7 @@ private:
         if (save_failed_)
             throw error(save_failed_->status(), fmt::format("{}; {} sent without it", save_failed_->what(),
                                                             plural(sent_unsaved_, "reading was", "readings were")));
+        if (spool_broken_) throw *spool_broken_;
         if (damaged_) throw *damaged_;
         return 0;
     }
@@ -250,11 +255,12 @@ private:
     std::optional<std::int64_t> last_taken_;  // created_at of the run's previous reading
     bool first_ = true;                       // the next send is the run's first: only it follows --wait
     bool interrupted_ = false;
-    std::optional<error> save_failed_;  // the first reading the spool could not take
-    std::optional<error> stopped_;      // the failure that stopped sending
-    std::optional<error> lost_;         // readings neither saved nor sent
-    std::optional<error> unconfirmed_;  // an entry set aside after its last unconfirmed attempt
-    std::optional<error> damaged_;      // a damaged entry set aside
+    std::optional<error> save_failed_;   // the first reading the spool could not take
+    std::optional<error> stopped_;       // the failure that stopped sending
+    std::optional<error> lost_;          // readings neither saved nor sent
+    std::optional<error> unconfirmed_;   // an entry set aside after its last unconfirmed attempt
+    std::optional<error> damaged_;       // a damaged entry set aside
+    std::optional<error> spool_broken_;  // the spool failed while sending
 };
 
 std::string list_line(const spool_item& item) {

@@ -84,11 +84,11 @@ private:
 void subscribe(session& s, const tssub_config& c, const std::string& topic) {
     if (subscription_refused(s, topic)) {
         s.disconnect();
-        throw tspub_error(tspub_exit::refused,
-                          fmt::format("the broker refused the subscription to {}: the device is not authorised to "
-                                      "subscribe to channel {}",
-                                      topic, c.channel),
-                          "authorise the MQTT device to subscribe to the channel in ThingSpeak (Devices > MQTT)");
+        throw error(static_cast<int>(tssub_exit::refused),
+                    fmt::format("the broker refused the subscription to {}: the device is not authorised to "
+                                "subscribe to channel {}",
+                                topic, c.channel),
+                    "authorise the MQTT device to subscribe to the channel in ThingSpeak (Devices > MQTT)");
     }
 }
 
