@@ -2,11 +2,11 @@
 // lines, CSV, JSON, one field's raw values) or mqsub's live statistics over the channel's fields.
 #include "core/json.hpp"
 #include "core/output.hpp"
+#include "core/stats_view.hpp"
 #include "mqkit/session.hpp"
 #include "mqkit/tool.hpp"
 #include "thingspeak/device.hpp"
 #include "thingspeak/feed.hpp"
-#include "thingspeak/tssub_stats.hpp"
 #include "tool/run.hpp"
 
 #include <fmt/format.h>
@@ -20,9 +20,8 @@ namespace {
 
 constexpr std::string_view tool_name = "tssub";
 
-double steady_seconds() {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
+using detail::stats_view;
+using detail::steady_seconds;
 
 /// What became of one message.
 enum class handled { update, skipped, closed };
@@ -31,7 +30,7 @@ enum class handled { update, skipped, closed };
 /// Runs on Paho's receive thread, one message at a time.
 class update_printer {
 public:
-    update_printer(const tssub_config& c, detail::stdout_writer& out, feed_stats_view* stats)
+    update_printer(const tssub_config& c, detail::stdout_writer& out, stats_view* stats)
         : c_(c), out_(out), stats_(stats) {}
 
     /// Prints (or counts) one message: an update, something that is not one (skipped, with a
@@ -39,7 +38,7 @@ public:
     handled handle(const received_message& msg) {
         if (c_.field != 0) {
             if (stats_) {
-                stats_->add_field(c_.field, msg.payload);
+                stats_->add(fmt::format("field{}", c_.field), msg.payload);
                 return handled::update;
             }
             return out_.write(msg.payload + "\n") ? handled::update : handled::closed;
@@ -53,7 +52,7 @@ public:
         }
         if (stats_) {
             for (std::size_t n = 0; n < entry->fields.size(); ++n)
-                if (entry->fields[n]) stats_->add_field(static_cast<int>(n + 1), *entry->fields[n]);
+                if (entry->fields[n]) stats_->add(fmt::format("field{}", n + 1), *entry->fields[n]);
             return handled::update;
         }
         return out_.write(render(msg, *entry)) ? handled::update : handled::closed;
@@ -76,7 +75,7 @@ private:
 
     const tssub_config& c_;
     detail::stdout_writer& out_;
-    feed_stats_view* stats_;
+    stats_view* stats_;
     bool header_done_ = false;
 };
 
@@ -92,24 +91,14 @@ void subscribe(session& s, const tssub_config& c, const std::string& topic) {
     }
 }
 
-/// Redraws the statistics every --interval until `done` or -W; once more at the end. False if -W
-/// expired.
-bool run_stats(const tssub_config& c, feed_stats_view& view, detail::completion& done, double deadline) {
-    while (true) {
-        double wait = c.stats.interval;
-        if (c.timeout) wait = std::min(wait, deadline - steady_seconds());
-        if (wait > 0 && done.wait(wait)) break;
-        if (c.timeout && steady_seconds() >= deadline) {
-            view.draw();
-            return false;
-        }
-        if (!view.draw()) {
-            done.finish(0);  // stdout closed: a quiet, clean end
-            break;
-        }
-    }
-    view.draw();
-    return true;
+/// tssub --stats: mqsub's view with the channel's fields as its topics.
+std::unique_ptr<stats_view> make_stats_view(const tssub_config& c, detail::stdout_writer& out) {
+    return std::make_unique<stats_view>(c.stats.window, std::string(), out, [&c](double elapsed) {
+        std::string what =
+            c.field != 0 ? fmt::format("channel {} field{}", c.channel, c.field) : fmt::format("channel {}", c.channel);
+        return fmt::format("tssub --stats  {}:{}  {}  window {} s  every {} s  up {:.0f} s", c.conn.host, c.conn.port,
+                           what, format_stat(c.stats.window), format_stat(c.stats.interval), elapsed);
+    });
 }
 
 /// Hands each message of `topic` to the printer until -C is reached or stdout closes, and
@@ -146,8 +135,8 @@ int watch_channel(const tssub_config& parsed) {
     session s(c.conn, detail::debug_trace(c.conn, out));
     detail::completion done;
     detail::stop_signal::on_signal([&done] { done.finish(static_cast<int>(detail::stop_signal::status())); });
-    std::unique_ptr<feed_stats_view> stats;
-    if (c.stats.enabled) stats = std::make_unique<feed_stats_view>(c, out);
+    std::unique_ptr<stats_view> stats;
+    if (c.stats.enabled) stats = make_stats_view(c, out);
     update_printer printer(c, out, stats.get());
     set_handlers(s, c, topic, printer, done);
 
@@ -162,7 +151,7 @@ int watch_channel(const tssub_config& parsed) {
         throw classify_connect_failure(c.conn, e);
     }
     subscribe(s, c, topic);
-    bool finished = stats ? run_stats(c, *stats, done, deadline)
+    bool finished = stats ? run_stats_view(*stats, c.stats.interval, c.timeout ? deadline : 0, done)
                           : done.wait(c.timeout ? std::max(0.0, deadline - steady_seconds()) : -1.0);
     const auto signalled = [] { return detail::stop_signal::received() != 0; };
     if (signalled()) out.flush_until(signalled);
