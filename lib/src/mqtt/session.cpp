@@ -411,8 +411,9 @@ private:
     [[noreturn]] void throw_connect_error(const mqtt::exception& e);
     /// MQTT v5 CONNECT properties: -D connect, the session expiry, the receive maximum.
     mqtt::properties connect_properties() const;
-    /// -d: the client id the broker assigned (MQTT v5 CONNACK), if it did.
-    void show_assigned_id(const mqtt::token& tok);
+    /// After CONNACK, a failure or a signal: TLS trace off; -d: the CONNACK line of an id-less client,
+    /// with the id a v5 broker assigned (shown from then on) or "(null)".
+    void connect_ended(const mqtt::token* v5_connected);
     /// Waits for `tok` in 10 ms steps (Paho C++ throws if it failed): 0 once it completed, or the
     /// number of a SIGINT/SIGTERM that came first. Throws the set_deadline() error once it passes.
     int wait_for_token(const mqtt::token_ptr& tok);
@@ -734,8 +735,8 @@ void session::impl::connect(bool auto_reconnect, int max_inflight) {
         opts.set_ssl(*ssl_);
     }
     if (!config_.proxy.empty() && !tunnel_) {  // an HTTP CONNECT proxy (SOCKS5 goes through the tunnel)
-        opts.set_http_proxy(config_.proxy);   // plain TCP and ws://
-        opts.set_https_proxy(config_.proxy);  // TLS: the same HTTP CONNECT tunnel
+        opts.set_http_proxy(config_.proxy);    // plain TCP and ws://
+        opts.set_https_proxy(config_.proxy);   // TLS: the same HTTP CONNECT tunnel
     }
     if (config_.will) {
         mqtt::will_options will(config_.will->topic, config_.will->payload, config_.will->qos, config_.will->retain);
@@ -754,15 +755,31 @@ void session::impl::connect(bool auto_reconnect, int max_inflight) {
         tok = client_->connect(opts);
         signal = wait_for_token(tok);
     } catch (const mqtt::exception& e) {
-        if (tls_trace_) tls_trace_->uninstall();
+        connect_ended(nullptr);
         throw_connect_error(e);
     } catch (...) {  // the deadline
-        if (tls_trace_) tls_trace_->uninstall();
+        connect_ended(nullptr);
         throw;
     }
-    if (tls_trace_) tls_trace_->uninstall();
+    connect_ended(signal == 0 && v5 ? tok.get() : nullptr);
     if (signal != 0) throw_signalled("connecting to");
-    if (trace_ && v5 && config_.client_id.empty()) show_assigned_id(*tok);
+}
+
+void session::impl::connect_ended(const mqtt::token* v5_connected) {
+    if (tls_trace_) tls_trace_->uninstall();
+    if (!trace_ || !config_.client_id.empty()) return;
+    // mosquitto 2.1 shows an id-less client's CONNACK as "Client (null) received CONNACK", or, when
+    // a v5 broker assigned an id, with that id, which -d then shows from then on.
+    std::string id = "(null)";
+    if (v5_connected) {
+        const mqtt::connect_response response = v5_connected->get_connect_response();  // by value: keep it alive
+        const mqtt::properties& props = response.get_properties();
+        if (props.contains(mqtt::property::ASSIGNED_CLIENT_IDENTIFER)) {
+            id = mqtt::get<std::string>(props, mqtt::property::ASSIGNED_CLIENT_IDENTIFER);
+            trace_->show_client_id(id);
+        }
+    }
+    trace_->release_connack(id);
 }
 
 mqtt::properties session::impl::connect_properties() const {
@@ -778,14 +795,6 @@ mqtt::properties session::impl::connect_properties() const {
     if (config_.receive_maximum && !props.contains(mqtt::property::RECEIVE_MAXIMUM))
         props.add(mqtt::property(mqtt::property::RECEIVE_MAXIMUM, static_cast<int32_t>(*config_.receive_maximum)));
     return props;
-}
-
-void session::impl::show_assigned_id(const mqtt::token& tok) {
-    // MQTT v5: a broker that assigned the client id says which in CONNACK; -d shows it from then on.
-    const mqtt::connect_response response = tok.get_connect_response();  // by value: keep it alive
-    const mqtt::properties& props = response.get_properties();
-    if (props.contains(mqtt::property::ASSIGNED_CLIENT_IDENTIFER))
-        trace_->show_client_id(mqtt::get<std::string>(props, mqtt::property::ASSIGNED_CLIENT_IDENTIFER));
 }
 
 void session::impl::set_deadline(std::chrono::steady_clock::time_point when, exit_code code, std::string message) {

@@ -143,6 +143,16 @@ void packet_trace::expect_unsubscribe(std::vector<std::string> filters) {
     unsubscribes_.push_back(std::move(filters));
 }
 
+void packet_trace::release_connack(const std::string& id) {
+    std::string held;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        held.swap(held_connack_);
+    }
+    if (!held.empty())
+        write_with([&](std::string& o) { o.append("Client ").append(id).append(" ").append(held).push_back('\n'); });
+}
+
 void packet_trace::client_line(std::string_view text) {
     const std::string id = shown_id();
     write_with([&](std::string& o) { o.append("Client ").append(id).append(" ").append(text).push_back('\n'); });
@@ -212,6 +222,7 @@ void packet_trace::on_paho_line(std::string_view line) {
 }
 
 void packet_trace::on_sent(std::string_view what) {
+    release_connack("(null)");  // nobody did: the next packet comes after it
     if (starts_with(what, "CONNECT")) {
         client_line("sending CONNECT");
     } else if (starts_with(what, "PUBLISH")) {
@@ -231,8 +242,13 @@ void packet_trace::on_sent(std::string_view what) {
 }
 
 void packet_trace::on_received(std::string_view what) {
+    if (!starts_with(what, "CONNACK")) release_connack("(null)");
     if (starts_with(what, "CONNACK")) {
-        client_line(fmt::format("received CONNACK ({})", field(what, "rc:")));
+        std::string line = fmt::format("received CONNACK ({})", field(what, "rc:"));
+        if (!client_id_.empty()) return client_line(line);
+        release_connack("(null)");  // one from an earlier connection attempt, never released
+        std::lock_guard<std::mutex> lock(mutex_);
+        held_connack_ = std::move(line);
     } else if (starts_with(what, "PUBACK") || starts_with(what, "PUBCOMP")) {
         ack_received(what);
     } else if (starts_with(what, "PUBREC")) {

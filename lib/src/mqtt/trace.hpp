@@ -45,6 +45,12 @@ public:
     /// the client id Paho knows (and still writes in its trace). Thread-safe.
     void show_client_id(std::string id);
 
+    /// A client without an id (the broker assigns one) has its "received CONNACK" line held until
+    /// this call, which prints it as "Client <id> received CONNACK (rc)": mosquitto 2.1 shows
+    /// "(null)" there, or with MQTT v5 the id the broker assigned. The next packet traced releases
+    /// a line still held, as "(null)". Thread-safe.
+    void release_connack(const std::string& id);
+
     /// Prints "Client <id> <text>".
     void client_line(std::string_view text);
     /// Prints `line` (e.g. "Subscribed (mid: 1): 0") right after "received SUBACK" for `mid`. Paho
@@ -81,9 +87,10 @@ private:
     std::string shown_id();
 
     trace_sink sink_;
-    std::string client_id_;  // as Paho knows it, empty if the broker assigns one
-    std::string shown_id_;   // as the lines show it; guarded by mutex_
-    std::string secret_;     // hidden in printed topics; empty = none
+    std::string client_id_;     // as Paho knows it, empty if the broker assigns one
+    std::string shown_id_;      // as the lines show it; guarded by mutex_
+    std::string secret_;        // hidden in printed topics; empty = none
+    std::string held_connack_;  // "received CONNACK (rc)" waiting for release_connack; under mutex_
     std::mutex mutex_;
     std::deque<std::string> publish_topics_;
     std::map<int, std::string> inflight_topics_;  // msgid -> topic, for resends

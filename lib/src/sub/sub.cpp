@@ -1,6 +1,7 @@
 // mqsub: connect, subscribe, print each message as mosquitto_sub does, reconnect when the link drops.
 #include "core/output.hpp"
 #include "core/stats.hpp"
+#include "core/stats_view.hpp"
 #include "mqkit/cli.hpp"
 #include "mqkit/error.hpp"
 #include "mqkit/format.hpp"
@@ -11,7 +12,6 @@
 
 #include <fmt/format.h>
 
-#include <sys/ioctl.h>
 #include <unistd.h>
 #include <atomic>
 #include <chrono>
@@ -28,102 +28,17 @@ namespace {
 
 constexpr std::string_view tool_name = "mqsub";
 
-/// Seconds on the steady clock.
-double steady_seconds() {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
+using detail::stats_view;
+using detail::steady_seconds;
 
-/// mqsub --stats: collects every message into topic_stats (on Paho's thread) and redraws the view
-/// (on the main thread): a table refreshed in place on a terminal, plain lines otherwise.
-class stats_view {
-public:
-    stats_view(const sub_config& c, detail::stdout_writer& out)
-        : config_(c), out_(out), stats_(c.stats.window, c.stats.field), start_(steady_seconds()) {
-        const char* term = std::getenv("TERM");
-        const char* no_color = std::getenv("NO_COLOR");
-        terminal_ = ::isatty(1) == 1;
-        ansi_ = terminal_ && !(term && std::string_view(term) == "dumb");
-        style_.unicode = locale_is_utf8(detail::process_env);
-        style_.bold = ansi_ && !(no_color && *no_color);
-        if (ansi_) out_.write("\x1b[2J\x1b[H");
-    }
-
-    void add(const std::string& topic, std::string_view payload) {
-        std::lock_guard<std::mutex> lock(mutex_);
-        stats_.add(topic, payload, steady_seconds());
-    }
-
-    /// Draws one refresh; false once stdout is closed.
-    bool draw() {
-        stats_snapshot snap;
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            snap = stats_.snapshot(start_, steady_seconds(), spark_points);
-        }
-        if (!terminal_) return out_.write(render_stats_lines(snap));
-        style_.width = terminal_width();
-        std::string table = render_stats_table(snap, title(snap), style_);
-        if (!ansi_) return out_.write(table + "\n");  // TERM=dumb: no cursor movement, one table after another
-        std::string screen = "\x1b[H";
-        for (char ch : table) {
-            if (ch == '\n') screen += "\x1b[K";  // clear what the previous, longer line left
-            screen += ch;
-        }
-        screen += "\x1b[J";
-        return out_.write(screen);
-    }
-
-private:
-    static constexpr std::size_t spark_points = 20;
-
-    std::string title(const stats_snapshot& snap) const {
+/// mqsub --stats: every message under its topic; the title names the broker and the filters.
+std::unique_ptr<stats_view> make_stats_view(const sub_config& c, detail::stdout_writer& out) {
+    return std::make_unique<stats_view>(c.stats.window, c.stats.field, out, [&c](double elapsed) {
         std::string filters;
-        for (const auto& t : config_.topics) filters += (filters.empty() ? "" : " ") + t;
-        return fmt::format("mqsub --stats  {}:{}  {}  window {} s  every {} s  up {:.0f} s", config_.conn.host,
-                           config_.conn.port, filters, format_stat(config_.stats.window),
-                           format_stat(config_.stats.interval), snap.elapsed);
-    }
-
-    static std::size_t terminal_width() {
-        winsize ws{};
-        if (::ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
-        if (const char* cols = std::getenv("COLUMNS")) {
-            long n = std::strtol(cols, nullptr, 10);
-            if (n > 0 && n < 10000) return static_cast<std::size_t>(n);
-        }
-        return 80;
-    }
-
-    const sub_config& config_;
-    detail::stdout_writer& out_;
-    std::mutex mutex_;
-    topic_stats stats_;
-    double start_;
-    bool terminal_ = false;
-    bool ansi_ = false;
-    table_style style_;
-};
-
-/// Redraws every --interval until `done` or -W expires; draws once more at the end. Returns false
-/// if -W expired.
-bool run_stats(const sub_config& c, stats_view& view, detail::completion& done, double deadline) {
-    bool finished = false;
-    while (true) {
-        double wait = c.stats.interval;
-        if (c.timeout) wait = std::min(wait, deadline - steady_seconds());
-        if (wait > 0 && done.wait(wait)) {
-            finished = true;
-            break;
-        }
-        if (c.timeout && steady_seconds() >= deadline) break;
-        if (!view.draw()) {
-            done.finish(0);  // stdout closed: a quiet, clean end
-            finished = true;
-            break;
-        }
-    }
-    view.draw();
-    return finished;
+        for (const auto& t : c.topics) filters += (filters.empty() ? "" : " ") + t;
+        return fmt::format("mqsub --stats  {}:{}  {}  window {} s  every {} s  up {:.0f} s", c.conn.host, c.conn.port,
+                           filters, format_stat(c.stats.window), format_stat(c.stats.interval), elapsed);
+    });
 }
 
 /// True when stdout is a terminal that takes cursor movement (-w, --stats).
@@ -291,7 +206,7 @@ int subscribe_and_print(const sub_config& c) {
     detail::completion done;
     detail::stop_signal::on_signal([&done] { done.finish(static_cast<int>(detail::stop_signal::status())); });
     std::unique_ptr<stats_view> stats;
-    if (c.stats.enabled) stats = std::make_unique<stats_view>(c, out);
+    if (c.stats.enabled) stats = make_stats_view(c, out);
     message_printer printer(c, session, out, done, stats.get());
     session.on_message([&printer](const received_message& msg) { printer.on_message(msg); });
     session.on_reconnect([&] {
@@ -319,7 +234,7 @@ int subscribe_and_print(const sub_config& c) {
     subscribe_all(c, session, out);
     if (c.exit_after_sub) done.finish(0);
 
-    bool finished = stats            ? run_stats(c, *stats, done, deadline)
+    bool finished = stats            ? run_stats_view(*stats, c.stats.interval, c.timeout ? deadline : 0, done)
                     : c.message_rate ? run_message_rate(c, printer, out, done, deadline)
                                      : done.wait(c.timeout ? std::max(0.0, deadline - steady_seconds()) : -1.0);
     // A reader that stopped reading must not keep a signalled mqsub alive: what it has not taken
