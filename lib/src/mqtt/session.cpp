@@ -734,8 +734,8 @@ void session::impl::connect(bool auto_reconnect, int max_inflight) {
         opts.set_ssl(*ssl_);
     }
     if (!config_.proxy.empty() && !tunnel_) {  // an HTTP CONNECT proxy (SOCKS5 goes through the tunnel)
-        opts.set_http_proxy(config_.proxy);   // plain TCP and ws://
-        opts.set_https_proxy(config_.proxy);  // TLS: the same HTTP CONNECT tunnel
+        opts.set_http_proxy(config_.proxy);    // plain TCP and ws://
+        opts.set_https_proxy(config_.proxy);   // TLS: the same HTTP CONNECT tunnel
     }
     if (config_.will) {
         mqtt::will_options will(config_.will->topic, config_.will->payload, config_.will->qos, config_.will->retain);
@@ -784,8 +784,10 @@ void session::impl::show_assigned_id(const mqtt::token& tok) {
     // MQTT v5: a broker that assigned the client id says which in CONNACK; -d shows it from then on.
     const mqtt::connect_response response = tok.get_connect_response();  // by value: keep it alive
     const mqtt::properties& props = response.get_properties();
-    if (props.contains(mqtt::property::ASSIGNED_CLIENT_IDENTIFER))
-        trace_->show_client_id(mqtt::get<std::string>(props, mqtt::property::ASSIGNED_CLIENT_IDENTIFER));
+    // Paho C++ 1.2 spells it ASSIGNED_CLIENT_IDENTIFER, 1.5 ASSIGNED_CLIENT_IDENTIFIER; Paho C's
+    // misspelt name is in 1.3.12 and 1.3.14 alike.
+    constexpr auto assigned_id = static_cast<mqtt::property::code>(MQTTPROPERTY_CODE_ASSIGNED_CLIENT_IDENTIFER);
+    if (props.contains(assigned_id)) trace_->show_client_id(mqtt::get<std::string>(props, assigned_id));
 }
 
 void session::impl::set_deadline(std::chrono::steady_clock::time_point when, exit_code code, std::string message) {
