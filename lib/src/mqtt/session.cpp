@@ -774,8 +774,11 @@ void session::impl::connect_ended(const mqtt::token* v5_connected) {
     if (v5_connected) {
         const mqtt::connect_response response = v5_connected->get_connect_response();  // by value: keep it alive
         const mqtt::properties& props = response.get_properties();
-        if (props.contains(mqtt::property::ASSIGNED_CLIENT_IDENTIFER)) {
-            id = mqtt::get<std::string>(props, mqtt::property::ASSIGNED_CLIENT_IDENTIFER);
+        // Paho C++ 1.2 spells it ASSIGNED_CLIENT_IDENTIFER, 1.5 ASSIGNED_CLIENT_IDENTIFIER; Paho C's
+        // misspelt name is in 1.3.12 and 1.3.14 alike.
+        constexpr auto assigned_id = static_cast<mqtt::property::code>(MQTTPROPERTY_CODE_ASSIGNED_CLIENT_IDENTIFER);
+        if (props.contains(assigned_id)) {
+            id = mqtt::get<std::string>(props, assigned_id);
             trace_->show_client_id(id);
         }
     }
