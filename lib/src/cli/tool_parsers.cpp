@@ -123,7 +123,7 @@ void pub_values(const raw_args& raw, pub_config& c) {
         c.repeat_delay = parse_number(*d, 0.0, 86400.0 * 365, "--repeat-delay");
     c.use_template = raw.has("template");
     if (const auto* s = raw.last("seed"))
-        c.seed = static_cast<std::uint64_t>(parse_integer(*s, 0, std::numeric_limits<long>::max(), "--seed"));
+        c.seed = static_cast<std::uint64_t>(parse_integer(*s, 0, std::numeric_limits<std::int64_t>::max(), "--seed"));
     if (const auto* w = raw.last("max-reconnect-wait"))
         c.max_reconnect_wait = static_cast<int>(parse_integer(*w, 1, 3600, "--max-reconnect-wait"));
     if (const auto* t = raw.last("reconnect-timeout"))
