@@ -63,10 +63,13 @@ std::string os_ca_dir() {
 void fill_paho_ssl(mqtt::ssl_options& ssl, const tls_config& t, const std::string& key_password) {
     std::string cafile = t.cafile;
     std::string capath = t.capath;
-    if (t.use_os_certs && !cafile.empty())
-        capath = os_ca_dir();  // --cafile + the system store
-    else if (t.use_os_certs && !capath.empty())
-        cafile = os_ca_file();  // --capath + the system store
+    // The system store only where it exists: a system without ca-certificates has none (as with
+    // OpenSSL's default paths, which mosquitto's clients use, it is then simply empty).
+    if (t.use_os_certs && !cafile.empty()) {
+        if (::access(os_ca_dir().c_str(), R_OK) == 0) capath = os_ca_dir();  // --cafile + the system store
+    } else if (t.use_os_certs && !capath.empty()) {
+        if (::access(os_ca_file().c_str(), R_OK) == 0) cafile = os_ca_file();  // --capath + the system store
+    }
     if (!cafile.empty()) ssl.set_trust_store(cafile);
     if (!capath.empty()) ssl.ca_path(capath);
     if (!t.certfile.empty()) ssl.set_key_store(t.certfile);
