@@ -3,7 +3,7 @@
 # (--fuzz: also clang and its libFuzzer runtime, for bench/fuzz.sh).
 set -euo pipefail
 
-packages=(cmake g++ make pkg-config libpaho-mqttpp-dev libpaho-mqtt-dev libfmt-dev catch2
+packages=(cmake g++ make pkg-config libpaho-mqttpp-dev libpaho-mqtt-dev libfmt-dev libcjson-dev catch2
           mosquitto mosquitto-clients openssl groff-base
           # the .deb's Depends line (dpkg-shlibdeps; CPack finds ELF files with `file`), and the
           # tests that run the zsh and fish completions (they are skipped without these shells)
