@@ -135,6 +135,7 @@ int subscribe_and_print(const sub_config& c) {
     long printed = 0;
     std::unique_ptr<stats_view> stats;
     if (c.stats.enabled) stats = std::make_unique<stats_view>(c, out);
+    const output_plan plan(c.output);  // -F parsed once, not per message
     session.on_message([&](const received_message& msg) {
         if (done.done()) return;
         if (c.retained_only && !msg.retained) {
@@ -160,11 +161,9 @@ int subscribe_and_print(const sub_config& c) {
             if (c.count > 0 && ++printed >= c.count) done.finish(0);  // still counts, as in mosquitto_sub
             return;
         }
-        bool json_ok = true;
-        bool ok = out.write_with([&](std::string& o) { json_ok = render_message(o, msg, c.output); });
-        if (!json_ok)
-            detail::warn(tool_name, fmt::format("the payload on topic '{}' is not valid JSON (%J)", msg.topic),
-                         c.conn.quiet);
+        render_problems problems;
+        bool ok = out.write_with([&](std::string& o) { problems = render_message(o, msg, plan); });
+        for (const auto& problem : problems.messages(msg.topic)) detail::warn(tool_name, problem, c.conn.quiet);
         if (!ok) {
             done.finish(0);  // stdout closed (e.g. `mqsub ... | head -n 1`): a quiet, clean end
             return;
