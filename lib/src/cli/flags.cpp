@@ -355,9 +355,7 @@ tool_spec make_mqsub() {
                             {'F', "format", "format", vk::format,
                              "output format: %t topic, %p payload, %q qos, %r retain, %l length, %m mid, %x hex, "
                              "%I/%U time, %j/%J JSON, @ strftime",
-                             "The specifiers and escapes are those of mosquitto_sub's OUTPUT FORMAT: %% %t %p %q %r %l "
-                             "%m %x %X %I %U %j %J, the MQTT v5 ones %A %C %D %E %F %P %R %S, strftime via @, field "
-                             "width and precision, and the escapes \\\\ \\0 \\a \\e \\n \\r \\t \\v."},
+                             "The sequences are those of mosquitto_sub 2.1; OUTPUT FORMAT below lists them all."},
                             {0, "pretty", "", vk::none, "print %j/%J JSON over several lines"},
                         }});
     s.groups.push_back(
