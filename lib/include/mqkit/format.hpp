@@ -80,9 +80,9 @@ struct format_step {
         nanoseconds,  ///< @N: nanoseconds of the arrival time, 9 digits
     };
     kind what = kind::text;
-    char letter = 0;
-    field_options options;
-    std::string text;
+    char letter = 0;        ///< field: the conversion letter; time: the strftime letter
+    field_options options;  ///< field only
+    std::string text;       ///< text: the bytes to print; time: the strftime format, "%X"
 };
 
 /// Parses a -F format into steps, with the grammar of mosquitto_sub 2.1's check_format(). Throws

@@ -91,8 +91,14 @@ private:
         format_step s;
         s.what = format_step::kind::field;
         field_options& o = s.options;
-        if (i < f_.size() && f_[i] == '-') o.left = true, ++i;
-        if (i < f_.size() && f_[i] == '0') o.pad = '0', ++i;
+        if (i < f_.size() && f_[i] == '-') {
+            o.left = true;
+            ++i;
+        }
+        if (i < f_.size() && f_[i] == '0') {  // "%-0..." reads both, as formatted_print() does
+            o.pad = '0';
+            ++i;
+        }
         o.width = number(i, start, "width");
         if (f_[i] == '.') {
             ++i;
