@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages mqkit needs to build and test, only those that are missing
-# (--fuzz: also clang and its libFuzzer runtime, for bench/fuzz.sh).
+# (--fuzz: also clang and its libFuzzer runtime, for bench/fuzz.sh; --suite: also what building
+# mosquitto 2.1.2 and running its client test suite need, for scripts/mosquitto-suite.sh).
 set -euo pipefail
 
-packages=(cmake g++ make pkg-config libpaho-mqttpp-dev libpaho-mqtt-dev libfmt-dev libcjson-dev catch2
+packages=(cmake g++ make pkg-config libpaho-mqttpp-dev libpaho-mqtt-dev libfmt-dev libcjson-dev catch2 libssl-dev
           mosquitto mosquitto-clients openssl groff-base
+          # a SOCKS5 proxy for the e2e tests of --proxy socks5h:// (skipped without it)
+          microsocks
           # the .deb's Depends line (dpkg-shlibdeps; CPack finds ELF files with `file`), and the
           # tests that run the zsh and fish completions (they are skipped without these shells)
           dpkg-dev file zsh fish)
 # bench/fuzz.sh only: clang with libFuzzer and the sanitizer runtimes.
 if [ "${1:-}" = "--fuzz" ]; then packages+=(clang libclang-rt-14-dev); fi
+# scripts/mosquitto-suite.sh only: mosquitto 2.1.2's build (OpenSSL 3 and cJSON are required by
+# 2.1; its CMake project needs a C++ compiler too) and its Python test suite (whose SOCKS5 tests use
+# microsocks, above).
+if [ "${1:-}" = "--suite" ]; then packages+=(gcc libcjson-dev python3); fi
 
 missing=()
 for p in "${packages[@]}"; do

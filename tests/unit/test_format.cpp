@@ -226,24 +226,6 @@ TEST_CASE("a -F format is compiled once into steps", "[format]") {
     CHECK_FALSE(output_plan().needs_local_time());
 }
 
-TEST_CASE("the --watch screen puts each topic on a line of its own, as mosquitto_sub 2.1", "[format]") {
-    // Bytes of mosquitto_sub 2.1.2 -w -C 3 for "x1" on w/b, "y1" on w/c, then "x2" on w/b.
-    std::string out = watch_screen::header("localhost");
-    watch_screen screen;
-    received_message m = sample();
-    const output_plan plain;
-    for (auto [topic, payload] : {std::pair{"w/b", "x1"}, {"w/c", "y1"}, {"w/b", "x2"}}) {
-        m.topic = topic;
-        m.payload = payload;
-        screen.place(out, m.topic);
-        render_message(out, m, plain);
-        screen.park(out);
-    }
-    CHECK(out ==
-          "\x1b[2J\x1b[1;1HBroker: localhost\n\x1b[2;1Hx1\n\x1b[2;1H\n\x1b[3;1Hy1\n\x1b[3;1H\n"
-          "\x1b[2;1Hx2\n\x1b[3;1H\n");
-}
-
 TEST_CASE("%J embeds a JSON payload and reports one that is not JSON", "[format][json]") {
     received_message m = sample();
     m.payload = R"( {"a": [1, 2.50], "b": "\u00e9"} )";

@@ -7,7 +7,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -128,24 +127,6 @@ private:
 /// Appends the rendering of `msg` under `plan` to `out`, exactly as mosquitto_sub 2.1 writes it to
 /// stdout (including the trailing newline rules), and says what it could not print.
 render_problems render_message(std::string& out, const received_message& msg, const output_plan& plan);
-
-/// mosquitto_sub 2.1's -w/--watch screen: every topic keeps a line of its own, which the next
-/// message on that topic overwrites in place. One per subscriber; not thread-safe.
-class watch_screen {
-public:
-    /// Printed once at the start: clears the screen and names the broker on line 1
-    /// ("\x1b[2J\x1b[1;1HBroker: <host>\n").
-    static std::string header(std::string_view host);
-    /// Before a message: moves the cursor to its topic's line; a new topic gets the next free
-    /// line, from line 2 on. mosquitto_sub does this also for a message --random-filter drops.
-    void place(std::string& out, const std::string& topic);
-    /// After a printed message: the cursor to the last line in use, then a newline.
-    void park(std::string& out) const;
-
-private:
-    std::unordered_map<std::string, int> lines_;
-    int next_line_ = 2;
-};
 
 /// Appends the JSON object mosquitto_sub 2.1 prints for %j (`embed_payload` false: the payload as a
 /// string) or %J (true: the payload parsed as JSON). Returns false, appending nothing, when %J's

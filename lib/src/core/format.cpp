@@ -595,20 +595,6 @@ output_plan::output_plan(output_options opts) : options_(std::move(opts)) {
     needs_local_time_ = uses_local_time(steps_);
 }
 
-std::string watch_screen::header(std::string_view host) {
-    return fmt::format("\x1b[2J\x1b[1;1HBroker: {}\n", host);
-}
-
-void watch_screen::place(std::string& out, const std::string& topic) {
-    auto [at, added] = lines_.try_emplace(topic, next_line_);
-    if (added) ++next_line_;
-    fmt::format_to(std::back_inserter(out), "\x1b[{};1H", at->second);
-}
-
-void watch_screen::park(std::string& out) const {
-    fmt::format_to(std::back_inserter(out), "\x1b[{};1H\n", next_line_ - 1);
-}
-
 bool render_json(std::string& out, const received_message& m, bool embed_payload, bool pretty) {
     return write_json(out, m, embed_payload, pretty, arrival_of(m.received_at, true));
 }
