@@ -291,7 +291,7 @@ TEST_CASE("mqbench: a rate it cannot reach is an error, with the report written"
     CHECK(j.find("status")->number_or("exit_code", -1) == 3);
 }
 
-TEST_CASE("mqbench: user name and password reach every worker; a wrong one is refused", "[e2e][bench]") {
+TEST_CASE("mqbench: user name and password reach every worker, a wrong one is refused", "[e2e][bench]") {
     broker_options opts;
     opts.users = {{"bench", "s3cret"}};
     opts.allow_anonymous = false;

@@ -259,7 +259,7 @@ TEST_CASE("mqpub --template refuses a malformed template before connecting", "[e
     CHECK(b.log().find("badtpl") == std::string::npos);
 }
 
-TEST_CASE("mqpub -l --template renders each line; a malformed line stops it", "[e2e][lab][template]") {
+TEST_CASE("mqpub -l --template renders each line, a malformed line stops it", "[e2e][lab][template]") {
     broker b;
     auto sub = start_sub(b, "lines", {"-t", "lab/lines", "-C", "2"});
     auto p = mqpub(b, {"-t", "lab/lines", "-l", "--template", "-q", "1"}, "a {seq}\n\nb {seq} {{x}}\n");

@@ -81,7 +81,7 @@ TEST_CASE("mqsub -d shows SUBSCRIBE, SUBACK and each PUBLISH like mosquitto_sub"
                        "sending DISCONNECT\n");
 }
 
-TEST_CASE("mqsub -U: one UNSUBSCRIBE per filter, each acknowledged in turn; MQTT v5's 'no subscription' is no error",
+TEST_CASE("mqsub -U: one UNSUBSCRIBE per filter, each acknowledged in turn, MQTT v5's 'no subscription' is no error",
           "[e2e][debug][session]") {
     for (const char* version : {"311", "5"}) {
         broker b;
@@ -147,7 +147,7 @@ TEST_CASE("retained messages: set, seen by late subscribers, cleared with -r -n"
     CHECK(cleared.err == "mqsub: error: timed out after 1 s (-W)\n");
 }
 
-TEST_CASE("mqsub --retained-only prints retained messages then stops; --remove-retained clears them", "[e2e][retain]") {
+TEST_CASE("mqsub --retained-only prints retained messages then stops, --remove-retained clears them", "[e2e][retain]") {
     broker b;
     REQUIRE(mqpub(b, {"-t", "r/1", "-m", "one", "-r"}).exit_code == 0);
     REQUIRE(mqpub(b, {"-t", "r/2", "-m", "two", "-r"}).exit_code == 0);
@@ -261,7 +261,7 @@ TEST_CASE("mqsub --random-filter prints a fraction but counts every message for 
     CHECK(count_of(f.out, "\n") < 20);
 }
 
-TEST_CASE("persistent sessions keep QoS 1 messages; -U removes a subscription", "[e2e][session]") {
+TEST_CASE("persistent sessions keep QoS 1 messages, -U removes a subscription", "[e2e][session]") {
     broker b;
     REQUIRE(run_tool(tool("mqsub"), with_port(b, {"-t", "p/a", "-t", "p/b", "-q", "1", "-c", "-i", "keeper", "-E"}))
                 .exit_code == 0);

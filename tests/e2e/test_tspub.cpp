@@ -2,6 +2,7 @@
 // WebSockets.
 #include "support/broker.hpp"
 #include "support/process.hpp"
+#include "support/thingspeak_standin.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -42,48 +43,6 @@ broker_options thingspeak_like() {
     o.allow_anonymous = false;
     return o;
 }
-
-/// A private HOME / XDG_CONFIG_HOME / XDG_STATE_HOME per test, removed afterwards.
-struct ts_home {
-    std::string dir;
-    ts_home() {
-        char tmpl[] = "/tmp/mqkit-tspub-XXXXXX";
-        REQUIRE(::mkdtemp(tmpl) != nullptr);
-        dir = tmpl;
-    }
-    ~ts_home() { std::system(("rm -rf '" + dir + "'").c_str()); }
-    ts_home(const ts_home&) = delete;
-    ts_home& operator=(const ts_home&) = delete;
-
-    env_list env(const env_list& extra = {}) const {
-        env_list e{{"HOME", dir + "/home"},
-                   {"XDG_CONFIG_HOME", dir + "/config"},
-                   {"XDG_STATE_HOME", dir + "/state"},
-                   {"THINGSPEAK_CHANNEL_ID", ""},
-                   {"THINGSPEAK_CLIENT_ID", ""},
-                   {"THINGSPEAK_USERNAME", ""},
-                   {"THINGSPEAK_PASSWORD", ""},
-                   {"THINGSPEAK_API_KEY", ""}};
-        for (const auto& [name, value] : extra) {
-            bool replaced = false;
-            for (auto& [n, v] : e)
-                if (n == name) {
-                    v = value;
-                    replaced = true;
-                }
-            if (!replaced) e.emplace_back(name, value);
-        }
-        return e;
-    }
-    std::string default_credentials() const { return dir + "/config/mqkit/thingspeak"; }
-    std::string state_file() const { return dir + "/state/mqkit/thingspeak-" + channel + ".last"; }
-
-    void write(const std::string& path, const std::string& text, mode_t mode = 0600) const {
-        std::system(("mkdir -p \"$(dirname '" + path + "')\"").c_str());
-        std::ofstream(path) << text;
-        REQUIRE(::chmod(path.c_str(), mode) == 0);
-    }
-};
 
 args device() {
     return {"-i", "tsdev", "-u", "devuser", "-P", "devpass"};
@@ -127,13 +86,6 @@ int count_of(const std::string& haystack, const std::string& needle) {
     int n = 0;
     for (auto at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + 1)) ++n;
     return n;
-}
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
 }
 
 }  // namespace
@@ -318,7 +270,7 @@ TEST_CASE("tspub: DNS failure exits 5, nothing listening exits 6", "[e2e][tspub]
     CHECK(refused.err ==
           "tspub: error: cannot connect to 127.0.0.1:" + std::to_string(port) + ": Connection refused\n");
     // A refused connection does not use up the rate-limit slot either.
-    CHECK(read_file(home.state_file()).empty());
+    CHECK(read_text_file(home.state_file()).empty());
 }
 
 TEST_CASE("tspub: TLS with --cafile, an untrusted certificate or a plain port is a TLS failure (exit 7)",

@@ -120,7 +120,7 @@ TEST_CASE("{randf:A:B:D} draws decimals with exactly D digits after the point", 
     CHECK(render_once("{randf:0:0:2}") == "0.00");       // never "-0.00"
 }
 
-TEST_CASE("the same seed renders the same payloads; another seed does not", "[template]") {
+TEST_CASE("the same seed renders the same payloads, another seed does not", "[template]") {
     auto t = payload_template::parse("{{\"pm\": {rand:0:1000}, \"temp\": {randf:18:25:1}, \"n\": {seq}}}");
     auto a = fixed_state(42), b = fixed_state(42), c = fixed_state(43);
     std::string ra, rb, rc;

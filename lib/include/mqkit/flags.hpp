@@ -80,6 +80,8 @@ const tool_spec& mqsub_spec();
 const tool_spec& mqrr_spec();
 /// tspub: publish readings to a ThingSpeak channel.
 const tool_spec& tspub_spec();
+/// tssub: read a ThingSpeak channel's updates as they arrive.
+const tool_spec& tssub_spec();
 /// mqbench: one table for every scenario; the scenario is the first word (see its usage).
 const tool_spec& mqbench_spec();
 

@@ -32,9 +32,15 @@ int run(int argc, char** argv);
 namespace tspub {
 /// tspub: parses argv and env, publishes to a ThingSpeak channel, returns the exit status (README
 /// "tspub: ThingSpeak from cron": 0 ok, 2 usage, 3 credentials, 4 refused, 5 DNS, 6 network, 7 TLS,
-/// 8 rate limit).
+/// 8 rate limit, 9 not confirmed, 10 spool).
 int run(int argc, char** argv);
 }  // namespace tspub
+
+namespace tssub {
+/// tssub: parses argv and env, prints a ThingSpeak channel's updates as they arrive, returns the
+/// exit status (README "tssub: read a channel").
+int run(int argc, char** argv);
+}  // namespace tssub
 
 namespace gen {
 /// mqkit-gen: writes man/ and completions/ for every tool from the flag tables; returns the exit status.

@@ -82,6 +82,11 @@ void cjson_print(std::string& out, const cJSON& item, bool pretty) {
     cJSON_free(text);
 }
 
+void json_number(std::string& out, double v) {
+    const cjson_ptr number(cjson_checked(cJSON_CreateNumber(v)));
+    cjson_print(out, *number, false);
+}
+
 json json::boolean(bool v) {
     json j;
     j.kind_ = kind::boolean;

@@ -84,6 +84,10 @@ void cjson_print(std::string& out, const cJSON& item, bool pretty);
 /// bytes below 0x20 as \u00xx, everything else (UTF-8 included) copied; `s` ends at its first NUL.
 void json_quote(std::string& out, std::string_view s);
 
+/// Appends `v` as the system's cJSON prints a number (1.7.15: 15 significant digits, 17 if 15 do not
+/// give the same double back; NaN and infinities as null).
+void json_number(std::string& out, double v);
+
 /// The version of the cJSON library in use, e.g. "1.7.15" (its number printing changed in 1.7.16:
 /// -0 prints as 0 since then).
 std::string_view cjson_version();

@@ -1,4 +1,4 @@
-// ThingSpeak's pure parts: names and values, payload encoding, topics, credentials files, --stdin lines and CSV.
+// ThingSpeak's pure parts: names and values, payload encoding, times, topics, credentials files, --stdin lines, CSV.
 #include "thingspeak/thingspeak.hpp"
 
 #include "cli/parser.hpp"
@@ -11,12 +11,22 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <ctime>
 
 namespace mqkit {
 
 error tspub_error(tspub_exit code, const std::string& message, std::string hint) {
     return error(static_cast<int>(code), message, std::move(hint));
 }
+
+// tssub reports the failures it shares with tspub through the same code (credentials, connect).
+static_assert(static_cast<int>(tssub_exit::usage) == static_cast<int>(tspub_exit::usage) &&
+              static_cast<int>(tssub_exit::no_credentials) == static_cast<int>(tspub_exit::no_credentials) &&
+              static_cast<int>(tssub_exit::refused) == static_cast<int>(tspub_exit::refused) &&
+              static_cast<int>(tssub_exit::dns) == static_cast<int>(tspub_exit::dns) &&
+              static_cast<int>(tssub_exit::network) == static_cast<int>(tspub_exit::network) &&
+              static_cast<int>(tssub_exit::tls) == static_cast<int>(tspub_exit::tls));
+static_assert(static_cast<int>(tssub_exit::timeout) == static_cast<int>(exit_code::timeout));
 
 namespace thingspeak {
 namespace {
@@ -187,6 +197,117 @@ std::string build_payload(const update& values) {
     return out;
 }
 
+namespace {
+
+int hex_digit(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+}  // namespace
+
+std::string form_decode(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        if (c == '+') {
+            out.push_back(' ');
+        } else if (c != '%') {
+            out.push_back(c);
+        } else {
+            int hi = i + 2 < text.size() ? hex_digit(text[i + 1]) : -1;
+            int lo = hi >= 0 ? hex_digit(text[i + 2]) : -1;
+            if (lo < 0) throw usage(fmt::format("bad %-escape at byte {} of '{}'", i + 1, text));
+            out.push_back(static_cast<char>(hi * 16 + lo));
+            i += 2;
+        }
+    }
+    return out;
+}
+
+update parse_payload(std::string_view payload) {
+    update out;
+    while (!payload.empty()) {
+        auto amp = payload.find('&');
+        std::string_view pair = payload.substr(0, amp);
+        payload = amp == std::string_view::npos ? std::string_view{} : payload.substr(amp + 1);
+        auto eq = pair.find('=');
+        if (eq == std::string_view::npos) throw usage(fmt::format("'{}' is not name=value", pair));
+        out.push_back({form_decode(pair.substr(0, eq)), form_decode(pair.substr(eq + 1))});
+    }
+    return out;
+}
+
+const std::string* find_value(const update& values, std::string_view name) {
+    for (const auto& fv : values)
+        if (fv.name == name) return &fv.value;
+    return nullptr;
+}
+
+std::string iso_utc(std::int64_t unix_seconds) {
+    std::time_t t = static_cast<std::time_t>(unix_seconds);
+    std::tm utc{};
+    char text[32] = "";
+    if (!::gmtime_r(&t, &utc) || std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc) == 0) return "?";
+    return text;
+}
+
+namespace {
+
+// Reads `n` digits at `at` into `out`; false if there are not `n` digits.
+bool digits_at(std::string_view s, std::size_t at, std::size_t n, int& out) {
+    if (at + n > s.size()) return false;
+    out = 0;
+    for (std::size_t i = at; i < at + n; ++i) {
+        if (s[i] < '0' || s[i] > '9') return false;
+        out = out * 10 + (s[i] - '0');
+    }
+    return true;
+}
+
+// The zone suffix of an ISO 8601 time ("Z", "+02:00", "-0530", " UTC") in seconds east of UTC.
+std::optional<int> zone_offset(std::string_view zone) {
+    if (zone == "Z" || zone == " UTC" || zone == "UTC") return 0;
+    if (zone.size() < 5 || (zone[0] != '+' && zone[0] != '-')) return std::nullopt;
+    int h = 0, m = 0;
+    std::size_t minutes_at = zone[3] == ':' ? 4 : 3;
+    if (!digits_at(zone, 1, 2, h) || !digits_at(zone, minutes_at, 2, m) || zone.size() != minutes_at + 2)
+        return std::nullopt;
+    if (h > 23 || m > 59) return std::nullopt;
+    int offset = h * 3600 + m * 60;
+    return zone[0] == '-' ? -offset : offset;
+}
+
+}  // namespace
+
+std::optional<std::int64_t> parse_iso_time(std::string_view text) {
+    std::tm tm{};
+    int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+    if (text.size() < 19 || !digits_at(text, 0, 4, year) || text[4] != '-' || !digits_at(text, 5, 2, month) ||
+        text[7] != '-' || !digits_at(text, 8, 2, day) || (text[10] != 'T' && text[10] != ' ') ||
+        !digits_at(text, 11, 2, hour) || text[13] != ':' || !digits_at(text, 14, 2, minute) || text[16] != ':' ||
+        !digits_at(text, 17, 2, second))
+        return std::nullopt;
+    if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return std::nullopt;
+    std::size_t at = 19;
+    if (at < text.size() && text[at] == '.') {
+        ++at;
+        while (at < text.size() && text[at] >= '0' && text[at] <= '9') ++at;
+    }
+    auto offset = zone_offset(text.substr(at));
+    if (!offset) return std::nullopt;
+    tm.tm_year = year - 1900;
+    tm.tm_mon = month - 1;
+    tm.tm_mday = day;
+    tm.tm_hour = hour;
+    tm.tm_min = minute;
+    tm.tm_sec = second;
+    return static_cast<std::int64_t>(::timegm(&tm)) - *offset;
+}
+
 int parse_field_number(const std::string& text, const std::string& where) {
     if (!all_digits(text)) throw usage(fmt::format("{}: '{}' is not a field number (1-8)", where, text));
     std::string digits = text.substr(std::min(text.find_first_not_of('0'), text.size()));
@@ -235,6 +356,11 @@ std::string field_topic(const std::string& channel, int field, const std::option
     std::string topic = fmt::format("channels/{}/publish/fields/field{}", channel, field);
     if (legacy_key) topic += "/" + *legacy_key;
     return topic;
+}
+
+std::string subscribe_topic(const std::string& channel, int field) {
+    if (field == 0) return fmt::format("channels/{}/subscribe", channel);
+    return fmt::format("channels/{}/subscribe/fields/field{}", channel, field);
 }
 
 credentials parse_credentials_file(std::string_view text) {

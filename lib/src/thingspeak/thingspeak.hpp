@@ -1,4 +1,5 @@
-// ThingSpeak for tspub: exit codes, payload encoding, credentials files, --stdin parsing, rate-limit state.
+// ThingSpeak for tspub and tssub: exit codes, payload encoding, credentials files, --stdin parsing, rate-limit state,
+// the typed configurations.
 #pragma once
 
 #include "mqkit/cli.hpp"
@@ -6,6 +7,7 @@
 #include "mqkit/options.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,12 +27,30 @@ enum class tspub_exit : int {
     network = 6,         ///< cannot connect (refused, unreachable, timeout) or the connection was lost
     tls = 7,             ///< TLS handshake failed (certificate not trusted, wrong host name, not TLS)
     rate_limited = 8,    ///< the channel was updated less than --min-interval seconds ago (no --wait)
+    not_confirmed = 9,   ///< --confirm: the update did not show on the channel's feed in time
+    spool = 10,          ///< --spool: a reading could not be saved, or a spool file was damaged
     interrupted = 130,   ///< SIGINT
     terminated = 143,    ///< SIGTERM
 };
 
 /// Builds an mqkit::error carrying a tspub exit code.
 error tspub_error(tspub_exit code, const std::string& message, std::string hint = {});
+
+/// tssub's exit status. The classes it shares with tspub have tspub's numbers; -W's time limit is
+/// mqsub's 27.
+enum class tssub_exit : int {
+    ok = 0,
+    failure = 1,
+    usage = 2,
+    no_credentials = 3,
+    refused = 4,  ///< CONNACK refusal, or the subscription to the channel's feed refused
+    dns = 5,
+    network = 6,
+    tls = 7,
+    timeout = 27,  ///< -W: the time limit ran out
+    interrupted = 130,
+    terminated = 143,
+};
 
 namespace thingspeak {
 
@@ -52,12 +72,34 @@ struct field_value {
 /// One channel update: the values of one PUBLISH, in the order given.
 using update = std::vector<field_value>;
 
+/// Default of --confirm: seconds to wait for the update on the channel's feed.
+inline constexpr double default_confirm_seconds = 20.0;
+
 /// application/x-www-form-urlencoded: unreserved characters (A-Z a-z 0-9 - . _ ~) kept, space as
 /// '+', every other byte as %XX (upper-case hex).
 std::string form_encode(std::string_view text);
 
 /// `name=value&...` with every value form-encoded.
 std::string build_payload(const update& values);
+
+/// The inverse of form_encode: '+' is a space, %XX a byte. Throws a usage error for a '%' not
+/// followed by two hex digits.
+std::string form_decode(std::string_view text);
+
+/// The inverse of build_payload: `name=value&...` into pairs, values decoded. Throws a usage error
+/// for a pair without '=' or a bad escape; names and values are not checked (see check_update).
+update parse_payload(std::string_view payload);
+
+/// The value of `name` in `values`, or nullptr.
+const std::string* find_value(const update& values, std::string_view name);
+
+/// Unix seconds as ThingSpeak writes created_at: `2024-05-01T10:00:00Z` (UTC).
+std::string iso_utc(std::int64_t unix_seconds);
+
+/// An ISO 8601 time with a zone (`2024-05-01T10:00:00Z`, `2024-05-01 12:00:00+02:00`, `...+0200`,
+/// fractions of a second ignored) as unix seconds; nullopt without a zone (ThingSpeak would read
+/// it in the channel's time zone) or when it is not such a time.
+std::optional<std::int64_t> parse_iso_time(std::string_view text);
 
 /// Checks one name/value pair; throws a tspub_exit::usage error naming the pair for an unknown
 /// name, a field number outside 1-8, an empty value or one longer than max_value_chars.
@@ -77,6 +119,9 @@ std::string parse_channel_id(const std::string& text, const std::string& source)
 std::string feed_topic(const std::string& channel, const std::optional<std::string>& legacy_key);
 /// `channels/<id>/publish/fields/field<N>` (+ `/<key>` with a legacy write API key).
 std::string field_topic(const std::string& channel, int field, const std::optional<std::string>& legacy_key);
+/// `channels/<id>/subscribe` (field 0: the whole feed, as JSON) or
+/// `channels/<id>/subscribe/fields/field<N>` (one field's raw value).
+std::string subscribe_topic(const std::string& channel, int field = 0);
 
 /// Client id, username and password of a ThingSpeak MQTT device; any may be missing.
 struct credentials {
@@ -183,11 +228,20 @@ private:
 
 }  // namespace thingspeak
 
-/// Everything tspub needs to run, as parsed from the command line and environment. Credentials
-/// files are read later (at run time); `from_flags`/`from_env` hold what argv and env gave.
-struct tspub_config {
-    connection_config conn;     ///< host, port, TLS, transport; credentials filled at run time
-    std::string channel;        ///< checked channel id
+/// What tspub and tssub share: how to reach ThingSpeak and where the device's credentials come
+/// from. Credentials files are read at run time (resolve_credentials in thingspeak/device.hpp).
+struct device_config {
+    connection_config conn;                ///< host, port, TLS, transport; credentials filled at run time
+    bool client_id_given = false;          ///< -i was given (else conn.client_id is a generated default)
+    thingspeak::credentials from_flags;    ///< -i -u -P
+    thingspeak::credentials from_env;      ///< THINGSPEAK_CLIENT_ID/USERNAME/PASSWORD
+    std::string credentials_file;          ///< --credentials FILE; empty = none
+    std::string default_credentials_file;  ///< default_credentials_path(); empty if unknown
+};
+
+/// Everything tspub needs to run, as parsed from the command line and environment.
+struct tspub_config : device_config {
+    std::string channel;        ///< checked channel id; empty only with --list
     thingspeak::update values;  ///< name=value and -1..-8, in order (empty with --field/--stdin)
     int single_field = 0;       ///< --field N (1-8); 0 = not used
     std::string single_value;   ///< --field's raw value
@@ -196,17 +250,33 @@ struct tspub_config {
     bool wait = false;                                       ///< --wait: wait for the rate limit instead of exiting 8
     bool dry_run = false;                                    ///< --dry-run
     std::optional<std::string> legacy_key;                   ///< --legacy-api-key / THINGSPEAK_API_KEY; never printed
-    bool client_id_given = false;          ///< -i was given (else conn.client_id is a generated default)
-    thingspeak::credentials from_flags;    ///< -i -u -P
-    thingspeak::credentials from_env;      ///< THINGSPEAK_CLIENT_ID/USERNAME/PASSWORD
-    std::string credentials_file;          ///< --credentials FILE; empty = none
-    std::string default_credentials_file;  ///< default_credentials_path(); empty if unknown
-    std::string state_dir;                 ///< state_directory(); empty if unknown
+    std::string state_dir;                                   ///< state_directory(); empty if unknown
+    std::optional<double> confirm;  ///< --confirm[=S]: seconds to wait for the update on the feed
+    std::string spool_dir;          ///< --spool DIR; empty = no spool
+    bool list = false;              ///< --list: show what waits in the spool
+    bool verbose = false;           ///< -v: a line per update that went out
 };
 
 /// Parses tspub's arguments (args excludes argv[0]). Throws an error with tspub_exit::usage on any
 /// bad input. Pure: reads only `env`.
 parse_result<tspub_config> parse_tspub(const std::vector<std::string>& args, env_lookup env = nullptr,
+                                       const process_identity& who = {});
+
+/// How tssub prints each update of the feed.
+enum class tssub_output { plain, csv, json };
+
+/// Everything tssub needs to run.
+struct tssub_config : device_config {
+    std::string channel;                        ///< checked channel id
+    int field = 0;                              ///< --field N: that field's raw values; 0 = the whole feed
+    tssub_output output = tssub_output::plain;  ///< --csv, --json
+    long count = 0;                             ///< -C: exit after this many updates; 0 = no limit
+    std::optional<long> timeout;                ///< -W seconds
+    stats_options stats;                        ///< --stats, --window, --interval (stats.field unused)
+};
+
+/// Parses tssub's arguments (args excludes argv[0]); usage errors exit 2. Pure: reads only `env`.
+parse_result<tssub_config> parse_tssub(const std::vector<std::string>& args, env_lookup env = nullptr,
                                        const process_identity& who = {});
 
 }  // namespace mqkit
