@@ -4,7 +4,7 @@
 # mosquitto 2.1.2 and running its client test suite need, for scripts/mosquitto-suite.sh).
 set -euo pipefail
 
-packages=(cmake g++ make pkg-config libpaho-mqttpp-dev libpaho-mqtt-dev libfmt-dev catch2 libssl-dev
+packages=(cmake g++ make pkg-config libpaho-mqttpp-dev libpaho-mqtt-dev libfmt-dev libcjson-dev catch2 libssl-dev
           mosquitto mosquitto-clients openssl groff-base
           # a SOCKS5 proxy for the e2e tests of --proxy socks5h:// (skipped without it)
           microsocks

@@ -241,9 +241,7 @@ flag_group output_group() {
                 {'F', "format", "format", vk::format,
                  "output format: %t topic, %p payload, %q qos, %r retain, %l length, %m mid, %x hex, "
                  "%I/%U time, %j/%J JSON, @ strftime",
-                 "The specifiers and escapes are those of mosquitto_sub's OUTPUT FORMAT: %% %t %p %q %r %l "
-                 "%m %x %X %I %U %j %J, the MQTT v5 ones %A %C %D %E %F %P %R %S, strftime via @, field "
-                 "width and precision, and the escapes \\\\ \\0 \\a \\e \\n \\r \\t \\v."},
+                 "The sequences are those of mosquitto_sub 2.1; OUTPUT FORMAT below lists them all."},
                 {0, "pretty", "", vk::none, "print %j/%J JSON over several lines"},
             }};
 }
@@ -642,8 +640,7 @@ tool_spec make_mqbench() {
              {0, "no-progress", "", vk::none, "no live progress line on a terminal"},
          }});
     s.groups.push_back(without(connection_group(), {"url", "id", "id-prefix", "disable-clean-session",
-                                                    "session-expiry-interval", "ws", "ws-path", "nodelay",
-                                                    "no-tls"}));
+                                                    "session-expiry-interval", "ws", "ws-path", "nodelay", "no-tls"}));
     s.groups.push_back(without(tls_group(), {"tls-alpn", "tls-use-os-certs", "tls-keylog", "psk", "psk-identity"}));
     s.groups.push_back(auth_group());
     s.groups.push_back(without(general_group(), {"property", "debug", "options-file"}));

@@ -52,17 +52,15 @@ std::string latency_line(std::chrono::nanoseconds took) {
 class response_printer {
 public:
     response_printer(const rr_config& c, detail::stdout_writer& out, detail::completion& done)
-        : c_(c), out_(out), done_(done) {}
+        : c_(c), out_(out), done_(done), plan_(c.output) {}
 
     void on_message(const received_message& msg) {
         if (done_.done()) return;
         if (c_.no_stale && msg.retained) return;  // -R: a retained message is not the response
         took_ = steady::now().time_since_epoch() - std::chrono::nanoseconds(sent_at_.load());
-        bool json_ok = true;
-        out_.write_with([&](std::string& o) { json_ok = render_message(o, msg, c_.output); });
-        if (!json_ok)
-            detail::warn(tool_name, fmt::format("the payload on topic '{}' is not valid JSON (%J)", msg.topic),
-                         c_.conn.quiet);
+        render_problems problems;
+        out_.write_with([&](std::string& o) { problems = render_message(o, msg, plan_); });
+        for (const auto& problem : problems.messages(msg.topic)) detail::warn(tool_name, problem, c_.conn.quiet);
         done_.finish(0);
     }
     /// Call right before the request is handed over: --latency counts from here.
@@ -74,6 +72,7 @@ private:
     const rr_config& c_;
     detail::stdout_writer& out_;
     detail::completion& done_;
+    const output_plan plan_;  // -F compiled once
     std::atomic<steady::rep> sent_at_{0};
     std::chrono::nanoseconds took_{0};
 };

@@ -48,8 +48,9 @@ bool ansi_terminal() {
 }
 
 /// -w/--watch on a terminal: the screen is cleared, line 1 names the broker, and each topic keeps
-/// a line of its own from line 2 on, overwritten by its next message (mosquitto 2.1's --watch,
-/// which also clears what a longer earlier message left). Used on Paho's receive thread only.
+/// a line of its own from line 2 on, overwritten by its next message: mosquitto 2.1.2's bytes, plus
+/// an erase of the line first (2.1.2 leaves what a longer earlier message wrote there). Used on
+/// Paho's receive thread only.
 class watch_screen {
 public:
     watch_screen(const sub_config& c, detail::stdout_writer& out) : on_(c.watch && ansi_terminal()) {
@@ -78,7 +79,7 @@ class message_printer {
 public:
     message_printer(const sub_config& c, session& s, detail::stdout_writer& out, detail::completion& done,
                     stats_view* stats)
-        : c_(c), session_(s), out_(out), done_(done), stats_(stats), watch_(c, out) {}
+        : c_(c), session_(s), out_(out), done_(done), stats_(stats), plan_(c.output), watch_(c, out) {}
 
     void on_message(const received_message& msg) {
         ++received_;  // --message-rate counts every message
@@ -115,15 +116,13 @@ public:
 
 private:
     void print(const received_message& msg) {
-        bool json_ok = true;
+        render_problems problems;
         bool ok = out_.write_with([&](std::string& o) {
             watch_.before(o, msg.topic);
-            json_ok = render_message(o, msg, c_.output);
+            problems = render_message(o, msg, plan_);
             watch_.after(o);
         });
-        if (!json_ok)
-            detail::warn(tool_name, fmt::format("the payload on topic '{}' is not valid JSON (%J)", msg.topic),
-                         c_.conn.quiet);
+        for (const auto& problem : problems.messages(msg.topic)) detail::warn(tool_name, problem, c_.conn.quiet);
         if (!ok) {
             done_.finish(0);  // stdout closed (e.g. `mqsub ... | head -n 1`): a quiet, clean end
             return;
@@ -140,6 +139,7 @@ private:
     detail::stdout_writer& out_;
     detail::completion& done_;
     stats_view* stats_;
+    const output_plan plan_;  // -F compiled once, not per message
     watch_screen watch_;
     std::mt19937_64 rng_{std::random_device{}()};
     long printed_ = 0;
