@@ -1,6 +1,8 @@
 // -d: renders Paho's protocol trace as mosquitto's "Client <id> sending PUBLISH (...)" lines.
 #include "mqtt/trace.hpp"
 
+#include "mqtt/paho_workarounds.hpp"
+
 #include <MQTTAsync.h>
 #include <fmt/format.h>
 
@@ -169,6 +171,17 @@ void packet_trace::received_publish(bool dup, int qos, bool retain, int mid, std
     });
 }
 
+void packet_trace::show_fault() {
+    std::string line = paho_protocol_fault_trace();
+    if (line.empty()) return;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (fault_shown_) return;
+        fault_shown_ = true;
+    }
+    client_line(line);
+}
+
 void packet_trace::await_reason_codes() {
     std::lock_guard<std::mutex> lock(mutex_);
     await_reason_codes_ = true;
@@ -201,7 +214,15 @@ void packet_trace::on_paho_line(std::string_view line) {
     if (sent && starts_with(what, "CONNECT")) {
         text = "sending CONNECT";
     } else if (received && starts_with(what, "CONNACK")) {
-        text = fmt::format("received CONNACK ({})", field(what, "rc:"));
+        int rc = field(what, "rc:");
+        bool v5 = false;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            v5 = await_reason_codes_;
+        }
+        // An MQTT 3.x broker's "unacceptable protocol version" to a v5 CONNECT: mosquitto shows 132.
+        if (v5 && rc == 1) rc = 132;
+        text = fmt::format("received CONNACK ({})", rc);
     } else if (sent && starts_with(what, "PUBLISH")) {
         int mid = field(what, "msgid:");
         int qos = field(what, "qos:");
@@ -299,6 +320,7 @@ void packet_trace::on_paho_line(std::string_view line) {
     } else if (received && starts_with(what, "PINGRESP")) {
         text = "received PINGRESP";
     } else if (sent && starts_with(what, "DISCONNECT")) {
+        show_fault();
         text = "sending DISCONNECT";
     } else if (received && starts_with(what, "DISCONNECT")) {
         text = "received DISCONNECT";

@@ -124,14 +124,19 @@ void resolve_credentials(tspub_config& c) {
 
 // ---- connection failures ---------------------------------------------------------------------
 
-/// Turns a failed connect into tspub's classes: DNS, TCP, TLS, or a CONNACK refusal.
+/// Turns a failed connect into tspub's classes: DNS, TCP, TLS, a CONNACK refusal, or a broker that
+/// broke the protocol or closed the connection (network).
 error classify_connect_failure(const connection_config& c, const error& e) {
     int rc = e.status();
-    if (rc == 2 || rc == 4 || rc == 5)
-        return tspub_error(tspub_exit::refused, e.what(),
-                           "check the MQTT device's client id, username and password, and that the device is "
-                           "authorised for the channel");
-    if (rc == 3) return tspub_error(tspub_exit::network, e.what());
+    if (dynamic_cast<const refused_error*>(&e)) {
+        // Identifier rejected, bad user name or password, not authorised: the credentials.
+        if (rc == 2 || rc == 4 || rc == 5 || rc == 133 || rc == 134 || rc == 135)
+            return tspub_error(tspub_exit::refused, e.what(),
+                               "check the MQTT device's client id, username and password, and that the device is "
+                               "authorised for the channel");
+        return tspub_error(tspub_exit::network, e.what(), e.hint());
+    }
+    if (rc == static_cast<int>(exit_code::protocol)) return tspub_error(tspub_exit::network, e.what(), e.hint());
     // The session explains TLS failures (trust, host name, expiry, not a TLS port) with exit 8.
     if (rc == static_cast<int>(exit_code::tls)) return tspub_error(tspub_exit::tls, e.what(), e.hint());
 
@@ -241,9 +246,11 @@ private:
             if (detail::stop_signal::received()) return false;
             if (!session_->is_connected()) break;
         }
-        if (unfinished > 0 || session_->failed_publishes() > failed_before)
-            throw tspub_error(tspub_exit::network, fmt::format("the update was not sent: connection to {}:{} lost",
-                                                               c_.conn.host, c_.conn.port));
+        if (unfinished > 0 || session_->failed_publishes() > failed_before) {
+            std::string why = session_->link_failure();
+            if (why.empty()) why = fmt::format("connection to {}:{} lost", c_.conn.host, c_.conn.port);
+            throw tspub_error(tspub_exit::network, "the update was not sent: " + why);
+        }
         return true;
     }
 
