@@ -336,6 +336,19 @@ TEST_CASE("rolling_window: a second leaves the window whole; short windows count
     CHECK(half.buckets() == 1);
 }
 
+TEST_CASE("rolling_window: a day-long window is cut into 600 buckets", "[stats][memory]") {
+    rolling_window w(86400.0);  // --window's largest: buckets of 144 s
+    for (int i = 0; i < 2 * 86400; ++i) {
+        w.add(static_cast<double>(i), 1.0);
+        if (i % 3600 == 0) w.expire(static_cast<double>(i));
+    }
+    w.expire(2 * 86400.0);
+    CHECK(w.buckets() <= 601);
+    auto s = w.summary(2 * 86400.0, 5);
+    CHECK(s.in_window == 86400);
+    CHECK(s.rate == Approx(1.0));
+}
+
 TEST_CASE("rolling_window: the sparkline keeps the newest 64 numbers of the window", "[stats][memory]") {
     rolling_window w(60.0);
     for (int i = 0; i < 200; ++i) w.add(10.0 + i * 0.01, static_cast<double>(i));

@@ -34,14 +34,17 @@ struct window_summary {
 };
 
 /// Messages of the last `seconds` seconds, counted in buckets of one second (a tenth of the
-/// window when it is shorter than 10 s): a bucket's messages leave the window together, once the
-/// bucket's start is more than `seconds` ago. Memory is one bucket per second that had messages,
-/// plus the last 64 numbers (for the sparkline), however many messages come. Times are seconds on
-/// any steady clock; they must not go backwards between calls.
+/// window when it is shorter than 10 s, a 600th when it is longer than 10 minutes): a bucket's
+/// messages leave the window together, once the bucket's start is more than `seconds` ago. Memory
+/// is one bucket per bucket-time that had messages (at most ~600), plus the last 64 numbers (for
+/// the sparkline), however many messages come. Times are seconds on any steady clock; they must
+/// not go backwards between calls.
 class rolling_window {
 public:
     /// The most numbers summary() hands back as `recent`.
     static constexpr std::size_t max_recent = 64;
+    /// Buckets a window of more than 10 minutes is cut into.
+    static constexpr double max_buckets = 600;
 
     /// `seconds` > 0.
     explicit rolling_window(double seconds);
@@ -61,8 +64,8 @@ public:
 private:
     struct bucket {
         std::int64_t slot;  // floor(t / width_)
-        std::uint64_t count = 0;
-        std::uint64_t numeric = 0;
+        std::uint32_t count = 0;
+        std::uint32_t numeric = 0;
         double sum = 0, min = 0, max = 0;
     };
     struct point {
