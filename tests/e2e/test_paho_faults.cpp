@@ -120,6 +120,7 @@ TEST_CASE("Paho fault: Paho C takes what MQTT calls a protocol error without a w
         std::function<std::string(const wire&)> after_connack;  // sent right behind the CONNACK
         args a;
         std::function<void(const run_result&)> check;
+        bool before = false;  // sent right before the CONNACK instead
     };
     const std::vector<scenario> scenarios = {
         {"a PUBLISH whose topic is not valid UTF-8 is delivered",
@@ -143,6 +144,21 @@ TEST_CASE("Paho fault: Paho C takes what MQTT calls a protocol error without a w
              CHECK(r.exit_code == 0);
              CHECK(r.out.size() == 1001);
          }},
+        {"a PUBLISH before CONNACK is delivered",
+         [](const wire& w) { return w.publish("t/early", "early"); },
+         {"-t", "#", "-C", "1", "-W", "3", "-v"},
+         [](const run_result& r) {
+             CHECK(r.exit_code == 0);
+             CHECK(r.out == "t/early early\n");
+         },
+         true},
+        {"an MQTT 3.1.1 DISCONNECT from the broker is skipped",
+         [](const wire& w) { return w.disconnect() + w.publish("t/after", "after"); },
+         {"-t", "#", "-C", "1", "-W", "3", "-v"},
+         [](const run_result& r) {
+             CHECK(r.exit_code == 0);
+             CHECK(r.out == "t/after after\n");
+         }},
         {"a second CONNACK closes the connection without a reason",
          [](const wire& w) { return w.connack(0); },
          {"-t", "#", "-C", "1", "-W", "3"},
@@ -158,7 +174,7 @@ TEST_CASE("Paho fault: Paho C takes what MQTT calls a protocol error without a w
             t.deliver_after_suback = false;
             t.on_packet = [&s](wire& ww, const std::string& p) {
                 if (type_of(p) != CONNECT) return false;
-                ww.send(ww.connack(0) + s.after_connack(ww));
+                ww.send(s.before ? s.after_connack(ww) + ww.connack(0) : ww.connack(0) + s.after_connack(ww));
                 return true;
             };
             w.behave(t);
