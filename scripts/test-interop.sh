@@ -33,7 +33,7 @@ trap cleanup EXIT
 await_ready() {
     local file=$1 pid=$2
     for _ in $(seq 200); do
-        if read -r word port ws <"$file" 2>/dev/null && [ "$word" = ready ]; then
+        if [ -s "$file" ] && read -r word port ws <"$file" && [ "$word" = ready ]; then
             echo "$port $ws"
             return 0
         fi
