@@ -6,11 +6,12 @@ set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME mqkit)
 set(CPACK_PACKAGE_VENDOR "mqkit")
 set(CPACK_PACKAGE_CONTACT "mqkit maintainers <mqkit@localhost>")
-set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${PROJECT_DESCRIPTION}: mqpub and mqsub, drop-ins for mosquitto_pub/sub")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${PROJECT_DESCRIPTION}: mqpub, mqsub and mqrr, drop-ins for mosquitto_pub/sub/rr")
 string(CONCAT CPACK_PACKAGE_DESCRIPTION
-  "mqpub and mqsub publish and subscribe to MQTT topics with the flags, output and exit codes of\n"
-  "mosquitto_pub and mosquitto_sub, on Eclipse Paho MQTT C++. Includes libmqkit with its headers,\n"
-  "CMake package and pkg-config file, man pages and bash, zsh and fish completions.")
+  "mqpub, mqsub and mqrr publish, subscribe and send requests with the flags, output and exit\n"
+  "codes of mosquitto_pub, mosquitto_sub and mosquitto_rr 2.1, on Eclipse Paho MQTT C++. Includes\n"
+  "libmqkit with its headers, CMake package and pkg-config file, man pages and bash, zsh and fish\n"
+  "completions.")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # mqkit_<version>_<arch>.deb

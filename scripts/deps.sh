@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages mqkit needs to build and test, only those that are missing
-# (--fuzz: also clang and its libFuzzer runtime, for bench/fuzz.sh; --interop: Node.js and npm for
-# aedes; --rabbitmq: rabbitmq-server, for scripts/test-interop.sh).
+# (--fuzz: also clang and its libFuzzer runtime, for bench/fuzz.sh; --suite: also what building
+# mosquitto 2.1.2 and running its client test suite need, for scripts/mosquitto-suite.sh;
+# --interop: Node.js and npm for aedes; --rabbitmq: rabbitmq-server, for scripts/test-interop.sh).
 set -euo pipefail
 
-packages=(cmake g++ make pkg-config libpaho-mqttpp-dev libpaho-mqtt-dev libfmt-dev catch2
+packages=(cmake g++ make pkg-config libpaho-mqttpp-dev libpaho-mqtt-dev libfmt-dev catch2 libssl-dev
           mosquitto mosquitto-clients openssl groff-base
+          # a SOCKS5 proxy for the e2e tests of --proxy socks5h:// (skipped without it)
+          microsocks
           # the .deb's Depends line (dpkg-shlibdeps; CPack finds ELF files with `file`), and the
           # tests that run the zsh and fish completions (they are skipped without these shells)
           dpkg-dev file zsh fish)
@@ -13,13 +16,17 @@ for option in "$@"; do
     case $option in
         # bench/fuzz.sh only: clang with libFuzzer and the sanitizer runtimes.
         --fuzz) packages+=(clang libclang-rt-14-dev) ;;
+        # scripts/mosquitto-suite.sh only: mosquitto 2.1.2's build (OpenSSL 3 and cJSON are required
+        # by 2.1; its CMake project needs a C++ compiler too) and its Python test suite (whose SOCKS5
+        # tests use microsocks, above).
+        --suite) packages+=(gcc libcjson-dev python3) ;;
         # scripts/test-interop.sh aedes: Node.js and npm (aedes 1.2 needs Node.js 20; Debian 12's
         # own is 18, so a NodeSource nodejs, which brings npm, is left as it is).
         --interop) command -v node >/dev/null || packages+=(nodejs)
                    command -v npm >/dev/null || packages+=(npm) ;;
         # scripts/test-interop.sh rabbitmq: the broker, started by the script, never as a service.
         --rabbitmq) packages+=(rabbitmq-server) ;;
-        *) echo "usage: $0 [--fuzz] [--interop] [--rabbitmq]" >&2; exit 2 ;;
+        *) echo "usage: $0 [--fuzz] [--suite] [--interop] [--rabbitmq]" >&2; exit 2 ;;
     esac
 done
 

@@ -158,9 +158,11 @@ TEST_CASE("mqbench conn opens every connection and reports memory", "[e2e][bench
 
 TEST_CASE("mqbench merge of two host parts equals one combined run", "[e2e][bench]") {
     broker b;
-    // Publisher i pairs with subscriber i, so each part is complete on its own.
-    args common{"-c", "4",  "--subscribers", "4",    "-t",        "pair/%i", "--filter", "pair/%i", "-q", "1",
-                "-n", "80", "--rate",        "1000", "--workers", "1"};
+    // Publisher i pairs with subscriber i, so each part is complete on its own. No --rate: a rate
+    // not reached on a loaded machine would make a part "degraded" (exit 3), which is not what
+    // this test is about.
+    args common{"-c", "4",  "--subscribers", "4", "-t", "pair/%i", "--filter", "pair/%i", "-q", "1",
+                "-n", "80", "--workers",     "1"};
     auto part = [&](const std::string& name, args extra) {
         args a = common;
         a.insert(a.end(), extra.begin(), extra.end());

@@ -76,7 +76,8 @@ TEST_CASE("mqpub defaults match mosquitto_pub", "[cli][pub]") {
     CHECK_FALSE(c.conn.username);
     CHECK_FALSE(c.conn.password);
     CHECK_FALSE(c.conn.will);
-    CHECK(c.conn.client_id == "mqpub|4242-testhost");
+    CHECK(c.conn.client_id.empty());  // the broker assigns one, as with mosquitto_pub
+    CHECK_FALSE(c.conn.receive_maximum);
 }
 
 TEST_CASE("short, long and --flag=value forms are the same", "[cli][pub]") {
@@ -214,9 +215,15 @@ TEST_CASE("client ids", "[cli]") {
     CHECK(pub({"-t", "a", "-n", "-i", "sensor-1"}).conn.client_id == "sensor-1");
     CHECK(pub({"-t", "a", "-n", "--id", "sensor-1"}).conn.client_id == "sensor-1");
     CHECK(pub({"-t", "a", "-n", "-I", "lab-"}).conn.client_id == "lab-4242");
-    CHECK(sub({"-t", "a"}).conn.client_id == "mqsub|4242-testhost");
+    CHECK(sub({"-t", "a"}).conn.client_id.empty());
+    CHECK(sub({"-t", "a", "-V", "5"}).conn.client_id.empty());
+    // MQTT 3.1 forbids an empty id, and a QoS 1/2 stream resumes its session by its id.
+    CHECK(sub({"-t", "a", "-V", "31"}).conn.client_id == "mqsub|4242-testhost");
+    CHECK(pub({"-t", "a", "-l", "-q", "1"}).conn.client_id == "mqpub|4242-testhost");
+    CHECK(pub({"-t", "a", "-l", "-q", "0"}).conn.client_id.empty());
+    CHECK(pub({"-t", "a", "-l", "-q", "1", "--reconnect-timeout", "0"}).conn.client_id.empty());
     process_identity long_host{123456, "a-very-long-host-name.example.org"};
-    auto id = parse_pub({"-t", "a", "-n"}, lookup, long_host).config.conn.client_id;
+    auto id = parse_pub({"-t", "a", "-m", "x", "--repeat", "3", "-q", "2"}, lookup, long_host).config.conn.client_id;
     CHECK(id.size() == 23);
     CHECK(id.rfind("mqpub|123456-a-very", 0) == 0);
     CHECK(pub_error({"-t", "a", "-n", "-i", "x", "-I", "y"}) == "-i/--id and -I/--id-prefix cannot be used together");
@@ -224,14 +231,32 @@ TEST_CASE("client ids", "[cli]") {
     auto c = pub({"-t", "a", "-n", "-c", "-i", "keeper"});
     CHECK_FALSE(c.conn.clean_session);
     CHECK(pub_error({"-t", "a", "-n", "-i", ""}) == "-i/--id: empty client id");
+    // A session kept for ever is found again only by its id.
+    CHECK(pub_error({"-t", "a", "-n", "-V", "5", "-c"}) ==
+          "-c/--disable-clean-session keeps the session for ever: it needs a client id, give -i");
+    CHECK(pub_error({"-t", "a", "-n", "-x", "-1"}) ==
+          "-x/--session-expiry-interval keeps the session for ever: it needs a client id, give -i");
+    CHECK(pub({"-t", "a", "-n", "-x", "60"}).conn.client_id.empty());  // a broker-assigned id may expire
 }
 
-TEST_CASE("session expiry needs MQTT v5", "[cli]") {
-    CHECK(pub_error({"-t", "a", "-n", "-x", "60"}) == "-x/--session-expiry-interval needs MQTT v5 (-V 5)");
+TEST_CASE("session expiry (-x) switches to MQTT v5, as in mosquitto 2.1", "[cli]") {
+    auto x = pub({"-t", "a", "-n", "-x", "60"});
+    CHECK(x.conn.version == mqtt_version::v5);
+    CHECK(*x.conn.session_expiry == 60);
+    CHECK(pub({"-t", "a", "-n", "-x", "60", "-V", "mqttv5"}).conn.version == mqtt_version::v5);
+    CHECK(pub_error({"-t", "a", "-n", "-x", "60", "-V", "311"}) ==
+          "-x/--session-expiry-interval is MQTT v5 only; it cannot be used with -V 311");
+    CHECK(pub_error({"-t", "a", "-n", "-V", "mqttv31", "-x", "60"}) ==
+          "-x/--session-expiry-interval is MQTT v5 only; it cannot be used with -V mqttv31");
+    CHECK(pub_error({"-t", "a", "-n", "-x", "A"}) ==
+          "-x/--session-expiry-interval: 'A' is not a whole number (0-4294967295)");
+    CHECK(pub_error({"-t", "a", "-n", "-x", "-2"}).find("not a whole number") == std::string::npos);
+    CHECK(pub_error({"-t", "a", "-n", "-x", "-2"}) ==
+          "-x/--session-expiry-interval: -2 is out of range (0-4294967295)");
     CHECK(*pub({"-t", "a", "-n", "-V", "5", "-x", "60"}).conn.session_expiry == 60);
-    CHECK(*pub({"-t", "a", "-n", "-V", "5", "-x", "-1"}).conn.session_expiry ==
+    CHECK(*pub({"-t", "a", "-n", "-V", "5", "-x", "-1", "-i", "k"}).conn.session_expiry ==
           std::numeric_limits<std::uint32_t>::max());
-    CHECK(*pub({"-t", "a", "-n", "-V", "5", "-x", "inf"}).conn.session_expiry ==
+    CHECK(*pub({"-t", "a", "-n", "-V", "5", "-x", "inf", "-i", "k"}).conn.session_expiry ==
           std::numeric_limits<std::uint32_t>::max());
     CHECK(*pub({"-t", "a", "-n", "-V", "5"}).conn.session_expiry == 0);
     CHECK(*pub({"-t", "a", "-n", "-V", "5", "-c", "-i", "k"}).conn.session_expiry ==
@@ -267,7 +292,10 @@ TEST_CASE("will options", "[cli]") {
     CHECK(c.conn.will->payload == "bye");
     CHECK(c.conn.will->qos == 1);
     CHECK(c.conn.will->retain);
-    CHECK(pub_error({"-t", "a", "-n", "--will-payload", "bye"}).find("need --will-topic") != std::string::npos);
+    CHECK(pub_error({"-t", "a", "-n", "--will-payload", "bye"}) == "--will-payload needs --will-topic");
+    CHECK(pub_error({"-t", "a", "-n", "--will-retain"}) == "--will-retain needs --will-topic");
+    // The value first, as mosquitto checks it: "Invalid will QoS 3."
+    CHECK(pub_error({"-t", "a", "-n", "--will-qos", "3"}) == "--will-qos: invalid QoS '3' (use 0, 1 or 2)");
     CHECK(pub_error({"-t", "a", "-n", "--will-topic", "a/#"}).find("--will-topic: invalid topic") != std::string::npos);
     CHECK(pub_error({"-t", "a", "-n", "--will-topic", "x", "--will-qos", "7"}) ==
           "--will-qos: invalid QoS '7' (use 0, 1 or 2)");
@@ -285,7 +313,10 @@ TEST_CASE("properties given with -D", "[cli]") {
     CHECK(c.qos == 1);  // flags after -D are still parsed
     CHECK(c.conn.properties_for("publish").size() == 2);
     CHECK(c.conn.properties_for("connect").empty());
-    CHECK(pub_error({"-t", "a", "-n", "-D", "publish", "content-type", "x"}) == "-D/--property needs MQTT v5 (-V 5)");
+    // Any -D switches to MQTT v5, as in mosquitto 2.0 and 2.1; an explicit 3.x version is an error.
+    CHECK(pub({"-t", "a", "-n", "-D", "publish", "content-type", "x"}).conn.version == mqtt_version::v5);
+    CHECK(pub_error({"-t", "a", "-n", "-V", "311", "-D", "publish", "content-type", "x"}) ==
+          "-D/--property is MQTT v5 only; it cannot be used with -V 311");
     CHECK(pub_error({"-t", "a", "-n", "-V", "5", "-D", "publish", "no-such", "x"}) == "-D: unknown property 'no-such'");
     CHECK(pub_error({"-t", "a", "-n", "-V", "5", "-D", "bogus", "content-type", "x"}).find("unknown command") !=
           std::string::npos);
@@ -355,7 +386,8 @@ TEST_CASE("mqsub rejects bad filters and values", "[cli][sub]") {
     CHECK(sub_error({"-t", "a/b#"}).find("must fill a whole topic level") != std::string::npos);
     CHECK(sub_error({"-t", "a+/b"}).find("must fill a whole topic level") != std::string::npos);
     CHECK(sub_error({"-t", "a", "-T", "x/#/y"}).find("-T/--filter-out") != std::string::npos);
-    CHECK(sub_error({}) == "no topic: give at least one -t <filter> (or -L mqtt://host/filter)");
+    CHECK(sub_error({}) ==
+          "no topic: give -t <filter> to subscribe to, or -U <filter> to unsubscribe from (or -L mqtt://host/filter)");
     CHECK(sub_error({"-t", "a", "-C", "0"}) == "-C/--count: 0 is out of range (1-9223372036854775807)");
     CHECK(sub_error({"-t", "a", "-W", "x"}).find("-W/--timeout") != std::string::npos);
     CHECK(sub_error({"-t", "a", "-R", "--retained-only"}).find("contradict") != std::string::npos);
@@ -374,7 +406,7 @@ TEST_CASE("mqsub --random-filter takes a percentage", "[cli][sub]") {
 
 TEST_CASE("flags Paho cannot honour are refused clearly", "[cli]") {
     for (const auto& a : {args{"-t", "a", "-n", "--nodelay"}, args{"-t", "a", "-n", "-A", "127.0.0.1"},
-                          args{"-t", "a", "-n", "--proxy", "socks5h://x"}, args{"-t", "a", "-n", "--unix", "/s"}}) {
+                          args{"-t", "a", "-n", "--unix", "/s"}}) {
         try {
             parse_pub(a, lookup, who);
             FAIL("accepted");

@@ -1,4 +1,5 @@
 // Unit tests for the secure-connection flags (TLS, WebSockets, proxy, password file) and config files.
+#include "core/proxy_url.hpp"
 #include "mqkit/cli.hpp"
 #include "mqkit/error.hpp"
 
@@ -187,7 +188,7 @@ TEST_CASE("TLS option --insecure needs TLS and warns", "[cli][tls]") {
     auto r = parse_pub(with_message({"--cafile", "/ca", "--insecure"}), lookup, who);
     CHECK(r.config.conn.tls.insecure);
     REQUIRE(r.warnings.size() == 1);
-    CHECK(r.warnings[0].rfind("--insecure: the broker's certificate is not checked against its host name", 0) == 0);
+    CHECK(r.warnings[0].rfind("--insecure: the broker's certificate is not verified at all", 0) == 0);
     auto s = parse_sub({"-t", "a", "-p", "8883", "--insecure"}, lookup, who);
     CHECK(s.config.conn.tls.insecure);
     CHECK(s.warnings.size() == 1);
@@ -196,12 +197,30 @@ TEST_CASE("TLS option --insecure needs TLS and warns", "[cli][tls]") {
 
 TEST_CASE("options Paho cannot do are refused by name", "[cli][tls]") {
     env_vars().clear();
-    for (const char* flag : {"--psk", "--psk-identity", "--tls-engine", "--tls-engine-kpass-sha1"}) {
+    for (const char* flag : {"--tls-engine", "--tls-engine-kpass-sha1"}) {
         auto f = fails({flag, "x"});
         CHECK(f.status == 1);
         CHECK(f.message == std::string(flag) + ": not supported by this build (Eclipse Paho MQTT cannot do it)");
     }
     CHECK(message({"--unix", "/tmp/s"}).find("not supported by this build") != std::string::npos);
+}
+
+TEST_CASE("TLS-PSK: --psk with --psk-identity, in hexadecimal, without certificates", "[cli][tls]") {
+    env_vars().clear();
+    auto c = conn({"--psk", "0123abcDEF", "--psk-identity", "lab"});
+    CHECK(c.tls.enabled);
+    CHECK(c.tls.psk == "0123abcDEF");
+    CHECK(c.tls.psk_identity == "lab");
+    CHECK(c.port == 8883);  // TLS without -p, as with --cafile
+    CHECK_FALSE(c.tls.use_os_certs);
+    CHECK(conn({"--psk", "00", "--psk-identity", "lab", "-p", "1884"}).port == 1884);
+    CHECK(message({"--psk", "x"}) == "--psk: the key must be given in hexadecimal digits, e.g. --psk 1a2b3c4d");
+    CHECK(message({"--psk", "00"}) == "--psk needs --psk-identity");
+    CHECK(message({"--psk-identity", "lab"}) == "--psk-identity needs --psk");
+    CHECK(message({"--psk", "00", "--psk-identity", "lab", "--cafile", "/ca"}) ==
+          "only one of --psk or --cafile/--capath may be used: TLS-PSK needs no certificates");
+    CHECK(message({"--psk", "00", "--psk-identity", "lab", "--capath", "/etc/ssl/certs"}) ==
+          "only one of --psk or --cafile/--capath may be used: TLS-PSK needs no certificates");
 }
 
 TEST_CASE("WebSockets: ws:// and wss:// URLs and the --ws and --ws-path flags", "[cli][ws]") {
@@ -232,18 +251,41 @@ TEST_CASE("WebSockets: ws:// and wss:// URLs and the --ws and --ws-path flags", 
     CHECK(message({"-L", "wsx://b/t"}) == "-L: unsupported scheme 'wsx://' (use mqtt://, mqtts://, ws:// or wss://)");
 }
 
-TEST_CASE("proxy: --proxy takes an HTTP CONNECT proxy and refuses SOCKS5", "[cli][proxy]") {
+TEST_CASE("proxy: --proxy takes an HTTP CONNECT proxy (Paho's) or a SOCKS5 one (mqkit's)", "[cli][proxy]") {
     env_vars().clear();
     CHECK(conn({"--proxy", "http://proxy.example:3128"}).proxy == "http://proxy.example:3128");
     CHECK(conn({"--proxy=http://u:p@proxy.example"}).proxy == "http://u:p@proxy.example");
-    auto socks = fails({"--proxy", "socks5h://u:secret@proxy.example:1080"});
-    CHECK(socks.status == 1);
-    CHECK(socks.message.rfind("--proxy: SOCKS5 proxies are not supported by this build", 0) == 0);
-    CHECK(socks.message.find("secret") == std::string::npos);
+    CHECK(conn({"--proxy", "socks5h://u:secret@proxy.example:1080"}).proxy == "socks5h://u:secret@proxy.example:1080");
+    CHECK(conn({"--proxy", "socks5h://[::1]"}).proxy == "socks5h://[::1]");
+    auto local = fails({"--proxy", "socks5://u:secret@proxy.example:1080"});
+    CHECK(local.status == 1);
+    CHECK(local.message == "--proxy: socks5:// resolves names on this machine, which mqkit does not do");
+    CHECK(local.hint.rfind("use socks5h://", 0) == 0);
     CHECK(message({"--proxy", "ftp://u:secret@x"}) ==
-          "--proxy: not a URL of the form http://[user[:password]@]host[:port]");
+          "--proxy: not a URL of the form http:// or socks5h://[user[:password]@]host[:port]");
     CHECK(message({"--proxy", "http://"}) == "--proxy: no host in the URL");
-    CHECK(message({"--proxy", "http://proxy:99999"}) == "--proxy port: 99999 is out of range (1-65535)");
+    CHECK(message({"--proxy", "http://proxy:99999"}) == "--proxy port: '99999' is not a port (1-65535)");
+    CHECK(message({"--proxy", "socks5h://proxy:"}) == "--proxy port: '' is not a port (1-65535)");
+    CHECK(message({"--proxy", "socks5h://:pw@proxy"}) == "--proxy: empty user name before '@'");
+    CHECK(message({"--proxy", "socks5h://u:%zz@proxy"}) ==
+          "--proxy: bad %-escape in the password (use %XX, e.g. %40 for @)");
+    CHECK(message({"--proxy", "socks5h://[::1"}) == "--proxy: missing ']' after the IPv6 address");
+}
+
+TEST_CASE("proxy URLs: parts, default ports, percent-decoding", "[cli][proxy]") {
+    auto s = detail::parse_proxy_url("socks5h://us%40er:pass%3Aword@proxy.example:1081");
+    CHECK(s.socks());
+    CHECK(s.username == std::optional<std::string>("us@er"));
+    CHECK(s.password == std::optional<std::string>("pass:word"));
+    CHECK(s.host == "proxy.example");
+    CHECK(s.port == 1081);
+    CHECK(detail::parse_proxy_url("socks5h://proxy").port == 1080);
+    CHECK_FALSE(detail::parse_proxy_url("socks5h://proxy").username);
+    CHECK(detail::parse_proxy_url("http://proxy").port == 8080);
+    auto v6 = detail::parse_proxy_url("socks5h://[::1]:9050");
+    CHECK(v6.host == "::1");
+    CHECK(v6.port == 9050);
+    CHECK(detail::parse_proxy_url("socks5h://user@h").password == std::nullopt);
 }
 
 TEST_CASE("password file: --pw-file is read at connect time and never from argv", "[cli][secrets]") {
@@ -317,8 +359,8 @@ TEST_CASE("bad config file lines are named by file and line", "[config]") {
           "/home/u/.config/mqsub:1: expected an option, such as '-h host' or '--cafile file'");
     CHECK(error_of("# x\n-p\n").message == "/home/u/.config/mqsub:2: -p/--port: missing argument <port>");
     CHECK(error_of("-v yes\n").message.rfind("/home/u/.config/mqsub:1: unexpected argument", 0) == 0);
-    CHECK(error_of("--psk abc\n").message ==
-          "/home/u/.config/mqsub:1: --psk: not supported by this build (Eclipse Paho MQTT cannot do it)");
+    CHECK(error_of("--tls-engine abc\n").message ==
+          "/home/u/.config/mqsub:1: --tls-engine: not supported by this build (Eclipse Paho MQTT cannot do it)");
 }
 
 TEST_CASE("arguments that hold a password are recognised", "[config][secrets]") {
@@ -339,9 +381,8 @@ TEST_CASE("help lists the TLS group but not the refused flags", "[flags][tls]") 
         CHECK(help.find("\nTLS:\n") != std::string::npos);
         for (const char* flag : {"--cafile", "--capath", "--cert", "--key", "--key-pw-file", "--keyform", "--ciphers",
                                  "--tls-version", "--tls-alpn", "--insecure", "--tls-use-os-certs", "--ws", "--ws-path",
-                                 "--proxy", "--pw-file", "--no-config"})
+                                 "--proxy", "--pw-file", "--no-config", "--psk", "--psk-identity", "--tls-keylog"})
             CHECK(help.find(std::string(flag) + " ") != std::string::npos);
-        CHECK(help.find("--psk") == std::string::npos);
         CHECK(help.find("--tls-engine") == std::string::npos);
         const flag* v = spec->find("tls-version");
         REQUIRE(v);
@@ -349,6 +390,7 @@ TEST_CASE("help lists the TLS group but not the refused flags", "[flags][tls]") 
         CHECK(v->choices == std::vector<std::string_view>{"tlsv1.3", "tlsv1.2", "tlsv1.1"});
         CHECK(spec->find("cafile")->kind == value_kind::file);
         CHECK(spec->find("capath")->kind == value_kind::dir);
-        CHECK(spec->find("psk")->unsupported);
+        CHECK_FALSE(spec->find("psk")->unsupported);
+        CHECK(spec->find("tls-engine")->unsupported);
     }
 }

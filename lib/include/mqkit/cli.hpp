@@ -36,6 +36,9 @@ parse_result<pub_config> parse_pub(const std::vector<std::string>& args, env_loo
 /// Parses mqsub's arguments (args excludes argv[0]). Throws usage_error on any bad input.
 parse_result<sub_config> parse_sub(const std::vector<std::string>& args, env_lookup env = nullptr,
                                    const process_identity& who = {});
+/// Parses mqrr's arguments (args excludes argv[0]). Throws usage_error on any bad input.
+parse_result<rr_config> parse_rr(const std::vector<std::string>& args, env_lookup env = nullptr,
+                                 const process_identity& who = {});
 
 /// Parses a number for `flag_name`; throws usage_error naming the flag and range.
 long parse_integer(const std::string& text, long min, long max, const std::string& flag_name);
@@ -43,6 +46,10 @@ long parse_integer(const std::string& text, long min, long max, const std::strin
 /// Where `tool`'s config file lives: $XDG_CONFIG_HOME/<tool>, else $HOME/.config/<tool> (as
 /// mosquitto's clients look for $XDG_CONFIG_HOME/mosquitto_pub); empty if neither variable is set.
 std::string config_file_path(std::string_view tool, env_lookup env);
+
+/// The mosquitto client `tool` stands in for ("mqsub" -> "mosquitto_sub"), or empty. When the
+/// tool's own config file does not exist, config_file_path(mosquitto_client_name(tool)) is read.
+std::string mosquitto_client_name(std::string_view tool);
 
 /// Turns a config file's text into arguments that go before the command line's: one option per
 /// line ("-h broker.local", "--cafile /etc/ca.pem"), the rest of the line after the option being

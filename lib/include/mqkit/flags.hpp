@@ -76,6 +76,8 @@ struct tool_spec {
 
 const tool_spec& mqpub_spec();
 const tool_spec& mqsub_spec();
+/// mqrr: one request, one response (mosquitto_rr).
+const tool_spec& mqrr_spec();
 /// tspub: publish readings to a ThingSpeak channel.
 const tool_spec& tspub_spec();
 /// mqbench: one table for every scenario; the scenario is the first word (see its usage).

@@ -1,4 +1,4 @@
-// Typed configuration of mqpub and mqsub, produced by the command-line parser.
+// Typed configuration of mqpub, mqsub and mqrr, produced by the command-line parser.
 #pragma once
 
 #include "mqkit/format.hpp"
@@ -43,8 +43,13 @@ struct tls_config {
     std::string ciphers;            ///< --ciphers: OpenSSL cipher list (TLS 1.2); empty = library default
     std::string version;            ///< --tls-version: empty or tlsv1.2 (the minimum either way)
     std::string alpn;               ///< --tls-alpn: protocol to negotiate; empty = none
-    bool insecure = false;          ///< --insecure: do not check the server's host name
-    bool use_os_certs = false;      ///< --tls-use-os-certs (or implied): trust the system CA store
+    /// --insecure: do not verify the server's certificate at all (neither its chain nor its host
+    /// name), as mosquitto 2.1 documents it
+    bool insecure = false;
+    bool use_os_certs = false;  ///< --tls-use-os-certs (or implied): trust the system CA store
+    std::string keylog_file;    ///< --tls-keylog: append the TLS secrets (NSS key log format) here
+    std::string psk;            ///< --psk: pre-shared key in hex (TLS-PSK instead of certificates)
+    std::string psk_identity;   ///< --psk-identity: the client's PSK identity
 };
 
 /// How the MQTT packets travel.
@@ -57,25 +62,35 @@ struct connection_config {
     transport transport_kind = transport::tcp;  ///< plain TCP, or WebSockets (ws:// / wss://)
     std::string ws_path = "/mqtt";              ///< HTTP path of the WebSocket endpoint
     tls_config tls;                             ///< TLS settings; tls.enabled = false for plain TCP/ws
-    std::string client_id;                      ///< always set after parsing (generated if not given)
-    bool clean_session = true;                  ///< false with -c
-    int keepalive = 60;                         ///< seconds, 0-65535
+    /// Empty (the broker assigns one, as mosquitto's clients do) unless -i or -I gave one, or the
+    /// client needs a fixed one (MQTT 3.1; a session kept across reconnects).
+    std::string client_id;
+    bool clean_session = true;  ///< false with -c
+    int keepalive = 60;         ///< seconds, 0-65535
     mqtt_version version = mqtt_version::v311;
     std::optional<std::uint32_t> session_expiry;  ///< v5 only; UINT32_MAX = never
     std::optional<std::string> username;
     std::optional<std::string> password;  ///< never printed
     std::string password_file;            ///< --pw-file: read at connect time; empty = none
-    std::string proxy;                    ///< --proxy: http://[user:pass@]host:port; never printed
+    /// --proxy: http://[user:pass@]host:port or socks5h://[user[:pass]@]host[:port]; never printed
+    std::string proxy;
     std::optional<will_config> will;
     std::vector<v5_property> properties;  ///< all -D, any command
-    bool debug = false;                   ///< -d
-    bool quiet = false;                   ///< --quiet
+    /// MQTT v5 CONNECT receive-maximum, unless -D connect receive-maximum gives one (mosquitto's
+    /// clients send 20; mosquitto_sub -C N sends N below that, mosquitto_rr 1); unset: none.
+    std::optional<std::uint16_t> receive_maximum;
+    bool debug = false;  ///< -d
+    bool quiet = false;  ///< --quiet
 
     /// Properties given with -D for one command ("connect", "publish", ...).
     std::vector<v5_property> properties_for(const std::string& command) const;
 };
 
-/// Where mqpub's payload comes from.
+/// What a subscription does with the retained messages of the filters it matches (MQTT v5's
+/// retain handling; mosquitto's --retain-handling always, new, never). Under MQTT 3.x: always.
+enum class retain_handling { always = 0, new_only = 1, never = 2 };
+
+/// Where mqpub's (and mqrr's) payload comes from.
 enum class pub_source { message, file, stdin_line, stdin_file, null_message };
 
 /// Everything mqpub needs to run.
@@ -88,6 +103,7 @@ struct pub_config {
     int qos = 0;
     bool retain = false;
     int max_inflight = 20;              ///< -M, 1-65535
+    bool topic_per_line = false;        ///< --topic-per-line: each -l line is "topic payload"
     long repeat = 1;                    ///< --repeat, >= 0; 0 = until interrupted (Ctrl-C)
     double repeat_delay = 0.0;          ///< --repeat-delay, seconds >= 0
     bool use_template = false;          ///< --template: the payload (or each -l line) is a payload_template
@@ -121,9 +137,32 @@ struct sub_config {
     bool retained_only = false;
     bool remove_retained = false;
     bool retain_as_published = false;
+    /// --retain-handling; -R alone makes it never (MQTT v5), as in mosquitto_sub.
+    retain_handling retained = retain_handling::always;
     double random_filter = 100.0;  ///< --random-filter: percentage of messages printed, 0.1-100
+    int max_inflight = 20;         ///< -M: unacknowledged publishes (--remove-retained), 1-65535
+    bool message_rate = false;     ///< --message-rate: print "N msgs/s" every second instead of messages
+    bool watch = false;            ///< -w/--watch: on a terminal, one fixed line per topic
     output_options output;
     stats_options stats;  ///< --stats and its settings
+};
+
+/// Everything mqrr needs to run: one request with a response topic, one response printed.
+struct rr_config {
+    connection_config conn;
+    std::string topic;                        ///< -t: where the request goes
+    std::string response_topic;               ///< -e: subscribed to, and the request's v5 response-topic
+    pub_source source = pub_source::message;  ///< -m, -f, -s or -n (never -l)
+    std::string message;                      ///< -m text
+    std::string file;                         ///< -f path
+    int qos = 0;                              ///< QoS of the request and of the subscription
+    std::optional<long> timeout;              ///< -W seconds
+    bool latency = false;                     ///< --latency: print the time from request to response
+    bool no_stale = false;                    ///< -R: a retained message is not the response
+    bool retain_as_published = false;
+    retain_handling retained = retain_handling::always;  ///< --retain-handling (-R: never)
+    int max_inflight = 20;                               ///< -M, accepted as mosquitto_rr does
+    output_options output;
 };
 
 }  // namespace mqkit

@@ -30,6 +30,21 @@ struct reconnect_policy {
     bool keep_session = false;
 };
 
+/// The options of one subscription (MQTT v5's subscription options; under MQTT 3.x only the QoS
+/// goes to the broker).
+struct subscription_options {
+    int qos = 0;                                         ///< maximum QoS, 0-2
+    bool no_local = false;                               ///< v5: the broker does not send this client's own messages
+    bool retain_as_published = false;                    ///< v5: keep the retain flag as published
+    retain_handling retained = retain_handling::always;  ///< v5: retained messages at subscribe time
+
+    /// The SUBSCRIBE options byte as MQTT v5 sends it and -d shows it, without the QoS
+    /// (0x04 no local, 0x08 retain as published, 0x10/0x20 retain handling).
+    int flags() const {
+        return (no_local ? 0x04 : 0) | (retain_as_published ? 0x08 : 0) | (static_cast<int>(retained) << 4);
+    }
+};
+
 /// Receives mosquitto's -d lines ("Client <id> sending PUBLISH (d0, q1, r0, m1, 't', ... (5
 /// bytes))\n"), one or more complete lines with their newlines per call, from the session's threads.
 using trace_sink = std::function<void(std::string_view line)>;
@@ -100,6 +115,10 @@ public:
     /// SUBACK and returns the granted QoS or reason code of each filter. With `wait` false (from
     /// a handler, which must not block) it returns at once, empty.
     std::vector<int> subscribe(const std::vector<std::string>& filters, int qos = 0, bool retain_as_published = false,
+                               bool wait = true);
+    /// The same with every subscription option (one SUBSCRIBE per filter when options other than
+    /// the QoS are set, under MQTT v5).
+    std::vector<int> subscribe(const std::vector<std::string>& filters, const subscription_options& options,
                                bool wait = true);
     /// Unsubscribes from each filter in turn, one UNSUBSCRIBE each, waiting for each UNSUBACK.
     /// Returns the filters the broker refused (MQTT v5 reason code >= 128) with their codes.

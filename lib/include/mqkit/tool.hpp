@@ -18,6 +18,11 @@ namespace sub {
 int run(int argc, char** argv);
 }  // namespace sub
 
+namespace rr {
+/// mqrr: parses argv, sends one request, prints the response, returns the exit status.
+int run(int argc, char** argv);
+}  // namespace rr
+
 namespace bench {
 /// mqbench: parses argv, runs the load scenario (or merges reports), returns the exit status
 /// (see README "mqbench").

@@ -206,6 +206,9 @@ struct second_sample {
     std::uint64_t received = 0;
     std::uint64_t errors = 0;
     histogram latency;  ///< end-to-end (pubsub, sub) or publish->ack (pub) latency this second
+
+    /// Adds `other`'s counts and latencies (another process's sample of the same second).
+    void merge(const second_sample& other);
 };
 
 /// The outcome of a run, one process's or merged. Everything merges exactly: counts add,
@@ -251,6 +254,10 @@ struct report {
     json to_json() const;
     /// Throws mqkit::error naming what is wrong.
     static report from_json(const json& j);
+
+private:
+    json totals_json() const;              ///< to_json()'s "totals"
+    void add_clients_json(json& j) const;  ///< to_json()'s "publishers" and "subscribers"
 };
 
 /// Combines reports from several processes or hosts into one.

@@ -88,6 +88,95 @@ json bench_config::to_json() const {
     return j;
 }
 
+namespace {
+
+/// The connection flags, less what mqbench's clients do not do.
+void parse_connection(bench_config& c, const tool_spec& spec, const raw_args& raw, env_lookup env,
+                      const process_identity& who) {
+    std::optional<broker_url> url;
+    // mqbench's table leaves out what its lean clients (mqkit/lean_client.hpp) do not do:
+    // WebSockets, --tls-alpn, --tls-use-os-certs, will, -D.
+    c.conn = build_connection(spec, raw, env, who, url);
+    if (c.conn.proxy.rfind("socks", 0) == 0)
+        throw usage_error("--proxy: mqbench tunnels through HTTP CONNECT proxies only (http://...)");
+    c.prefix = raw.last("prefix") ? *raw.last("prefix") : fmt::format("mqbench-{}", who.pid);
+    if (c.prefix.empty()) throw usage_error("--prefix: empty client id prefix");
+}
+
+/// -c, --subscribers, -q, -s, -r.
+void parse_clients(bench_config& c, const tool_spec& spec, const raw_args& raw) {
+    c.clients = count_flag(raw, spec, "clients", 1, 1000000, 10);
+    c.subscribers = count_flag(raw, spec, "subscribers", 1, 1000000, 1);
+    if (raw.has("subscribers") && c.kind != mode::pubsub)
+        throw usage_error("--subscribers is for pubsub; in sub mode -c is the number of subscribers");
+    if (const auto* q = raw.last("qos")) c.qos = parse_qos(*q, "-q/--qos");
+    c.size = count_flag(raw, spec, "size", 0, 268435455L, 256);
+    if (c.kind == mode::pubsub && c.size < static_cast<long>(payload_stamp_size))
+        throw usage_error(
+            fmt::format("-s/--size: pubsub needs at least {} bytes for the publisher, sequence "
+                        "number and send time",
+                        payload_stamp_size));
+    c.retain = raw.has("retain");
+}
+
+/// -t and --filter: templates whose expansions must be valid topics (sub: filters).
+void parse_topics(bench_config& c, const raw_args& raw) {
+    if (const auto* t = raw.last("topic")) c.topic = *t;
+    if (auto why = template_problem(c.topic); !why.empty())
+        throw usage_error(fmt::format("-t/--topic: '{}': {}", c.topic, why));
+    const std::string sample = expand_template(c.topic, 0, c.prefix + "-p0");
+    if (c.kind == mode::sub) {
+        if (!raw.has("topic"))
+            c.topic = default_filter(c.topic);
+        else if (auto why = topic_filter_problem(sample); !why.empty())
+            throw usage_error(fmt::format("-t/--topic: invalid topic filter '{}': {}", c.topic, why));
+    } else if (auto why = topic_name_problem(sample); !why.empty()) {
+        throw usage_error(fmt::format("-t/--topic: invalid topic '{}': {}", c.topic, why));
+    }
+    c.filter = raw.last("filter") ? *raw.last("filter") : default_filter(c.topic);
+    if (raw.has("filter") && c.kind != mode::pubsub) throw usage_error("--filter is for pubsub (sub mode takes -t)");
+    if (auto why = template_problem(c.filter); !why.empty())
+        throw usage_error(fmt::format("--filter: '{}': {}", c.filter, why));
+    if (auto why = topic_filter_problem(expand_template(c.filter, 0, c.prefix + "-s0")); !why.empty())
+        throw usage_error(fmt::format("--filter: invalid topic filter '{}': {}", c.filter, why));
+}
+
+/// -n, --duration, -I, --rate, --connect-rate, --ramp-up, --warmup, --drain, --inflight, --nagle.
+void parse_pacing(bench_config& c, const tool_spec& spec, const raw_args& raw) {
+    c.count = count_flag(raw, spec, "count", 0, std::numeric_limits<long>::max(), 0);
+    c.duration = seconds_flag(raw, "duration", 0);
+    if ((c.kind == mode::pub || c.kind == mode::pubsub) && c.count == 0 && c.duration == 0) c.duration = 10;
+    if (raw.has("interval") && raw.has("rate"))
+        throw usage_error("-I/--interval and --rate both set the publish rate: give one");
+    if (const auto* v = raw.last("interval")) {
+        c.interval_ms = parse_number(*v, 0.001, 86400000, "-I/--interval");
+        c.rate = static_cast<double>(c.clients) * 1000.0 / c.interval_ms;
+    }
+    if (const auto* v = raw.last("rate")) c.rate = parse_number(*v, 0, 1e9, "--rate");
+    if (const auto* v = raw.last("connect-rate")) c.connect_rate = parse_number(*v, 0, 1e9, "--connect-rate");
+    if (c.kind == mode::conn && raw.has("rate")) c.connect_rate = c.rate;
+    c.ramp_up = seconds_flag(raw, "ramp-up", 0);
+    if (c.ramp_up > 0 && c.rate <= 0) throw usage_error("--ramp-up needs a rate to rise to: give --rate or -I");
+    c.warmup = seconds_flag(raw, "warmup", 0);
+    c.drain = seconds_flag(raw, "drain", 10);
+    c.inflight = count_flag(raw, spec, "inflight", 1, 65535, 64);
+    c.nodelay = !raw.has("nagle");
+}
+
+/// --workers, --worker-count, --worker-index, --worker-pipe.
+void parse_workers(bench_config& c, const tool_spec& spec, const raw_args& raw) {
+    c.workers = count_flag(raw, spec, "workers", 1, 256, 0);
+    c.worker_count = count_flag(raw, spec, "worker-count", 1, 1000000, 1);
+    c.worker_index = count_flag(raw, spec, "worker-index", 0, 999999, 0);
+    if (c.worker_index >= c.worker_count)
+        throw usage_error(
+            fmt::format("--worker-index: {} is not below --worker-count {}", c.worker_index, c.worker_count));
+    c.worker_pipe = raw.has("worker-pipe");
+    if (c.worker_pipe) c.workers = 1;
+}
+
+}  // namespace
+
 parse_result<bench_config> parse_bench(const std::vector<std::string>& args, env_lookup env,
                                        const process_identity& who) {
     const tool_spec& spec = mqbench_spec();
@@ -116,76 +205,11 @@ parse_result<bench_config> parse_bench(const std::vector<std::string>& args, env
         if (c.merge_files.empty()) throw usage_error("merge: no report files given", "mqbench merge a.json b.json ...");
         return result;
     }
-
-    std::optional<broker_url> url;
-    c.conn = build_connection(spec, raw, env, who, url);
-    // mqbench drives Paho C directly; these connection settings are not wired into it (yet).
-    if (c.conn.transport_kind == transport::websocket)
-        throw usage_error("mqbench does not support WebSockets yet: use an mqtt:// or TLS listener");
-    if (!c.conn.tls.alpn.empty() || c.conn.tls.use_os_certs)
-        throw usage_error("mqbench does not support --tls-alpn or --tls-use-os-certs yet");
-    if (c.conn.will || !c.conn.properties.empty()) throw usage_error("mqbench takes no will or -D properties");
-    c.prefix = raw.last("prefix") ? *raw.last("prefix") : fmt::format("mqbench-{}", who.pid);
-    if (c.prefix.empty()) throw usage_error("--prefix: empty client id prefix");
-
-    c.clients = count_flag(raw, spec, "clients", 1, 1000000, 10);
-    c.subscribers = count_flag(raw, spec, "subscribers", 1, 1000000, 1);
-    if (raw.has("subscribers") && c.kind != mode::pubsub)
-        throw usage_error("--subscribers is for pubsub; in sub mode -c is the number of subscribers");
-    if (const auto* q = raw.last("qos")) c.qos = parse_qos(*q, "-q/--qos");
-    c.size = count_flag(raw, spec, "size", 0, 268435455L, 256);
-    if (c.kind == mode::pubsub && c.size < static_cast<long>(payload_stamp_size))
-        throw usage_error(
-            fmt::format("-s/--size: pubsub needs at least {} bytes for the publisher, sequence "
-                        "number and send time",
-                        payload_stamp_size));
-    c.retain = raw.has("retain");
-    if (const auto* t = raw.last("topic")) c.topic = *t;
-    if (auto why = template_problem(c.topic); !why.empty())
-        throw usage_error(fmt::format("-t/--topic: '{}': {}", c.topic, why));
-    std::string sample = expand_template(c.topic, 0, c.prefix + "-p0");
-    if (c.kind == mode::sub) {
-        if (!raw.has("topic"))
-            c.topic = default_filter(c.topic);
-        else if (auto why = topic_filter_problem(sample); !why.empty())
-            throw usage_error(fmt::format("-t/--topic: invalid topic filter '{}': {}", c.topic, why));
-    } else if (auto why = topic_name_problem(sample); !why.empty()) {
-        throw usage_error(fmt::format("-t/--topic: invalid topic '{}': {}", c.topic, why));
-    }
-    c.filter = raw.last("filter") ? *raw.last("filter") : default_filter(c.topic);
-    if (raw.has("filter") && c.kind != mode::pubsub) throw usage_error("--filter is for pubsub (sub mode takes -t)");
-    if (auto why = template_problem(c.filter); !why.empty())
-        throw usage_error(fmt::format("--filter: '{}': {}", c.filter, why));
-    if (auto why = topic_filter_problem(expand_template(c.filter, 0, c.prefix + "-s0")); !why.empty())
-        throw usage_error(fmt::format("--filter: invalid topic filter '{}': {}", c.filter, why));
-
-    c.count = count_flag(raw, spec, "count", 0, std::numeric_limits<long>::max(), 0);
-    c.duration = seconds_flag(raw, "duration", 0);
-    if ((c.kind == mode::pub || c.kind == mode::pubsub) && c.count == 0 && c.duration == 0) c.duration = 10;
-    if (raw.has("interval") && raw.has("rate"))
-        throw usage_error("-I/--interval and --rate both set the publish rate: give one");
-    if (const auto* v = raw.last("interval")) {
-        c.interval_ms = parse_number(*v, 0.001, 86400000, "-I/--interval");
-        c.rate = static_cast<double>(c.clients) * 1000.0 / c.interval_ms;
-    }
-    if (const auto* v = raw.last("rate")) c.rate = parse_number(*v, 0, 1e9, "--rate");
-    if (const auto* v = raw.last("connect-rate")) c.connect_rate = parse_number(*v, 0, 1e9, "--connect-rate");
-    if (c.kind == mode::conn && raw.has("rate")) c.connect_rate = c.rate;
-    c.ramp_up = seconds_flag(raw, "ramp-up", 0);
-    if (c.ramp_up > 0 && c.rate <= 0) throw usage_error("--ramp-up needs a rate to rise to: give --rate or -I");
-    c.warmup = seconds_flag(raw, "warmup", 0);
-    c.drain = seconds_flag(raw, "drain", 10);
-    c.inflight = count_flag(raw, spec, "inflight", 1, 65535, 64);
-    c.nodelay = !raw.has("nagle");
-
-    c.workers = count_flag(raw, spec, "workers", 1, 256, 0);
-    c.worker_count = count_flag(raw, spec, "worker-count", 1, 1000000, 1);
-    c.worker_index = count_flag(raw, spec, "worker-index", 0, 999999, 0);
-    if (c.worker_index >= c.worker_count)
-        throw usage_error(
-            fmt::format("--worker-index: {} is not below --worker-count {}", c.worker_index, c.worker_count));
-    c.worker_pipe = raw.has("worker-pipe");
-    if (c.worker_pipe) c.workers = 1;
+    parse_connection(c, spec, raw, env, who);
+    parse_clients(c, spec, raw);
+    parse_topics(c, raw);
+    parse_pacing(c, spec, raw);
+    parse_workers(c, spec, raw);
     return result;
 }
 

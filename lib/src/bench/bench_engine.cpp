@@ -162,6 +162,11 @@ private:
     void connect_all(std::vector<client*>& list);
     void subscribe_all();
     void publish_loop();
+    enum class choice { slot, window_full, all_done };
+    /// The next publisher (round robin from `next`) with a free slot, taken into `s`.
+    choice take_slot(std::size_t& next, slot*& s);
+    /// Stamps and queues one publish in slot `s`; false (slot returned) if it was not queued.
+    bool send(slot& s);
     void wait_acks(double seconds);
     void drain(std::optional<std::uint64_t> expected);
     void ticker();
@@ -171,6 +176,12 @@ private:
     void sleep_for(double seconds);
     void wait_pending();
     void start_pacemaker();
+    /// Connects every client (and subscribes the subscribers); false if none could connect.
+    bool connect_everyone();
+    /// The measured part: publishing (pub, pubsub) or holding (sub, conn), then the drain.
+    void measure();
+    void hold();
+    report final_report();
 
     const bench_config& c_;
     coordinator& coord_;
@@ -479,86 +490,92 @@ void engine::subscribe_all() {
 
 void engine::publish_loop() {
     if (pubs_.empty()) return;
-    double local_rate = c_.rate > 0 ? c_.rate * static_cast<double>(pubs_.size()) / static_cast<double>(c_.clients) : 0;
+    const double local_rate =
+        c_.rate > 0 ? c_.rate * static_cast<double>(pubs_.size()) / static_cast<double>(c_.clients) : 0;
     pacer pace(local_rate, c_.ramp_up);
-    auto start = std::chrono::steady_clock::now();
-    auto deadline = c_.duration > 0 ? start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                                  std::chrono::duration<double>(c_.duration))
-                                    : std::chrono::steady_clock::time_point::max();
-    auto seconds_since = [&](std::chrono::steady_clock::time_point t) {
-        return std::chrono::duration<double>(t - start).count();
+    const auto start = std::chrono::steady_clock::now();
+    const auto deadline = c_.duration > 0 ? start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                        std::chrono::duration<double>(c_.duration))
+                                          : std::chrono::steady_clock::time_point::max();
+    auto at = [&](double seconds) {
+        return start +
+               std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(seconds));
     };
-    std::uint64_t k = 0;
-    std::size_t rr = 0;
-    const std::size_t n = pubs_.size();
-    const auto limit = static_cast<std::uint64_t>(c_.count);
-    bool stamped = c_.size >= static_cast<long>(payload_stamp_size);
-    std::string why;
+    std::uint64_t k = 0;   // publishes queued
+    std::size_t next = 0;  // round robin over the publishers
     while (!stopped()) {
-        auto now = std::chrono::steady_clock::now();
+        const auto now = std::chrono::steady_clock::now();
         if (now >= deadline) break;
-        if (!pace.unlimited() && k >= pace.due_by(seconds_since(now))) {
-            auto due = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                   std::chrono::duration<double>(pace.due(k)));
-            std::this_thread::sleep_until(std::min(due, deadline));
+        if (!pace.unlimited() && k >= pace.due_by(std::chrono::duration<double>(now - start).count())) {
+            std::this_thread::sleep_until(std::min(at(pace.due(k)), deadline));
             continue;
         }
-        client* chosen = nullptr;
         slot* s = nullptr;
-        bool alive = false;
-        for (std::size_t tries = 0; tries < n; ++tries) {
-            client* cl = pubs_[rr];
-            rr = (rr + 1) % n;
-            if ((limit && cl->seq >= limit) || !cl->connected) continue;
-            alive = true;
-            std::lock_guard<std::mutex> lock(cl->slot_mutex);
-            if (cl->free_slots.empty()) continue;
-            s = cl->free_slots.back();
-            cl->free_slots.pop_back();
-            chosen = cl;
-            break;
-        }
-        if (!alive) break;  // every publisher is done or disconnected
-        if (!chosen) {
+        const choice c = take_slot(next, s);
+        if (c == choice::all_done) break;  // every publisher is done or disconnected
+        if (c == choice::window_full) {
             wait_room(std::chrono::milliseconds(1));
             continue;
         }
-        std::int64_t sent_us = unix_us();
-        s->sent_us = sent_us;
-        s->warmup = c_.warmup > 0 && static_cast<double>(sent_us - measure_start_) < c_.warmup * 1e6;
-        if (stamped)
-            write_stamp(chosen->payload, stamp{static_cast<std::uint32_t>(chosen->index), chosen->seq,
-                                               static_cast<std::uint64_t>(sent_us), s->warmup});
-        const auto sent = chosen->mqtt->publish(chosen->topic, chosen->payload, c_.qos, c_.retain, *s, why);
-        if (sent != lean_client::send_result::queued) {
-            {
-                std::lock_guard<std::mutex> lock(chosen->slot_mutex);
-                chosen->free_slots.push_back(s);
-            }
-            std::lock_guard<std::mutex> lock(mutex_);
-            if (sent == lean_client::send_result::disconnected) {
-                // The link is gone; lost() counts it. Not this publisher again (it used to be
-                // tried in a tight loop until lost() came, millions of times a second).
-                if (chosen->connected.exchange(false)) --open_;
-                continue;
-            }
-            ++report_.publish_failures;
-            count_error(fmt::format("publish failed: {}", why));
-            continue;
-        }
-        ++chosen->seq;
-        ++k;
-        n_sent_.fetch_add(1, std::memory_order_relaxed);
+        if (send(*s)) ++k;
     }
     if (!pace.unlimited() && !stopped()) {
-        double elapsed = seconds_since(std::min(std::chrono::steady_clock::now(), deadline));
-        auto due = static_cast<double>(pace.due_by(elapsed));
-        if (static_cast<double>(k) < 0.9 * due) {
+        const double elapsed =
+            std::chrono::duration<double>(std::min(std::chrono::steady_clock::now(), deadline) - start).count();
+        if (static_cast<double>(k) < 0.9 * static_cast<double>(pace.due_by(elapsed))) {
             std::lock_guard<std::mutex> lock(mutex_);
             count_error(fmt::format("target rate not reached: sent {:.0f} msg/s of {:.0f} asked for",
                                     static_cast<double>(k) / std::max(elapsed, 1e-3), local_rate));
         }
     }
+}
+
+engine::choice engine::take_slot(std::size_t& next, slot*& s) {
+    const auto limit = static_cast<std::uint64_t>(c_.count);
+    bool alive = false;
+    for (std::size_t tries = 0; tries < pubs_.size(); ++tries) {
+        client* cl = pubs_[next];
+        next = (next + 1) % pubs_.size();
+        if ((limit && cl->seq >= limit) || !cl->connected) continue;
+        alive = true;
+        std::lock_guard<std::mutex> lock(cl->slot_mutex);
+        if (cl->free_slots.empty()) continue;
+        s = cl->free_slots.back();
+        cl->free_slots.pop_back();
+        return choice::slot;
+    }
+    return alive ? choice::window_full : choice::all_done;
+}
+
+bool engine::send(slot& s) {
+    client* cl = s.owner;
+    const std::int64_t sent_us = unix_us();
+    s.sent_us = sent_us;
+    s.warmup = c_.warmup > 0 && static_cast<double>(sent_us - measure_start_) < c_.warmup * 1e6;
+    if (c_.size >= static_cast<long>(payload_stamp_size))
+        write_stamp(cl->payload, stamp{static_cast<std::uint32_t>(cl->index), cl->seq,
+                                       static_cast<std::uint64_t>(sent_us), s.warmup});
+    std::string why;
+    const auto sent = cl->mqtt->publish(cl->topic, cl->payload, c_.qos, c_.retain, s, why);
+    if (sent == lean_client::send_result::queued) {
+        ++cl->seq;
+        n_sent_.fetch_add(1, std::memory_order_relaxed);
+        return true;
+    }
+    {
+        std::lock_guard<std::mutex> lock(cl->slot_mutex);
+        cl->free_slots.push_back(&s);
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (sent == lean_client::send_result::disconnected) {
+        // The link is gone; lost() counts it. Not this publisher again (it used to be tried in a
+        // tight loop until lost() came, millions of times a second).
+        if (cl->connected.exchange(false)) --open_;
+        return false;
+    }
+    ++report_.publish_failures;
+    count_error(fmt::format("publish failed: {}", why));
+    return false;
 }
 
 void engine::wait_acks(double seconds) {
@@ -646,82 +663,20 @@ report engine::run() {
     {
         std::lock_guard<std::mutex> lock(mutex_);
         report_.config = c_.to_json();
-        report_.target_rate =
-            c_.rate > 0 && c_.kind != mode::conn
-                ? c_.rate *
-                      static_cast<double>(partition(c_.clients, c_.worker_index, c_.worker_count).second -
-                                          partition(c_.clients, c_.worker_index, c_.worker_count).first) /
-                      static_cast<double>(c_.clients)
-                : 0;
+        const auto [first, last] = partition(c_.clients, c_.worker_index, c_.worker_count);
+        report_.target_rate = c_.rate > 0 && c_.kind != mode::conn
+                                  ? c_.rate * static_cast<double>(last - first) / static_cast<double>(c_.clients)
+                                  : 0;
     }
     std::thread tick_thread;
-    bool nothing_connected = false;
     try {
         auto [a, b] = partition(c_.clients, c_.worker_index, c_.worker_count);
         auto [sa, sb] = partition(c_.subscribers, c_.worker_index, c_.worker_count);
-        long local = (b - a) + (c_.kind == mode::pubsub ? sb - sa : 0);
-        ensure_fd_limit(local + 64);
+        ensure_fd_limit((b - a) + (c_.kind == mode::pubsub ? sb - sa : 0) + 64);
         tick_thread = std::thread([this] { ticker(); });
-        start_pacemaker();
-        for (int i = 0; i < 300 && pacemaker_client_ && !pacemaker_client_->connected && !stopped(); ++i)
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        std::int64_t rss_before = resident_bytes();
-        report_.start_us = unix_us();
-        make_clients();
-
-        connect_all(subs_);
-        subscribe_all();
-        connect_all(pubs_);
-        connect_all(conns_);
-        if (c_.nodelay) set_nodelay(c_.conn.port);
-        // Once everyone is connected nothing waits for the receive thread: received packets wake
-        // it, and no packet waits for it to finish writing it (the socket guard completes every
-        // write on Paho's threads, 1.), so a QoS 0 publisher's stream does not either. The
-        // pacemaker's own messages cost the publishers a tenth of their QoS 0 rate.
-        pacemaker_wanted_ = false;
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            if (last_connack_us_ > 0) report_.connect_span_us = last_connack_us_ - report_.start_us;
-            report_.rss_delta_bytes = std::max<std::int64_t>(0, resident_bytes() - rss_before);
-            nothing_connected = report_.connects == 0 && report_.connect_attempts > 0;
-        }
-        {
-            std::vector<std::string> filters;
-            for (client* sub : subs_) filters.push_back(sub->topic);
-            coord_.ready(filters);
-        }
+        const bool any_connected = connect_everyone();
         // With no connection there is nothing to measure; the caller says why (connect_failures).
-        if (!nothing_connected && coord_.wait_go() && !stopped()) {
-            measure_start_ = unix_us();
-            report_.measure_start_us = measure_start_;
-            if (c_.kind == mode::pub || c_.kind == mode::pubsub) {
-                publish_loop();
-                wait_acks(c_.drain);
-            } else {
-                // sub and conn: hold until the count, the duration or a signal.
-                auto until = c_.duration > 0 ? std::chrono::steady_clock::now() +
-                                                   std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                                       std::chrono::duration<double>(c_.duration))
-                                             : std::chrono::steady_clock::time_point::max();
-                auto done = [&] {
-                    if (c_.kind == mode::sub && c_.count > 0) {
-                        for (client* s : subs_)
-                            if (s->received.load() < static_cast<std::uint64_t>(c_.count)) return false;
-                        return true;
-                    }
-                    return c_.kind == mode::conn && c_.duration <= 0;
-                };
-                while (!stopped() && std::chrono::steady_clock::now() < until && !done()) sleep_for(0.005);
-            }
-            report_.measure_end_us = unix_us();
-            {
-                std::vector<publisher_record> done;
-                for (client* p : pubs_) done.push_back({p->index, p->topic, c_.qos, p->completed.load()});
-                coord_.published(done);
-            }
-            std::optional<std::uint64_t> expected;
-            if (coord_.wait_drain(expected)) drain(expected);
-        }
+        if (any_connected && coord_.wait_go() && !stopped()) measure();
     } catch (const error& e) {
         std::lock_guard<std::mutex> lock(mutex_);
         report_.exit_status = e.status();
@@ -733,6 +688,74 @@ report engine::run() {
     if (tick_thread.joinable()) tick_thread.join();
     if (pacemaker_.joinable()) pacemaker_.join();
     tick_now(unix_us() / 1000000);  // the last, partial second
+    return final_report();
+}
+
+bool engine::connect_everyone() {
+    start_pacemaker();
+    for (int i = 0; i < 300 && pacemaker_client_ && !pacemaker_client_->connected && !stopped(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    const std::int64_t rss_before = resident_bytes();
+    report_.start_us = unix_us();
+    make_clients();
+    connect_all(subs_);
+    subscribe_all();
+    connect_all(pubs_);
+    connect_all(conns_);
+    if (c_.nodelay) set_nodelay(c_.conn.port);
+    // Once everyone is connected nothing waits for the receive thread: received packets wake it,
+    // and no packet waits for it to finish writing it (the send guard completes every write on
+    // Paho's threads), so a QoS 0 publisher's stream does not either. The pacemaker's own
+    // messages cost the publishers a tenth of their QoS 0 rate.
+    pacemaker_wanted_ = false;
+    bool nothing_connected = false;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (last_connack_us_ > 0) report_.connect_span_us = last_connack_us_ - report_.start_us;
+        report_.rss_delta_bytes = std::max<std::int64_t>(0, resident_bytes() - rss_before);
+        nothing_connected = report_.connects == 0 && report_.connect_attempts > 0;
+    }
+    std::vector<std::string> filters;
+    for (client* sub : subs_) filters.push_back(sub->topic);
+    coord_.ready(filters);
+    return !nothing_connected;
+}
+
+void engine::measure() {
+    measure_start_ = unix_us();
+    report_.measure_start_us = measure_start_;
+    if (c_.kind == mode::pub || c_.kind == mode::pubsub) {
+        publish_loop();
+        wait_acks(c_.drain);
+    } else {
+        hold();
+    }
+    report_.measure_end_us = unix_us();
+    std::vector<publisher_record> done;
+    for (client* p : pubs_) done.push_back({p->index, p->topic, c_.qos, p->completed.load()});
+    coord_.published(done);
+    std::optional<std::uint64_t> expected;
+    if (coord_.wait_drain(expected)) drain(expected);
+}
+
+void engine::hold() {
+    // sub and conn: until the count, the duration or a signal.
+    const auto until = c_.duration > 0 ? std::chrono::steady_clock::now() +
+                                             std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                 std::chrono::duration<double>(c_.duration))
+                                       : std::chrono::steady_clock::time_point::max();
+    auto done = [&] {
+        if (c_.kind == mode::sub && c_.count > 0) {
+            for (client* s : subs_)
+                if (s->received.load() < static_cast<std::uint64_t>(c_.count)) return false;
+            return true;
+        }
+        return c_.kind == mode::conn && c_.duration <= 0;
+    };
+    while (!stopped() && std::chrono::steady_clock::now() < until && !done()) sleep_for(0.005);
+}
+
+report engine::final_report() {
     std::lock_guard<std::mutex> lock(mutex_);
     report_.end_us = unix_us();
     if (report_.measure_start_us == 0) report_.measure_start_us = report_.end_us;

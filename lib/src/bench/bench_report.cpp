@@ -172,6 +172,18 @@ std::map<int, loss_figures> report::loss() const {
     return out;
 }
 
+void second_sample::merge(const second_sample& other) {
+    unix_s = other.unix_s;
+    connections += other.connections;
+    connects += other.connects;
+    connect_failures += other.connect_failures;
+    sent += other.sent;
+    acked += other.acked;
+    received += other.received;
+    errors += other.errors;
+    latency.merge(other.latency);
+}
+
 json report::to_json() const {
     json j = json::object();
     j.add("mqbench_report", num(1));
@@ -185,8 +197,38 @@ json report::to_json() const {
     j.add("measure_start_unix_us", num(measure_start_us));
     j.add("measure_end_unix_us", num(measure_end_us));
     j.add("end_unix_us", num(end_us));
+    j.add("totals", totals_json());
+    json l = json::object();
+    for (const auto& [q, f] : loss()) {
+        json o = json::object();
+        o.add("expected", num(f.expected));
+        o.add("received", num(f.received));
+        o.add("lost", num(f.lost));
+        o.add("duplicated", num(f.duplicated));
+        o.add("out_of_order", num(f.out_of_order));
+        l.add(fmt::format("qos{}", q), std::move(o));
+    }
+    j.add("loss", std::move(l));
+    json lat = json::object();
+    lat.add("connect_latency_us", percentiles_json(connect_latency));
+    lat.add("ack_latency_us", percentiles_json(ack_latency));
+    lat.add("e2e_latency_us", percentiles_json(e2e_latency));
+    j.add("latency", std::move(lat));
+    json h = json::object();
+    h.add("connect_latency_us", connect_latency.to_json());
+    h.add("ack_latency_us", ack_latency.to_json());
+    h.add("e2e_latency_us", e2e_latency.to_json());
+    j.add("histograms", std::move(h));
+    json series_j = json::array();
+    const std::int64_t first = series.empty() ? 0 : series.front().unix_s;
+    for (const auto& s : series) series_j.push(sample_to_json(s, first));
+    j.add("series", std::move(series_j));
+    add_clients_json(j);
+    return j;
+}
 
-    double window = measure_duration_s();
+json report::totals_json() const {
+    const double window = measure_duration_s();
     std::uint64_t failures = 0;
     for (const auto& [k, v] : connect_failures) failures += v;
     json t = json::object();
@@ -197,7 +239,7 @@ json report::to_json() const {
     t.add("connect_failures", num(failures));
     t.add("connect_failures_by_reason", reasons_json(connect_failures));
     t.add("connection_lost", num(connection_lost));
-    double connect_span = connect_latency.count() ? static_cast<double>(connect_span_us) / 1e6 : 0.0;
+    const double connect_span = connect_latency.count() ? static_cast<double>(connect_span_us) / 1e6 : 0.0;
     t.add("connect_span_us", num(connect_span_us));
     t.add("connect_rate_conn_per_s", num(rate(static_cast<double>(connects), connect_span)));
     t.add("sent", num(sent));
@@ -215,37 +257,10 @@ json report::to_json() const {
     t.add("rss_delta_bytes", num(rss_delta_bytes));
     t.add("rss_per_connection_bytes",
           num(connects ? std::round(static_cast<double>(rss_delta_bytes) / static_cast<double>(connects)) : 0.0));
-    j.add("totals", std::move(t));
+    return t;
+}
 
-    json l = json::object();
-    for (const auto& [q, f] : loss()) {
-        json o = json::object();
-        o.add("expected", num(f.expected));
-        o.add("received", num(f.received));
-        o.add("lost", num(f.lost));
-        o.add("duplicated", num(f.duplicated));
-        o.add("out_of_order", num(f.out_of_order));
-        l.add(fmt::format("qos{}", q), std::move(o));
-    }
-    j.add("loss", std::move(l));
-
-    json lat = json::object();
-    lat.add("connect_latency_us", percentiles_json(connect_latency));
-    lat.add("ack_latency_us", percentiles_json(ack_latency));
-    lat.add("e2e_latency_us", percentiles_json(e2e_latency));
-    j.add("latency", std::move(lat));
-
-    json h = json::object();
-    h.add("connect_latency_us", connect_latency.to_json());
-    h.add("ack_latency_us", ack_latency.to_json());
-    h.add("e2e_latency_us", e2e_latency.to_json());
-    j.add("histograms", std::move(h));
-
-    json series_j = json::array();
-    std::int64_t first = series.empty() ? 0 : series.front().unix_s;
-    for (const auto& s : series) series_j.push(sample_to_json(s, first));
-    j.add("series", std::move(series_j));
-
+void report::add_clients_json(json& j) const {
     json pubs = json::array();
     for (const auto& p : publishers) {
         json a = json::array();
@@ -268,7 +283,6 @@ json report::to_json() const {
         subs.push(std::move(a));
     }
     j.add("subscribers", std::move(subs));
-    return j;
 }
 
 report report::from_json(const json& j) {
@@ -366,18 +380,7 @@ report merge(const std::vector<report>& parts) {
         out.e2e_latency.merge(p.e2e_latency);
         out.publishers.insert(out.publishers.end(), p.publishers.begin(), p.publishers.end());
         out.subscribers.insert(out.subscribers.end(), p.subscribers.begin(), p.subscribers.end());
-        for (const auto& s : p.series) {
-            auto& m = seconds[s.unix_s];
-            m.unix_s = s.unix_s;
-            m.connections += s.connections;
-            m.connects += s.connects;
-            m.connect_failures += s.connect_failures;
-            m.sent += s.sent;
-            m.acked += s.acked;
-            m.received += s.received;
-            m.errors += s.errors;
-            m.latency.merge(s.latency);
-        }
+        for (const auto& s : p.series) seconds[s.unix_s].merge(s);
         if (p.exit_status != 0 && (out.exit_status == 0 || out.exit_status == 1)) {
             out.exit_status = p.exit_status;
             out.message = p.message;

@@ -258,157 +258,184 @@ child spawn_worker(const bench_config& c, long index, long count) {
     return ch;
 }
 
-/// Runs `workers` local processes of this run and merges their reports.
-report run_workers(const bench_config& c, long workers, bool progress) {
-    std::vector<child> kids;
-    long count = c.worker_count * workers;
-    for (long k = 0; k < workers; ++k) kids.push_back(spawn_worker(c, c.worker_index * workers + k, count));
+/// The local worker processes of one run, driven over their pipes: "go" once every worker is
+/// ready, "drain <expected>" once every worker has published, "stop" on SIGINT/SIGTERM; their
+/// per-second samples merged for the progress line; their reports merged at the end.
+class worker_pool {
+public:
+    worker_pool(const bench_config& c, long workers, bool progress) : c_(c), progress_(progress) {
+        const long count = c.worker_count * workers;
+        for (long k = 0; k < workers; ++k) kids_.push_back(spawn_worker(c, c.worker_index * workers + k, count));
+    }
 
-    bool go_sent = false, drain_sent = false, stop_sent = false;
-    std::map<std::int64_t, std::pair<second_sample, long>> pending_ticks;
-    std::int64_t first_second = 0, last_printed = 0;
-    auto running = [&] {
+    /// Drives the workers until every one has closed its pipe; then their merged report.
+    report run() {
+        while (running() > 0) {
+            stop_on_signal();
+            poll_once();
+            send_go_when_ready();
+            send_drain_when_published();
+            flush_ticks(false);
+        }
+        flush_ticks(true);
+        return collect();
+    }
+
+private:
+    long running() const {
         long n = 0;
-        for (auto& k : kids) n += k.closed ? 0 : 1;
+        for (const auto& k : kids_) n += k.closed ? 0 : 1;
         return n;
-    };
-    auto flush_ticks = [&](bool all) {
-        long live = running();
-        std::int64_t newest = pending_ticks.empty() ? 0 : pending_ticks.rbegin()->first;
-        while (!pending_ticks.empty()) {
-            auto it = pending_ticks.begin();
-            if (!all && it->second.second < live && it->first + 2 > newest) break;
-            if (progress && it->first > last_printed) {
-                if (first_second == 0) first_second = it->first;
-                print_progress(it->second.first, first_second);
-                last_printed = it->first;
-            }
-            pending_ticks.erase(it);
-        }
-    };
-    auto handle = [&](child& k, const std::string& line) {
-        auto j = json::parse(line);
-        if (!j) return;
-        const json* type = j->find("type");
-        if (!type) return;
-        const std::string& t = type->as_string();
-        if (t == "ready")
-            k.ready = true;
-        else if (t == "published")
-            k.published = true;
-        else if (t == "tick") {
-            if (const json* s = j->find("sample")) {
-                second_sample sample = sample_from_json(*s);
-                auto& slot = pending_ticks[sample.unix_s];
-                slot.first.unix_s = sample.unix_s;
-                slot.first.connections += sample.connections;
-                slot.first.connects += sample.connects;
-                slot.first.connect_failures += sample.connect_failures;
-                slot.first.sent += sample.sent;
-                slot.first.acked += sample.acked;
-                slot.first.received += sample.received;
-                slot.first.errors += sample.errors;
-                slot.first.latency.merge(sample.latency);
-                ++slot.second;
-            }
-        } else if (t == "report") {
-            if (const json* r = j->find("report")) k.result = report::from_json(*r);
-        }
-    };
+    }
 
-    while (running() > 0) {
-        if (!stop_sent && mqkit::detail::stop_signal::received() != 0) {
-            for (auto& k : kids)
-                if (!k.closed) write_all(k.to, "stop\n");
-            stop_sent = true;
-        }
+    void tell_all(std::string_view line) {
+        for (auto& k : kids_)
+            if (!k.closed) write_all(k.to, line);
+    }
+
+    void stop_on_signal() {
+        if (stop_sent_ || mqkit::detail::stop_signal::received() == 0) return;
+        tell_all("stop\n");
+        stop_sent_ = true;
+    }
+
+    /// Waits up to 200 ms for the workers' pipes (or a signal) and reads what came.
+    void poll_once() {
         std::vector<pollfd> fds;
         std::vector<child*> owners;
-        for (auto& k : kids)
+        for (auto& k : kids_)
             if (!k.closed) {
                 fds.push_back({k.from, POLLIN, 0});
                 owners.push_back(&k);
             }
         fds.push_back({mqkit::detail::stop_signal::wake_fd(), POLLIN, 0});
-        int rc = ::poll(fds.data(), fds.size(), 200);
-        if (rc < 0 && errno != EINTR) break;
-        for (std::size_t i = 0; i < owners.size(); ++i) {
-            if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-            child& k = *owners[i];
-            char buf[65536];
-            ssize_t n = ::read(k.from, buf, sizeof buf);
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) {
-                k.closed = true;
-                ::close(k.from);
-                ::close(k.to);
-                continue;
-            }
-            k.buffer.append(buf, static_cast<std::size_t>(n));
-            std::size_t nl;
-            while ((nl = k.buffer.find('\n')) != std::string::npos) {
-                std::string line = k.buffer.substr(0, nl);
-                k.buffer.erase(0, nl + 1);
-                try {
-                    handle(k, line);
-                } catch (const error&) {
-                    // a malformed line from a worker: its report will say what went wrong
-                }
-            }
-        }
-        bool all_ready = true, all_published = true;
-        for (auto& k : kids) {
-            all_ready = all_ready && (k.ready || k.closed);
-            all_published = all_published && (k.published || k.closed);
-        }
-        if (!go_sent && all_ready) {
-            for (auto& k : kids)
-                if (!k.closed) write_all(k.to, "go\n");
-            go_sent = true;
-        }
-        if (go_sent && !drain_sent && all_published) {
-            // Every worker's publishers are known unless one ended early: then each subscriber
-            // waits for quiet instead of a count.
-            bool complete = true;
-            for (auto& k : kids) complete = complete && k.published;
-            for (auto& k : kids) {
-                if (k.closed) continue;
-                std::uint64_t expected = 0;
-                for (const auto& filter : k.filters)
-                    for (const auto& other : kids)
-                        for (const auto& [topic, n] : other.sent)
-                            if (topic_matches(filter, topic)) expected += n;
-                write_all(k.to, complete ? fmt::format("drain {}\n", expected) : std::string("drain\n"));
-            }
-            drain_sent = true;
-        }
-        flush_ticks(false);
+        if (::poll(fds.data(), fds.size(), 200) < 0) return;  // EINTR: the next round
+        for (std::size_t i = 0; i < owners.size(); ++i)
+            if (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) read_from(*owners[i]);
     }
-    flush_ticks(true);
 
-    std::vector<report> parts;
-    std::string missing;
-    for (std::size_t i = 0; i < kids.size(); ++i) {
-        int status = 0;
-        ::waitpid(kids[i].pid, &status, 0);
-        if (kids[i].result)
-            parts.push_back(std::move(*kids[i].result));
-        else
-            missing = fmt::format("worker {} ended ({}) without a report", i,
-                                  WIFSIGNALED(status) ? fmt::format("signal {}", WTERMSIG(status))
-                                                      : fmt::format("exit {}", WEXITSTATUS(status)));
-    }
-    report merged = merge(parts);
-    if (parts.empty()) merged.config = c.to_json();
-    if (!missing.empty()) {
-        merged.errors[missing] += 1;
-        if (merged.exit_status == 0) {
-            merged.exit_status = failed;
-            merged.message = missing;
+    void read_from(child& k) {
+        char buf[65536];
+        const ssize_t n = ::read(k.from, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) return;
+        if (n <= 0) {
+            k.closed = true;
+            ::close(k.from);
+            ::close(k.to);
+            return;
+        }
+        k.buffer.append(buf, static_cast<std::size_t>(n));
+        for (std::size_t nl; (nl = k.buffer.find('\n')) != std::string::npos;) {
+            const std::string line = k.buffer.substr(0, nl);
+            k.buffer.erase(0, nl + 1);
+            try {
+                handle(k, line);
+            } catch (const error&) {
+                // a malformed line from a worker: its report will say what went wrong
+            }
         }
     }
-    return merged;
-}
+
+    /// One JSON line from a worker: ready, published, tick (a second's sample) or its report.
+    void handle(child& k, const std::string& line) {
+        const auto j = json::parse(line);
+        const json* type = j ? j->find("type") : nullptr;
+        if (!type) return;
+        const std::string& t = type->as_string();
+        if (t == "ready") {
+            k.ready = true;
+        } else if (t == "published") {
+            k.published = true;
+        } else if (t == "tick") {
+            if (const json* s = j->find("sample")) add_tick(sample_from_json(*s));
+        } else if (t == "report") {
+            if (const json* r = j->find("report")) k.result = report::from_json(*r);
+        }
+    }
+
+    void add_tick(const second_sample& sample) {
+        auto& [sum, workers] = pending_ticks_[sample.unix_s];
+        sum.merge(sample);
+        ++workers;
+    }
+
+    /// Prints each second once every running worker has reported it (or 2 s later), in order.
+    void flush_ticks(bool all) {
+        const long live = running();
+        const std::int64_t newest = pending_ticks_.empty() ? 0 : pending_ticks_.rbegin()->first;
+        while (!pending_ticks_.empty()) {
+            auto it = pending_ticks_.begin();
+            if (!all && it->second.second < live && it->first + 2 > newest) break;
+            if (progress_ && it->first > last_printed_) {
+                if (first_second_ == 0) first_second_ = it->first;
+                print_progress(it->second.first, first_second_);
+                last_printed_ = it->first;
+            }
+            pending_ticks_.erase(it);
+        }
+    }
+
+    void send_go_when_ready() {
+        if (go_sent_) return;
+        for (const auto& k : kids_)
+            if (!k.ready && !k.closed) return;
+        tell_all("go\n");
+        go_sent_ = true;
+    }
+
+    void send_drain_when_published() {
+        if (!go_sent_ || drain_sent_) return;
+        for (const auto& k : kids_)
+            if (!k.published && !k.closed) return;
+        // Every worker's publishers are known unless one ended early: then each subscriber waits
+        // for quiet instead of a count.
+        bool complete = true;
+        for (const auto& k : kids_) complete = complete && k.published;
+        for (auto& k : kids_) {
+            if (k.closed) continue;
+            std::uint64_t expected = 0;
+            for (const auto& filter : k.filters)
+                for (const auto& other : kids_)
+                    for (const auto& [topic, n] : other.sent)
+                        if (topic_matches(filter, topic)) expected += n;
+            write_all(k.to, complete ? fmt::format("drain {}\n", expected) : std::string("drain\n"));
+        }
+        drain_sent_ = true;
+    }
+
+    /// Reaps the workers and merges their reports; a worker without one makes the run fail.
+    report collect() {
+        std::vector<report> parts;
+        std::string missing;
+        for (std::size_t i = 0; i < kids_.size(); ++i) {
+            int status = 0;
+            ::waitpid(kids_[i].pid, &status, 0);
+            if (kids_[i].result)
+                parts.push_back(std::move(*kids_[i].result));
+            else
+                missing = fmt::format("worker {} ended ({}) without a report", i,
+                                      WIFSIGNALED(status) ? fmt::format("signal {}", WTERMSIG(status))
+                                                          : fmt::format("exit {}", WEXITSTATUS(status)));
+        }
+        report merged = merge(parts);
+        if (parts.empty()) merged.config = c_.to_json();
+        if (!missing.empty()) {
+            merged.errors[missing] += 1;
+            if (merged.exit_status == 0) {
+                merged.exit_status = failed;
+                merged.message = missing;
+            }
+        }
+        return merged;
+    }
+
+    const bench_config& c_;
+    const bool progress_;
+    std::vector<child> kids_;
+    bool go_sent_ = false, drain_sent_ = false, stop_sent_ = false;
+    std::map<std::int64_t, std::pair<second_sample, long>> pending_ticks_;  // second -> (sum, workers)
+    std::int64_t first_second_ = 0, last_printed_ = 0;
+};
 
 void write_file(const std::string& path, const std::string& text, std::vector<std::string>& problems) {
     std::ofstream f(path, std::ios::binary | std::ios::trunc);
@@ -572,7 +599,7 @@ int run_bench(bench_config& c) {
         local_coordinator coord(progress, c.worker_count == 1);
         r = detail::run_engine(c, coord, stop);
     } else {
-        r = run_workers(c, workers, progress);
+        r = worker_pool(c, workers, progress).run();
         if (stop.load() != 0) {  // this process was signalled: its status, whatever the workers say
             r.exit_status = stop.load();
             r.message = detail::stopped_word(r.exit_status);

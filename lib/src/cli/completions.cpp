@@ -191,11 +191,10 @@ std::string bash_property_block(const tool_spec& spec) {
 
 }  // namespace
 
-std::string render_bash_completion(const tool_spec& spec) {
-    const std::string fn = fmt::format("_mqkit_{}", spec.name);
-    std::string out = header(spec, "bash", fmt::format("share/bash-completion/completions/{}", spec.name),
-                             fmt::format("source completions/bash/{}", spec.name));
-    out += R"sh(
+namespace {
+
+/// The shell functions every mqkit tool's bash completion shares.
+constexpr std::string_view bash_helpers = R"sh(
 # Offers flag $1 (short form, may be empty) or $2 (long form), whichever fits what is typed so far,
 # with help $3. Reads cur, appends to cand and desc of the caller.
 _mqkit_offer_flag() {
@@ -236,8 +235,9 @@ _mqkit_reply() {
     return 0
 }
 )sh";
-    out += fmt::format("\n{}() {{\n", fn);
-    out += R"sh(    local cur=${COMP_WORDS[COMP_CWORD]} prev=
+
+/// The start of _mqkit_<tool>: the word being completed and the one before it.
+constexpr std::string_view bash_prologue = R"sh(    local cur=${COMP_WORDS[COMP_CWORD]} prev=
     local -a cand=() desc=()
     (( COMP_CWORD > 0 )) && prev=${COMP_WORDS[COMP_CWORD-1]}
     # bash splits "--flag=value" at '=': complete the value of --flag
@@ -249,11 +249,10 @@ _mqkit_reply() {
     COMPREPLY=()
 
 )sh";
-    out += bash_property_block(spec);
-    out += "\n    case $prev in\n";
-    out += bash_value_case(spec);
-    out += "    esac\n\n";
-    out += R"sh(    [[ -z $cur || $cur == -* ]] || return 0
+
+/// The end of _mqkit_<tool>: every flag not given yet (or repeatable), offered with its help.
+std::string bash_flag_offers(const tool_spec& spec) {
+    std::string out = R"sh(    [[ -z $cur || $cur == -* ]] || return 0
     # flags already given are not offered again, unless they may be repeated
     local -A used=()
     local w
@@ -276,6 +275,23 @@ _mqkit_reply() {
         else
             out += fmt::format("    [[ -v used[{}] ]] || {}\n", f->name, offer);
     }
+    return out;
+}
+
+}  // namespace
+
+std::string render_bash_completion(const tool_spec& spec) {
+    const std::string fn = fmt::format("_mqkit_{}", spec.name);
+    std::string out = header(spec, "bash", fmt::format("share/bash-completion/completions/{}", spec.name),
+                             fmt::format("source completions/bash/{}", spec.name));
+    out += bash_helpers;
+    out += fmt::format("\n{}() {{\n", fn);
+    out += bash_prologue;
+    out += bash_property_block(spec);
+    out += "\n    case $prev in\n";
+    out += bash_value_case(spec);
+    out += "    esac\n\n";
+    out += bash_flag_offers(spec);
     out += "    _mqkit_reply\n}\n\n";
     out += fmt::format("complete -F {} {}\n", fn, spec.name);
     return out;
@@ -384,11 +400,10 @@ std::string render_zsh_completion(const tool_spec& spec) {
 
 // ---------------------------------------------------------------------------------------------- fish
 
-std::string render_fish_completion(const tool_spec& spec) {
-    const std::string& name = std::string(spec.name);
-    std::string out = header(spec, "fish", fmt::format("share/fish/vendor_completions.d/{}.fish", spec.name),
-                             fmt::format("source completions/fish/{}.fish", spec.name));
-    out += R"sh(
+namespace {
+
+/// The shell functions every mqkit tool's fish completion shares.
+constexpr std::string_view fish_helpers = R"sh(
 # True unless flag -$argv[1] (may be empty) or --$argv[2] was given before the word being completed
 # (the word just before it may be that flag, still waiting for its value).
 function __mqkit_unused
@@ -413,6 +428,57 @@ function __mqkit_after
     contains -- $words[(math $n - $argv[1] + 1)] -$argv[2] --$argv[3]
 end
 )sh";
+
+/// The `complete` line(s) for one flag of tool `name`.
+std::string fish_flag_lines(const std::string& name, const flag* f) {
+    std::string out;
+    std::string line = fmt::format("complete -c {}", name);
+    if (!f->repeatable)
+        line += fmt::format(
+            " -n {}", fish_quote(fmt::format("__mqkit_unused {} {}",
+                                             f->short_name != 0 ? std::string(1, f->short_name) : "''", f->name)));
+    if (f->short_name != 0) line += fmt::format(" -s {}", f->short_name);
+    line += fmt::format(" -l {}", f->name);
+    if (f->kind != value_kind::none) {
+        switch (hint_of(*f)) {
+            case value_hint::words:
+                line += fmt::format(" -x -a {}", fish_quote(join(f->choices, " ")));
+                break;
+            case value_hint::file:
+                line += " -r -F";
+                break;
+            case value_hint::dir:
+                line += " -x -a '(__fish_complete_directories (commandline -ct))'";
+                break;
+            case value_hint::host:
+                line += " -x -a '(__fish_print_hostnames)'";
+                break;
+            case value_hint::format:
+                line += fmt::format(" -x -a '(__mqkit_{}_formats)'", name);
+                break;
+            case value_hint::property:
+                line += fmt::format(" -x -a {}", fish_quote(join(command_words(), " ")));
+                break;
+            default:
+                line += " -x";
+        }
+    }
+    out += fmt::format("{} -d {}\n", line, fish_quote(f->help));
+    if (f->kind == value_kind::property) {
+        std::string s = f->short_name != 0 ? std::string(1, f->short_name) : "''";
+        out += fmt::format("complete -c {} -n {} -x -a '(__mqkit_{}_property_ids)'\n", name,
+                           fish_quote(fmt::format("__mqkit_after 2 {} {}", s, f->name)), name);
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string render_fish_completion(const tool_spec& spec) {
+    const std::string& name = std::string(spec.name);
+    std::string out = header(spec, "fish", fmt::format("share/fish/vendor_completions.d/{}.fish", spec.name),
+                             fmt::format("source completions/fish/{}.fish", spec.name));
+    out += fish_helpers;
     if (has_kind(spec, value_kind::format)) {
         out += fmt::format("\nfunction __mqkit_{}_formats\n", name);
         for (const auto& s : format_specifiers())
@@ -426,45 +492,7 @@ end
         out += "    end\nend\n";
     }
     out += fmt::format("\n# no file names, except as the value of a flag that takes one\ncomplete -c {} -f\n", name);
-    for (const flag* f : offered_flags(spec)) {
-        std::string line = fmt::format("complete -c {}", name);
-        if (!f->repeatable)
-            line += fmt::format(
-                " -n {}", fish_quote(fmt::format("__mqkit_unused {} {}",
-                                                 f->short_name != 0 ? std::string(1, f->short_name) : "''", f->name)));
-        if (f->short_name != 0) line += fmt::format(" -s {}", f->short_name);
-        line += fmt::format(" -l {}", f->name);
-        if (f->kind != value_kind::none) {
-            switch (hint_of(*f)) {
-                case value_hint::words:
-                    line += fmt::format(" -x -a {}", fish_quote(join(f->choices, " ")));
-                    break;
-                case value_hint::file:
-                    line += " -r -F";
-                    break;
-                case value_hint::dir:
-                    line += " -x -a '(__fish_complete_directories (commandline -ct))'";
-                    break;
-                case value_hint::host:
-                    line += " -x -a '(__fish_print_hostnames)'";
-                    break;
-                case value_hint::format:
-                    line += fmt::format(" -x -a '(__mqkit_{}_formats)'", name);
-                    break;
-                case value_hint::property:
-                    line += fmt::format(" -x -a {}", fish_quote(join(command_words(), " ")));
-                    break;
-                default:
-                    line += " -x";
-            }
-        }
-        out += fmt::format("{} -d {}\n", line, fish_quote(f->help));
-        if (f->kind == value_kind::property) {
-            std::string s = f->short_name != 0 ? std::string(1, f->short_name) : "''";
-            out += fmt::format("complete -c {} -n {} -x -a '(__mqkit_{}_property_ids)'\n", name,
-                               fish_quote(fmt::format("__mqkit_after 2 {} {}", s, f->name)), name);
-        }
-    }
+    for (const flag* f : offered_flags(spec)) out += fish_flag_lines(name, f);
     return out;
 }
 

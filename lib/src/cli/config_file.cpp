@@ -46,6 +46,12 @@ std::string config_file_path(std::string_view tool, env_lookup env) {
     return {};
 }
 
+std::string mosquitto_client_name(std::string_view tool) {
+    for (std::string_view t : {"mqpub", "mqsub", "mqrr"})
+        if (tool == t) return fmt::format("mosquitto_{}", tool.substr(2));
+    return {};
+}
+
 std::vector<std::string> config_file_args(const tool_spec& spec, const std::string& path, const std::string& text) {
     std::vector<std::string> out;
     std::size_t line_no = 0;
@@ -68,7 +74,8 @@ std::vector<std::string> config_file_args(const tool_spec& spec, const std::stri
         try {
             if (words[0].size() < 2 || words[0][0] != '-')
                 throw usage_error("expected an option, such as '-h host' or '--cafile file'");
-            (void)detail::tokenize(spec, words);
+            if (detail::tokenize(spec, words).has("options-file"))
+                throw usage_error("-o/--options-file cannot be used inside a config or options file");
         } catch (const error& e) {
             throw error(e.status(), fmt::format("{}:{}: {}", path, line_no, e.what()), e.hint());
         }

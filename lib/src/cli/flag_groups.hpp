@@ -10,17 +10,20 @@ namespace mqkit::detail {
 
 /// "0", "1", "2": the choices of every QoS flag.
 const std::vector<std::string_view>& qos_choices();
+/// "always", "new", "never": the choices of --retain-handling.
+const std::vector<std::string_view>& retain_handling_choices();
 
-/// -h -p -L -i -I -k -V -c -x --ws --ws-path --proxy and the flags Paho cannot honour.
+/// -h -p -L -i -I -k -V -c -x --ws --ws-path --proxy --no-tls and the flags Paho cannot honour.
 flag_group connection_group();
 /// --cafile --capath --cert --key --key-pw-file --keyform --ciphers --tls-version --tls-alpn
-/// --insecure --tls-use-os-certs, and --psk/--tls-engine (refused: Paho cannot do them).
+/// --insecure --tls-keylog --tls-use-os-certs --psk --psk-identity, and --tls-engine (refused: Paho
+/// cannot do it).
 flag_group tls_group();
 /// -u -P --pw-file.
 flag_group auth_group();
 /// --will-topic --will-payload --will-qos --will-retain.
 flag_group will_group();
-/// -D -d --quiet --no-config --help --version.
+/// -D -d --quiet -o --no-config --help --version.
 flag_group general_group();
 
 /// Exit statuses 1-5 and 128-159: the broker refused the connection (CONNACK), as mosquitto's clients.

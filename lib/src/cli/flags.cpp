@@ -1,4 +1,4 @@
-// The flag tables of mqpub, mqsub and tspub, and the --help text rendered from them.
+// The flag tables of mqpub, mqsub, mqrr and mqbench, and the --help text rendered from them.
 #include "mqkit/flags.hpp"
 
 #include "cli/flag_groups.hpp"
@@ -20,6 +20,11 @@ const std::vector<std::string_view> tls_version_choices{"tlsv1.3", "tlsv1.2", "t
 
 }  // namespace
 
+const std::vector<std::string_view>& retain_handling_choices() {
+    static const std::vector<std::string_view> choices{"always", "new", "never"};
+    return choices;
+}
+
 const std::vector<std::string_view>& qos_choices() {
     static const std::vector<std::string_view> choices{"0", "1", "2"};
     return choices;
@@ -38,10 +43,14 @@ flag_group connection_group() {
              "topic for every scheme, as in mosquitto; the WebSocket endpoint is --ws-path. A password "
              "in the URL is visible in the process list for a moment; prefer --pw-file or "
              "MQKIT_PASSWORD."},
-            {'i', "id", "id", vk::text, "client id (default: <tool>|<pid>-<hostname>, at most 23 bytes)"},
+            {'i', "id", "id", vk::text, "client id (default: none, the broker assigns one)",
+             "Without -i or -I the CONNECT carries an empty client id and the broker assigns one, as with "
+             "mosquitto's clients. mqkit picks <tool>|<pid>-<hostname> (at most 23 bytes) itself where an "
+             "empty one cannot work: MQTT 3.1 (-V 31), and mqpub streams at QoS 1 or 2 that resume their "
+             "session after a reconnect."},
             {'I', "id-prefix", "prefix", vk::text, "client id is <prefix><pid>"},
             {'k', "keepalive", "seconds", vk::integer, "keep-alive interval, 0-65535 (default: 60)",
-             "0 turns keep-alive off. Unlike mosquitto 2.0, values below 5 are accepted."},
+             "0 turns keep-alive off. Unlike mosquitto (2.0 and 2.1), values below 5 are accepted."},
             {'V',
              "protocol-version",
              "version",
@@ -52,16 +61,24 @@ flag_group connection_group() {
             {'c', "disable-clean-session", "", vk::none,
              "persistent session: the broker keeps subscriptions and queued messages (needs -i)"},
             {'x', "session-expiry-interval", "seconds", vk::text,
-             "MQTT v5 session expiry in seconds; -1 or inf: never (default: -1 with -c, else 0)"},
+             "session expiry in seconds, -1 or inf: never; implies MQTT v5 (default: -1 with -c, else 0)",
+             "As in mosquitto 2.1, -x switches to MQTT v5 (2.0 needed -V 5); so does -D. With -V 31 or -V 311 "
+             "it is an error. 0 sends no session-expiry-interval property. An infinite expiry needs a client "
+             "id (-i)."},
             {0, "ws", "", vk::none,
              "connect over WebSockets (as with -L ws:// or wss://; default port 80, 443 with TLS)"},
             {0, "ws-path", "path", vk::text, "HTTP path of the broker's WebSocket endpoint (default: /mqtt)",
              "The path of a -L ws:// URL is the topic, as for mqtt:// URLs, so the endpoint's path is "
              "given here. Needs --ws or a ws:// or wss:// URL."},
-            {0, "proxy", "url", vk::url, "HTTP CONNECT proxy, http://[user[:password]@]host[:port]",
-             "Unlike mosquitto's clients (SOCKS5), mqkit speaks HTTP CONNECT, for every transport. "
-             "socks5h:// URLs are refused. The http_proxy and https_proxy environment variables are "
-             "ignored, as by mosquitto's clients."},
+            {0, "proxy", "url", vk::url, "SOCKS5 or HTTP proxy: socks5h://[user[:password]@]host[:port] or http://...",
+             "socks5h:// is mosquitto's SOCKS5 proxy (default port 1080; the proxy resolves the broker's name; "
+             "%XX escapes in the user name and password, %40 for @); mqkit speaks SOCKS5 itself. http:// is an "
+             "HTTP CONNECT proxy (default port 8080), which mosquitto has not, for every transport. The "
+             "http_proxy and https_proxy environment variables are ignored, as by mosquitto's clients."},
+            {0, "no-tls", "", vk::none,
+             "no TLS, even with port 8883, mqtts:// or TLS options (e.g. from a config file)",
+             "As in mosquitto 2.1: the TLS options are then left unused, and port 8883 or an mqtts:// or wss:// "
+             "URL no longer turn TLS on."},
             {0, "unix", "path", vk::file, "connect through a unix domain socket", {}, {}, false, true},
             {'A', "bind-address", "address", vk::host, "bind the outgoing socket to this address", {}, {}, false, true},
             {0, "nodelay", "", vk::none, "disable Nagle's algorithm", {}, {}, false, true},
@@ -88,15 +105,26 @@ flag_group tls_group() {
              "anything older than TLS 1.2; it cannot be made to refuse TLS 1.2.",
              tls_version_choices},
             {0, "tls-alpn", "protocol", vk::text, "ALPN protocol to ask the broker for"},
-            {0, "insecure", "", vk::none, "do not check that the broker's certificate matches its host name",
-             "The certificate chain is still checked. Anyone who can redirect your traffic can "
-             "impersonate the broker; mqkit prints a warning."},
+            {0, "insecure", "", vk::none, "do not verify the broker's certificate at all (chain and host name)",
+             "As mosquitto 2.1 documents it (2.0 skipped only the host name check; 2.1.2 itself still checks "
+             "the chain unless --tls-version or --ciphers is given too). The connection is encrypted but not "
+             "authenticated: anyone who can redirect your traffic can impersonate the broker; mqkit prints "
+             "a warning."},
+            {0, "tls-keylog", "file", vk::file, "append the TLS session secrets to this file (for Wireshark)",
+             "Each connection's secrets are appended in the NSS key log format (SSLKEYLOGFILE), so a capture "
+             "of the traffic can be decrypted. The file holds what decrypts the session: keep it private. "
+             "A file that cannot be opened for appending is an error (mosquitto 2.1 ignores it silently). Needs "
+             "TLS. mqkit makes such a TLS connection itself, with OpenSSL, as it does for --psk."},
             {0, "tls-use-os-certs", "", vk::none,
              "trust the system's CA certificates (also with --cafile/--capath); enables TLS",
              "Implied by mqtts:// and wss:// URLs and by port 8883 when neither --cafile nor --capath "
              "is given."},
-            {0, "psk", "key", vk::text, "TLS pre-shared key", {}, {}, false, true},
-            {0, "psk-identity", "identity", vk::text, "TLS-PSK client identity", {}, {}, false, true},
+            {0, "psk", "key", vk::text, "TLS with this pre-shared key (hexadecimal) instead of certificates",
+             "TLS-PSK, as mosquitto does it: TLS 1.2 with the PSK cipher suites (or --ciphers), no certificates "
+             "(not with --cafile or --capath); needs --psk-identity. Without -p the port becomes 8883. mqkit "
+             "makes this TLS connection itself, with OpenSSL (Paho MQTT C++ 1.2 cannot use a pre-shared key "
+             "safely)."},
+            {0, "psk-identity", "identity", vk::text, "the client's identity for --psk"},
             {0, "tls-engine", "engine", vk::text, "OpenSSL engine", {}, {}, false, true},
             {0, "tls-engine-kpass-sha1", "sha1", vk::text, "SHA1 of the engine key password", {}, {}, false, true},
         }};
@@ -144,9 +172,13 @@ flag_group general_group() {
                  true},
                 {'d', "debug", "", vk::none, "print each MQTT packet sent and received, as mosquitto -d does"},
                 {0, "quiet", "", vk::none, "print no error messages"},
+                {'o', "options-file", "file", vk::file, "read options from this file instead of the config file",
+                 "One option per line, as in the config file; they go before the command line's. With -o the "
+                 "config file is not read. A file that cannot be read is an error (mosquitto 2.1 ignores it)."},
                 {0, "no-config", "", vk::none, "do not read the config file ($XDG_CONFIG_HOME/<tool>)",
-                 "Without it, each line of $XDG_CONFIG_HOME/<tool> (or ~/.config/<tool>) is read as "
-                 "options placed before the command line's, so the command line wins."},
+                 "Without it, each line of $XDG_CONFIG_HOME/<tool> (or ~/.config/<tool>; if that does not "
+                 "exist, the file of the same place named after mosquitto's client, e.g. mosquitto_sub) is "
+                 "read as options placed before the command line's, so the command line wins."},
                 {0, "help", "", vk::none, "show this help and exit"},
                 {0, "version", "", vk::none, "show version information and exit"},
             }};
@@ -189,6 +221,37 @@ using detail::signal_exit_status;
 using detail::tls_group;
 using detail::will_group;
 
+/// -R, --retain-as-published and --retain-handling: what mqsub and mqrr do with retained messages.
+std::vector<flag> retained_flags() {
+    return {
+        {'R', "no-stale", "", vk::none, "ignore retained (stale) messages",
+         "Under MQTT v5 the broker is also asked not to send them (retain handling never), as mosquitto's "
+         "clients do, unless --retain-handling says otherwise."},
+        {0, "retain-as-published", "", vk::none, "MQTT v5: keep the retain flag as published"},
+        {0, "retain-handling", "when", vk::choice,
+         "MQTT v5: retained messages at subscribe: always, new (only for a new subscription), never",
+         "The subscription option of MQTT v5 (default: always). Under MQTT 3.x the broker always sends "
+         "them, as with mosquitto's clients.",
+         detail::retain_handling_choices()},
+    };
+}
+
+/// -v -N -F --pretty: how mqsub and mqrr print a message.
+flag_group output_group() {
+    return {"Output",
+            {
+                {'v', "verbose", "", vk::none, "print \"topic payload\""},
+                {'N', "no-eol", "", vk::none, "do not print a newline after each message"},
+                {'F', "format", "format", vk::format,
+                 "output format: %t topic, %p payload, %q qos, %r retain, %l length, %m mid, %x hex, "
+                 "%I/%U time, %j/%J JSON, @ strftime",
+                 "The specifiers and escapes are those of mosquitto_sub's OUTPUT FORMAT: %% %t %p %q %r %l "
+                 "%m %x %X %I %U %j %J, the MQTT v5 ones %A %C %D %E %F %P %R %S, strftime via @, field "
+                 "width and precision, and the escapes \\\\ \\0 \\a \\e \\n \\r \\t \\v."},
+                {0, "pretty", "", vk::none, "print %j/%J JSON over several lines"},
+            }};
+}
+
 /// The entries of several lists, in order.
 std::vector<doc_entry> join(std::initializer_list<std::vector<doc_entry>> parts) {
     std::vector<doc_entry> out;
@@ -200,10 +263,12 @@ tool_spec make_mqpub() {
     tool_spec s{
         "mqpub",
         "publish MQTT messages (a drop-in for mosquitto_pub)",
-        "{-t topic | -L url} {-m message | -f file | -l | -s | -n} [options]",
+        "{-t topic | -L url} {-m message | -f file | -l | -s | -n} [options]\n"
+        "       mqpub -l --topic-per-line [options]",
         "mqpub connects to an MQTT broker, publishes one message (or one per line of standard input "
         "with -l) and disconnects once every message has been acknowledged. It takes the same flags "
-        "as mosquitto_pub and prints the same -d trace.",
+        "as mosquitto_pub of mosquitto 2.1.2, its reference, and prints the same -d trace; README's "
+        "'Where mqkit differs' lists the deliberate differences.",
         {},
     };
     s.groups.push_back(
@@ -218,6 +283,13 @@ tool_spec make_mqpub() {
               "flight; at end of input it waits until every QoS 1/2 message is acknowledged. Unlike "
               "mosquitto_pub, blank lines are not sent (an empty retained message would delete the "
               "retained value)."},
+             {0, "topic-per-line", "", vk::none,
+              "with -l: each line is 'topic payload', as mqsub -v prints it (replays a recording)",
+              "The topic is everything before the first space, the payload everything after it (a line "
+              "'topic (null)' or without a space sends an empty message, as mqsub -v prints one). So "
+              "'mqsub -v -t \"lab/#\" > log' records a session and 'mqpub -l --topic-per-line < log' replays it; "
+              "-q and -r apply to every line. A line whose topic is not a valid topic name stops mqpub (exit 1) "
+              "after the lines before it. -t is not needed."},
              {'s', "stdin-file", "", vk::none, "send all of standard input as one message",
               "Empty input is an error, as with mosquitto_pub: it is more likely a broken pipeline than a wish to "
               "send nothing, and with -r an empty message would delete the retained value (-n sends one on "
@@ -296,10 +368,10 @@ tool_spec make_mqsub() {
     tool_spec s{
         "mqsub",
         "subscribe to MQTT topics and print messages (a drop-in for mosquitto_sub)",
-        "{-t filter ... | -L url} [options]",
+        "{-t filter ... | -U filter ... | -L url} [options]",
         "mqsub connects to an MQTT broker, subscribes to one or more topic filters and prints every "
-        "message it receives, in the same format as mosquitto_sub. If the connection is lost it "
-        "reconnects and subscribes again by itself.",
+        "message it receives, in the same format as mosquitto_sub of mosquitto 2.1.2, its reference. "
+        "If the connection is lost it reconnects and subscribes again by itself.",
         {},
     };
     s.groups.push_back(
@@ -334,7 +406,6 @@ tool_spec make_mqsub() {
               "As in mosquitto_sub, this is a limit on the whole run, not on the gap between messages. It "
               "counts from the connection, so a broker that never answers CONNECT or SUBSCRIBE cannot hold mqsub "
               "past it either."},
-             {'R', "no-stale", "", vk::none, "do not print retained (stale) messages"},
              {'E', "exit-after-sub", "", vk::none, "exit once the subscriptions are acknowledged"},
              {'U',
               "unsubscribe",
@@ -348,24 +419,28 @@ tool_spec make_mqsub() {
               true},
              {0, "retained-only", "", vk::none, "print only retained messages; exit at the first live one"},
              {0, "remove-retained", "", vk::none, "clear every retained message that is received"},
-             {0, "retain-as-published", "", vk::none, "MQTT v5: keep the retain flag as published"},
+             {'M', "max-inflight", "count", vk::integer, "accepted for mosquitto_sub's sake, 1-65535 (default: 20)",
+              "mosquitto_sub's -M limits its own unacknowledged publishes (only --remove-retained makes any); "
+              "mqsub checks the value and sends the clearing messages of --remove-retained without a limit."},
              {0, "random-filter", "percent", vk::number,
               "print only this percentage (0.1-100) of the messages, chosen at random",
-              "Messages filtered out still count towards -C. mosquitto_sub 2.0 prints a tenth of the "
-              "percentage it is given (a bug); mqkit prints the percentage asked for."},
+              "Messages filtered out still count towards -C. mosquitto_sub (2.0 and 2.1.2) prints a tenth of "
+              "the percentage it is given (a bug); mqkit prints the percentage asked for."},
          }});
-    s.groups.push_back({"Output",
-                        {
-                            {'v', "verbose", "", vk::none, "print \"topic payload\""},
-                            {'N', "no-eol", "", vk::none, "do not print a newline after each message"},
-                            {'F', "format", "format", vk::format,
-                             "output format: %t topic, %p payload, %q qos, %r retain, %l length, %m mid, %x hex, "
-                             "%I/%U time, %j/%J JSON, @ strftime",
-                             "The specifiers and escapes are those of mosquitto_sub's OUTPUT FORMAT: %% %t %p %q %r %l "
-                             "%m %x %X %I %U %j %J, the MQTT v5 ones %A %C %D %E %F %P %R %S, strftime via @, field "
-                             "width and precision, and the escapes \\\\ \\0 \\a \\e \\n \\r \\t \\v."},
-                            {0, "pretty", "", vk::none, "print %j/%J JSON over several lines"},
-                        }});
+    const std::vector<flag> retained = retained_flags();
+    std::vector<flag>& subscribing = s.groups.back().flags;
+    subscribing.insert(subscribing.begin() + 5, retained.begin(), retained.end());  // after -W
+    s.groups.push_back(output_group());
+    s.groups.back().flags.push_back({'w', "watch", "", vk::none,
+                                     "on a terminal, print each topic's latest message on a line of its own",
+                                     "The screen is cleared and each topic keeps its line, overwritten by its next "
+                                     "message (mosquitto 2.1's --watch). When stdout is not a terminal (or TERM is "
+                                     "dumb) the messages are printed as without -w."});
+    s.groups.back().flags.push_back({0, "message-rate", "", vk::none,
+                                     "print the number of messages received each second instead of the messages",
+                                     "Every second one line 'N msgs/s' (every message counts, also those -R, -T or "
+                                     "--random-filter leave out), until Ctrl-C or -W. The messages themselves, -C, "
+                                     "-v, -F, -N and -w are left aside, as in mosquitto_sub 2.1."});
     s.groups.push_back(
         {"Statistics",
          {
@@ -409,6 +484,85 @@ tool_spec make_mqsub() {
          "mqsub -t 'sensors/#' -T 'sensors/debug/#' -F '%I %t %p'"},
     };
     s.see_also = {"mosquitto_sub(1)", "mosquitto(8)", "mqtt(7)"};
+    return s;
+}
+
+/// `g` with the help line of its flag `name` replaced (mqrr's -V has another default).
+flag_group with_help(flag_group g, std::string_view name, std::string_view help) {
+    for (auto& f : g.flags)
+        if (f.name == name) f.help = help;
+    return g;
+}
+
+tool_spec make_mqrr() {
+    tool_spec s{
+        "mqrr",
+        "send an MQTT request and print the response (a drop-in for mosquitto_rr)",
+        "-t topic -e response-topic {-m message | -f file | -s | -n} [options]",
+        "mqrr subscribes to the response topic (-e), publishes one request to -t and prints the first "
+        "message that arrives on the response topic, formatted as mqsub prints messages (-v, -N, -F), "
+        "then disconnects. Under MQTT v5 (the default, as for mosquitto_rr) the request carries the "
+        "response topic as its response-topic property, so a responder knows where to answer; "
+        "correlation data is sent only when given with -D publish correlation-data, and the response is "
+        "not matched against it: as with mosquitto_rr, the first message on the response topic is the "
+        "response. Under MQTT 3.1.1 the responder must know the response topic by itself. The "
+        "reference is mosquitto_rr of mosquitto 2.1.2.",
+        {},
+    };
+    s.groups.push_back(
+        {"Request and response",
+         {
+             {'t', "topic", "topic", vk::topic, "topic the request is published to (no + or # wildcards)"},
+             {'e', "response-topic", "topic", vk::topic, "topic the response is expected on (no wildcards)",
+              "mqrr subscribes to it before it publishes the request, so a response cannot be missed; under "
+              "MQTT v5 it is also the request's response-topic property. A retained message on it counts as "
+              "the response, unless -R."},
+             {'m', "message", "message", vk::text, "request payload"},
+             {'f', "file", "file", vk::file, "send the contents of a file as the request"},
+             {'s', "stdin-file", "", vk::none, "send all of standard input as the request"},
+             {'n', "null-message", "", vk::none, "send a zero-length request"},
+             {'q',
+              "qos",
+              "qos",
+              vk::choice,
+              "QoS of the request and of the subscription: 0, 1 or 2 (default: 0)",
+              {},
+              qos_choices()},
+             {'W', "timeout", "seconds", vk::integer,
+              "give up after this many seconds without a response, with exit status 27",
+              "Counted from the start of the connection, as mosquitto_rr counts it."},
+             {0, "latency", "", vk::none, "print the time from sending the request to the response",
+              "After the response, a line 'Latency: ...' on stdout: seconds and nanoseconds from 1 s on "
+              "(Latency: 1.250000000), else ms, µs or ns (Latency: 26.190000µs), as mosquitto_rr prints it."},
+             {'M', "max-inflight", "count", vk::integer, "accepted for mosquitto_rr's sake, 1-65535 (default: 20)"},
+         }});
+    for (const flag& f : retained_flags()) s.groups.back().flags.push_back(f);
+    s.groups.push_back(output_group());
+    s.groups.push_back(with_help(connection_group(), "protocol-version",
+                                 "MQTT version: 5, 311 or 31 (also mqttv5, mqttv311, mqttv31; default: 5)"));
+    s.groups.push_back(tls_group());
+    s.groups.push_back(auth_group());
+    s.groups.push_back(will_group());
+    s.groups.push_back(general_group());
+    s.exit_status = join({
+        {{"0", "a response arrived and was printed; also --help and --version"},
+         {"1", "bad arguments, cannot connect to the broker, the subscription to -e refused, or any other error"}},
+        connack_exit_status(),
+        {{"2", "the broker broke the MQTT protocol"},
+         {"7", "the broker closed the connection before its CONNACK, or the connection was lost before the response"},
+         {"27", "-W: no response within the time limit (as mosquitto_rr)"},
+         signal_exit_status()},
+    });
+    s.environment = auth_environment();
+    s.examples = {
+        {"Ask a responder listening on lab/led/get for the LED's colour and print its answer:",
+         "mqrr -t lab/led/get -e lab/led/colour -m ?"},
+        {"The same, giving up after 5 seconds (exit status 27) and printing how long the answer took:",
+         "mqrr -t lab/led/get -e lab/led/colour -m ? -W 5 --latency"},
+        {"A responder for it, made of mqsub and mqpub (under MQTT v5 %R is the request's response topic):",
+         "mqsub -V 5 -t lab/led/get -F %R | while read -r topic; do mqpub -t \"$topic\" -m red; done"},
+    };
+    s.see_also = {"mosquitto_rr(1)", "mosquitto(8)", "mqtt(7)"};
     return s;
 }
 
@@ -495,11 +649,12 @@ tool_spec make_mqbench() {
              {0, "plot", "file", vk::file, "write a throughput and latency chart as SVG"},
              {0, "no-progress", "", vk::none, "no live progress line on a terminal"},
          }});
-    s.groups.push_back(without(
-        connection_group(), {"url", "id", "id-prefix", "disable-clean-session", "session-expiry-interval", "nodelay"}));
-    s.groups.push_back(without(tls_group(), {"tls-alpn", "tls-use-os-certs"}));
+    s.groups.push_back(without(connection_group(), {"url", "id", "id-prefix", "disable-clean-session",
+                                                    "session-expiry-interval", "ws", "ws-path", "nodelay",
+                                                    "no-tls"}));
+    s.groups.push_back(without(tls_group(), {"tls-alpn", "tls-use-os-certs", "tls-keylog", "psk", "psk-identity"}));
     s.groups.push_back(auth_group());
-    s.groups.push_back(without(general_group(), {"property", "debug"}));
+    s.groups.push_back(without(general_group(), {"property", "debug", "options-file"}));
     s.exit_status = {
         {"0", "the run finished and nothing went wrong; also --help and --version"},
         {"1",
@@ -555,13 +710,19 @@ const tool_spec& mqsub_spec() {
     return spec;
 }
 
+const tool_spec& mqrr_spec() {
+    static const tool_spec spec = make_mqrr();
+    return spec;
+}
+
 const tool_spec& mqbench_spec() {
     static const tool_spec spec = make_mqbench();
     return spec;
 }
 
 const std::vector<const tool_spec*>& all_tool_specs() {
-    static const std::vector<const tool_spec*> specs{&mqpub_spec(), &mqsub_spec(), &mqbench_spec(), &tspub_spec()};
+    static const std::vector<const tool_spec*> specs{&mqpub_spec(), &mqsub_spec(), &mqrr_spec(), &mqbench_spec(),
+                                                     &tspub_spec()};
     return specs;
 }
 

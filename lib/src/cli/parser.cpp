@@ -4,6 +4,7 @@
 #include "cli/parser.hpp"
 #include "cli/url.hpp"
 #include "core/property_table.hpp"
+#include "core/proxy_url.hpp"
 #include "core/stats.hpp"
 #include "core/template.hpp"
 #include "mqkit/error.hpp"
@@ -93,69 +94,86 @@ std::string unknown_option_message(const tool_spec& spec, const std::string& nam
 
 }  // namespace
 
-// One pass over the words, driven by the flag table alone: "--name value", "--name=value",
-// "-n value", "-nvalue", switches grouped as "-rd" (a flag that takes a value ends a group and
-// takes the rest of it), -D/--property with its 3-4 words, and "--" before plain words.
-raw_args tokenize(const tool_spec& spec, const std::vector<std::string>& args) {
-    raw_args raw;
-    auto store = [&](const flag& f, std::string value) { raw.values[std::string(f.name)].push_back(std::move(value)); };
-    // -D/--property: command identifier value, or command user-property name value.
-    auto take_property = [&](std::size_t& i, const std::string& as_typed) {
+namespace {
+
+/// One pass over the words, driven by the flag table alone: "--name value", "--name=value",
+/// "-n value", "-nvalue", switches grouped as "-rd" (a flag that takes a value ends a group and
+/// takes the rest of it), -D/--property with its 3-4 words, and "--" before plain words.
+class tokenizer {
+public:
+    tokenizer(const tool_spec& spec, const std::vector<std::string>& args) : spec_(spec), args_(args) {}
+
+    raw_args run() {
+        for (i_ = 0; i_ < args_.size(); ++i_) {
+            const std::string& a = args_[i_];
+            if (a == "--") {
+                raw_.positionals.insert(raw_.positionals.end(), args_.begin() + static_cast<std::ptrdiff_t>(i_) + 1,
+                                        args_.end());
+                break;
+            }
+            if (a.size() < 2 || a[0] != '-')
+                raw_.positionals.push_back(a);
+            else if (a[1] == '-')
+                long_option(a);
+            else
+                short_group(a);
+        }
+        return std::move(raw_);
+    }
+
+private:
+    void store(const flag& f, std::string value) { raw_.values[std::string(f.name)].push_back(std::move(value)); }
+
+    /// -D/--property: command identifier value, or command user-property name value.
+    void take_property(const std::string& as_typed) {
         std::vector<std::string> words;
-        for (int n = 0; n < 3 && i + 1 < args.size(); ++n) words.push_back(args[++i]);
-        if (words.size() == 3 && words[1] == "user-property" && i + 1 < args.size()) words.push_back(args[++i]);
+        for (int n = 0; n < 3 && i_ + 1 < args_.size(); ++n) words.push_back(args_[++i_]);
+        if (words.size() == 3 && words[1] == "user-property" && i_ + 1 < args_.size()) words.push_back(args_[++i_]);
         if (words.size() < 3 || (words[1] == "user-property" && words.size() < 4))
             throw usage_error(
                 fmt::format("{}: needs 'command identifier value' (user-property: 'command "
                             "user-property name value')",
                             as_typed));
-        raw.properties.push_back(std::move(words));
-    };
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& a = args[i];
-        if (a == "--") {
-            raw.positionals.insert(raw.positionals.end(), args.begin() + static_cast<std::ptrdiff_t>(i) + 1,
-                                   args.end());
-            break;
+        raw_.properties.push_back(std::move(words));
+    }
+
+    // "--name", "--name=value", "--name value".
+    void long_option(const std::string& a) {
+        const std::string_view body = std::string_view(a).substr(2);
+        const auto eq = body.find('=');
+        const std::string_view name = body.substr(0, eq);
+        const flag* f = spec_.find(name);
+        if (!f) throw_unknown(spec_, std::string(name));
+        if (f->kind == value_kind::property) {
+            if (eq != std::string_view::npos)
+                throw usage_error(fmt::format("{}: give its words as separate arguments", display_name(*f)));
+            take_property(a);
+        } else if (f->kind == value_kind::none) {
+            if (eq != std::string_view::npos)
+                throw usage_error(fmt::format("{} takes no value (given '{}')", display_name(*f), a));
+            store(*f, "true");
+        } else if (eq != std::string_view::npos) {
+            store(*f, std::string(body.substr(eq + 1)));
+        } else if (i_ + 1 < args_.size()) {
+            store(*f, args_[++i_]);
+        } else {
+            throw_missing(*f);
         }
-        if (a.size() < 2 || a[0] != '-') {
-            raw.positionals.push_back(a);
-            continue;
-        }
-        if (a[1] == '-') {
-            const std::string_view body = std::string_view(a).substr(2);
-            const auto eq = body.find('=');
-            const std::string_view name = body.substr(0, eq);
-            const flag* f = spec.find(name);
-            if (!f) throw_unknown(spec, std::string(name));
-            if (f->kind == value_kind::property) {
-                if (eq != std::string_view::npos)
-                    throw usage_error(fmt::format("{}: give its words as separate arguments", display_name(*f)));
-                take_property(i, a);
-            } else if (f->kind == value_kind::none) {
-                if (eq != std::string_view::npos)
-                    throw usage_error(fmt::format("{} takes no value (given '{}')", display_name(*f), a));
-                store(*f, "true");
-            } else if (eq != std::string_view::npos) {
-                store(*f, std::string(body.substr(eq + 1)));
-            } else if (i + 1 < args.size()) {
-                store(*f, args[++i]);
-            } else {
-                throw_missing(*f);
-            }
-            continue;
-        }
+    }
+
+    // "-n", "-n value", "-nvalue", "-rd".
+    void short_group(const std::string& a) {
         for (std::size_t k = 1; k < a.size(); ++k) {
-            const flag* f = spec.find_short(a[k]);
-            if (!f && a.size() == 2) throw_unknown(spec, std::string(1, a[k]));
+            const flag* f = spec_.find_short(a[k]);
+            if (!f && a.size() == 2) throw_unknown(spec_, std::string(1, a[k]));
             if (!f)
                 throw usage_error(fmt::format("unknown option '-{}' in '{}'", a[k], a),
-                                  fmt::format("see '{} --help'", spec.name));
+                                  fmt::format("see '{} --help'", spec_.name));
             if (f->kind == value_kind::property) {
                 if (a.size() != 2)
                     throw usage_error(fmt::format("{}: give its words as separate arguments", display_name(*f)));
-                take_property(i, a);
-                break;
+                take_property(a);
+                return;
             }
             if (f->kind == value_kind::none) {
                 store(*f, "true");
@@ -163,13 +181,24 @@ raw_args tokenize(const tool_spec& spec, const std::vector<std::string>& args) {
             }
             if (k + 1 < a.size())
                 store(*f, a.substr(k + 1));
-            else if (i + 1 < args.size())
-                store(*f, args[++i]);
+            else if (i_ + 1 < args_.size())
+                store(*f, args_[++i_]);
             else
                 throw_missing(*f);
-            break;  // the rest of the group was this flag's value
+            return;  // the rest of the group was this flag's value
         }
     }
+
+    const tool_spec& spec_;
+    const std::vector<std::string>& args_;
+    std::size_t i_ = 0;
+    raw_args raw_;
+};
+
+}  // namespace
+
+raw_args tokenize(const tool_spec& spec, const std::vector<std::string>& args) {
+    raw_args raw = tokenizer(spec, args).run();
     for (const auto& g : spec.groups)
         for (const auto& f : g.flags)
             if (f.unsupported && raw.has(f.name))
@@ -212,10 +241,13 @@ std::string shown(std::string_view v, bool raw_bytes) {
     return out;
 }
 
-/// "invalid topic 'x': why" for an error message.
+}  // namespace
+
 std::string invalid_topic(std::string_view what, std::string_view topic, const std::string& why) {
     return fmt::format("invalid {} '{}': {}", what, shown(topic, why.find("UTF-8") != std::string::npos), why);
 }
+
+namespace {
 
 void check_property_value(const detail::property_info& info, const std::string& value, const std::string& where) {
     using detail::property_type;
@@ -285,28 +317,15 @@ std::string default_client_id(std::string_view tool, const process_identity& who
 
 namespace {
 
-// --proxy: http://[user[:password]@]host[:port]. The URL may hold a password, so errors never echo it.
+// --proxy: http:// (Paho's HTTP CONNECT) or socks5h:// (mqkit's SOCKS5). The URL may hold a
+// password, so errors never echo it.
 std::string check_proxy(const std::string& url) {
-    auto sep = url.find("://");
-    std::string scheme = sep == std::string::npos ? std::string{} : url.substr(0, sep);
-    if (scheme == "socks5" || scheme == "socks5h")
-        throw error(exit_code::failure,
-                    "--proxy: SOCKS5 proxies are not supported by this build (Eclipse Paho MQTT speaks HTTP "
-                    "CONNECT only)",
-                    "give an HTTP proxy: --proxy http://host:port");
-    if (scheme != "http") throw usage_error("--proxy: not a URL of the form http://[user[:password]@]host[:port]");
-    std::string rest = url.substr(sep + 3);
-    std::string authority = rest.substr(0, rest.find('/'));
-    if (auto at = authority.rfind('@'); at != std::string::npos) authority = authority.substr(at + 1);
-    if (authority.empty() || authority[0] == ':') throw usage_error("--proxy: no host in the URL");
-    if (auto colon = authority.rfind(':'); colon != std::string::npos && authority.find(']') == std::string::npos)
-        parse_integer(authority.substr(colon + 1), 1, 65535, "--proxy port");
+    (void)parse_proxy_url(url);
     return url;
 }
 
-// The TLS flags, applied after the URL and the port are known. `url_tls`: an mqtts:// or wss:// URL.
-void build_tls(const tool_spec& spec, const raw_args& raw, env_lookup env, bool url_tls, connection_config& c) {
-    tls_config& t = c.tls;
+// The TLS flags' values, each checked on its own.
+void tls_values(const tool_spec& spec, const raw_args& raw, tls_config& t) {
     auto text = [&](std::string_view name, std::string& into) {
         if (const auto* v = raw.last(name)) {
             if (v->empty()) throw usage_error(fmt::format("{}: empty value", flag_label(spec, name)));
@@ -320,6 +339,13 @@ void build_tls(const tool_spec& spec, const raw_args& raw, env_lookup env, bool 
     text("key-pw-file", t.key_password_file);
     text("ciphers", t.ciphers);
     text("tls-alpn", t.alpn);
+    text("tls-keylog", t.keylog_file);
+    text("psk-identity", t.psk_identity);
+    if (const auto* v = raw.last("psk")) {
+        if (v->empty() || v->find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
+            throw usage_error("--psk: the key must be given in hexadecimal digits, e.g. --psk 1a2b3c4d");
+        t.psk = *v;
+    }
     t.insecure = raw.has("insecure");
     t.use_os_certs = raw.has("tls-use-os-certs");
     if (const auto* v = raw.last("keyform")) {
@@ -339,36 +365,46 @@ void build_tls(const tool_spec& spec, const raw_args& raw, env_lookup env, bool 
         if (*v != "tlsv1.2") throw usage_error(fmt::format("--tls-version: unknown version '{}' (use tlsv1.2)", *v));
         t.version = *v;
     }
+}
+
+// What the TLS flags need of each other, once the URL and the port are known. `url_tls`: an
+// mqtts:// or wss:// URL.
+void tls_rules(const tool_spec& spec, const raw_args& raw, env_lookup env, bool url_tls, connection_config& c) {
+    tls_config& t = c.tls;
+    // The pairs first: they say what is missing whether or not TLS is on.
+    if (t.certfile.empty() != t.keyfile.empty())
+        throw usage_error(t.certfile.empty() ? "--key needs --cert (the certificate of that key)"
+                                             : "--cert needs --key (the private key of that certificate)");
+    if (!t.psk.empty() && t.psk_identity.empty()) throw usage_error("--psk needs --psk-identity");
+    if (t.psk.empty() && !t.psk_identity.empty()) throw usage_error("--psk-identity needs --psk");
+    const bool ca_given = !t.cafile.empty() || !t.capath.empty();
+    if (!t.psk.empty() && ca_given)
+        throw usage_error("only one of --psk or --cafile/--capath may be used: TLS-PSK needs no certificates");
     // mosquitto: port 8883 (or an mqtts:// URL) without CA options means "trust the system store".
-    bool ca_given = !t.cafile.empty() || !t.capath.empty();
-    if ((url_tls || c.port == 8883) && !ca_given) t.use_os_certs = true;
-    t.enabled = ca_given || t.use_os_certs;
+    if ((url_tls || c.port == 8883) && !ca_given && t.psk.empty()) t.use_os_certs = true;
+    t.enabled = ca_given || t.use_os_certs || !t.psk.empty();
+    if (raw.has("no-tls")) t = tls_config{};  // as mosquitto 2.1: the TLS options stay unused
     if (!t.cafile.empty() && !t.capath.empty() && raw.has("tls-use-os-certs"))
         throw usage_error(
             "--cafile, --capath and --tls-use-os-certs cannot all be used together (Eclipse Paho "
             "MQTT takes one CA file and one CA directory)");
-    if (!t.enabled) {
+    if (!t.enabled && !raw.has("no-tls")) {
         for (std::string_view name :
-             {"cert", "key", "key-pw-file", "keyform", "ciphers", "tls-version", "tls-alpn", "insecure"})
+             {"cert", "key", "key-pw-file", "keyform", "ciphers", "tls-version", "tls-alpn", "insecure", "tls-keylog"})
             if (raw.has(name))
                 throw usage_error(
                     fmt::format("{} needs TLS: give --cafile, --capath or --tls-use-os-certs", flag_label(spec, name)),
                     "or use an mqtts:// or wss:// URL, or port 8883");
     }
-    if (t.certfile.empty() != t.keyfile.empty())
-        throw usage_error(t.certfile.empty() ? "--key needs --cert (the certificate of that key)"
-                                             : "--cert needs --key (the private key of that certificate)");
     if (!t.key_password_file.empty() && t.keyfile.empty()) throw usage_error("--key-pw-file needs --key");
     if (env && t.key_password_file.empty() && !t.keyfile.empty()) {
         if (const char* p = env("MQKIT_KEY_PASSWORD"); p && *p) t.key_password = p;
     }
 }
 
-}  // namespace
-
-connection_config build_connection(const tool_spec& spec, const raw_args& raw, env_lookup env,
-                                   const process_identity& who, std::optional<broker_url>& url) {
-    connection_config c;
+// Where the broker is: -L, -h, -p, --ws, --ws-path, --proxy, and TLS (which decides the default port).
+void build_endpoint(const tool_spec& spec, const raw_args& raw, env_lookup env, connection_config& c,
+                    std::optional<broker_url>& url) {
     if (const auto* v = raw.last("url")) {
         url = parse_broker_url(*v);
         c.host = url->host;
@@ -388,7 +424,8 @@ connection_config build_connection(const tool_spec& spec, const raw_args& raw, e
         c.port = static_cast<int>(parse_integer(*v, 1, 65535, flag_label(spec, "port")));
     else if (!url && ws)
         c.port = 80;
-    build_tls(spec, raw, env, url && url->tls(), c);
+    tls_values(spec, raw, c.tls);
+    tls_rules(spec, raw, env, url && url->tls() && !raw.has("no-tls"), c);
     if (c.tls.enabled && !port_given) c.port = ws ? 443 : 8883;
     if (const auto* v = raw.last("ws-path")) {
         if (!ws) throw usage_error("--ws-path needs WebSockets: give --ws or a ws:// or wss:// URL");
@@ -398,49 +435,81 @@ connection_config build_connection(const tool_spec& spec, const raw_args& raw, e
         c.ws_path = *v;
     }
     if (const auto* v = raw.last("proxy")) c.proxy = check_proxy(*v);
-    if (const auto* v = raw.last("keepalive"))
-        c.keepalive = static_cast<int>(parse_integer(*v, 0, 65535, flag_label(spec, "keepalive")));
-    if (const auto* v = raw.last("protocol-version")) {
-        if (*v == "5" || *v == "mqttv5")
-            c.version = mqtt_version::v5;
-        else if (*v == "311" || *v == "mqttv311")
-            c.version = mqtt_version::v311;
-        else if (*v == "31" || *v == "mqttv31")
-            c.version = mqtt_version::v31;
+}
+
+// -V, with -x and -D switching to MQTT v5 as in mosquitto 2.1 (-D did in 2.0 too).
+mqtt_version build_version(const tool_spec& spec, const raw_args& raw, mqtt_version fallback) {
+    mqtt_version version = fallback;
+    const std::string* given = raw.last("protocol-version");
+    if (given) {
+        if (*given == "5" || *given == "mqttv5")
+            version = mqtt_version::v5;
+        else if (*given == "311" || *given == "mqttv311")
+            version = mqtt_version::v311;
+        else if (*given == "31" || *given == "mqttv31")
+            version = mqtt_version::v31;
         else
             throw usage_error(fmt::format("{}: unknown protocol version '{}' (use 5, 311 or 31)",
-                                          flag_label(spec, "protocol-version"), *v));
+                                          flag_label(spec, "protocol-version"), *given));
     }
-    bool v5 = c.version == mqtt_version::v5;
+    const char* v5_flag = raw.has("session-expiry-interval") ? "-x/--session-expiry-interval"
+                          : !raw.properties.empty()          ? "-D/--property"
+                                                             : nullptr;
+    if (v5_flag && version != mqtt_version::v5) {
+        if (given)
+            throw usage_error(fmt::format("{} is MQTT v5 only; it cannot be used with -V {}", v5_flag, *given),
+                              fmt::format("leave out -V (without it, {} switches to MQTT v5)", v5_flag));
+        version = mqtt_version::v5;
+    }
+    return version;
+}
+
+// -x: seconds, or -1 / inf / ∞ for never.
+std::uint32_t parse_session_expiry(const std::string& v) {
+    if (v == "-1" || v == "inf" || v == "\xE2\x88\x9E") return std::numeric_limits<std::uint32_t>::max();
+    return static_cast<std::uint32_t>(parse_integer(v, 0, 4294967295L, "-x/--session-expiry-interval"));
+}
+
+// Protocol and session: -k -V -c -x -i -I -d --quiet.
+void build_session(const tool_spec& spec, const raw_args& raw, const process_identity& who,
+                   const connection_defaults& defaults, connection_config& c) {
+    if (const auto* v = raw.last("keepalive"))
+        c.keepalive = static_cast<int>(parse_integer(*v, 0, 65535, flag_label(spec, "keepalive")));
+    c.version = build_version(spec, raw, defaults.version);
+    const bool v5 = c.version == mqtt_version::v5;
     c.clean_session = !raw.has("disable-clean-session");
     c.debug = raw.has("debug");
     c.quiet = raw.has("quiet");
+    if (const auto* v = raw.last("session-expiry-interval"))
+        c.session_expiry = parse_session_expiry(*v);
+    else if (v5)
+        c.session_expiry = c.clean_session ? 0 : std::numeric_limits<std::uint32_t>::max();
 
     if (raw.has("id") && raw.has("id-prefix")) throw usage_error("-i/--id and -I/--id-prefix cannot be used together");
     if (const auto* v = raw.last("id")) {
-        if (v->empty()) throw usage_error("-i/--id: empty client id");
+        if (v->empty()) throw usage_error("-i/--id: empty client id", "leave out -i and the broker assigns one");
         if (v->size() > 65535) throw usage_error("-i/--id: client id longer than 65535 bytes");
         c.client_id = *v;
-    } else if (const auto* p = raw.last("id-prefix")) {
+        return;
+    }
+    if (const auto* p = raw.last("id-prefix")) {
         c.client_id = fmt::format("{}{}", *p, who.pid);
-    } else {
-        if (!c.clean_session)
-            throw usage_error("-c/--disable-clean-session needs a client id: give -i",
-                              "a persistent session is found again by its client id");
-        c.client_id = default_client_id(spec.name, who);
+        return;
     }
+    if (!c.clean_session && !v5)
+        throw usage_error("-c/--disable-clean-session needs a client id: give -i",
+                          "a persistent session is found again by its client id");
+    if (v5 && c.session_expiry == std::numeric_limits<std::uint32_t>::max())
+        throw usage_error(fmt::format("{} keeps the session for ever: it needs a client id, give -i",
+                                      raw.has("session-expiry-interval") ? "-x/--session-expiry-interval"
+                                                                         : "-c/--disable-clean-session"),
+                          "a persistent session is found again by its client id");
+    // MQTT 3.1 forbids an empty client id; mosquitto's clients then make one up too.
+    if (!defaults.empty_client_id || c.version == mqtt_version::v31) c.client_id = default_client_id(spec.name, who);
+}
 
-    if (const auto* v = raw.last("session-expiry-interval")) {
-        if (!v5) throw usage_error("-x/--session-expiry-interval needs MQTT v5 (-V 5)");
-        if (*v == "-1" || *v == "inf" || *v == "\xE2\x88\x9E")
-            c.session_expiry = std::numeric_limits<std::uint32_t>::max();
-        else
-            c.session_expiry =
-                static_cast<std::uint32_t>(parse_integer(*v, 0, 4294967295L, "-x/--session-expiry-interval"));
-    } else if (v5) {
-        c.session_expiry = c.clean_session ? 0 : std::numeric_limits<std::uint32_t>::max();
-    }
-
+// -u -P --pw-file and MQKIT_USERNAME / MQKIT_PASSWORD.
+void build_auth(const raw_args& raw, env_lookup env, connection_config& c) {
     if (const auto* v = raw.last("username")) c.username = *v;
     if (const auto* v = raw.last("pw")) c.password = *v;
     if (const auto* v = raw.last("pw-file")) {
@@ -459,35 +528,57 @@ connection_config build_connection(const tool_spec& spec, const raw_args& raw, e
     }
     // Paho sends no user name when it is empty (mosquitto_pub sends an empty one), so an empty -u
     // with a password would be a password without a user name: a protocol error in MQTT 3.x.
-    if ((c.password || !c.password_file.empty()) && (!c.username || c.username->empty()) && !v5)
+    if ((c.password || !c.password_file.empty()) && (!c.username || c.username->empty()) &&
+        c.version != mqtt_version::v5)
         throw usage_error(fmt::format("{} needs a user name (-u); MQTT 3.1.1 has no password without one",
                                       c.password_file.empty() ? "-P/--pw" : "--pw-file"));
+}
 
-    bool any_will = raw.has("will-payload") || raw.has("will-qos") || raw.has("will-retain");
+// --will-topic --will-payload --will-qos --will-retain.
+void build_will(const raw_args& raw, connection_config& c) {
+    will_config w;
+    if (const auto* q = raw.last("will-qos")) w.qos = parse_qos(*q, "--will-qos");
     if (const auto* t = raw.last("will-topic")) {
         if (auto why = topic_name_problem(*t); !why.empty())
             throw usage_error("--will-topic: " + invalid_topic("topic", *t, why));
-        will_config w;
         w.topic = *t;
         if (const auto* p = raw.last("will-payload")) w.payload = *p;
-        if (const auto* q = raw.last("will-qos")) w.qos = parse_qos(*q, "--will-qos");
         w.retain = raw.has("will-retain");
         c.will = w;
-    } else if (any_will) {
-        throw usage_error("--will-payload/--will-qos/--will-retain need --will-topic");
+        return;
     }
+    for (const char* name : {"will-payload", "will-qos", "will-retain"})
+        if (raw.has(name)) throw usage_error(fmt::format("--{} needs --will-topic", name));
+}
 
+}  // namespace
+
+connection_config build_connection(const tool_spec& spec, const raw_args& raw, env_lookup env,
+                                   const process_identity& who, std::optional<broker_url>& url,
+                                   const connection_defaults& defaults) {
+    connection_config c;
+    build_endpoint(spec, raw, env, c, url);
+    if (!defaults.relay && c.proxy.rfind("socks5h://", 0) == 0)
+        throw error(exit_code::failure, fmt::format("--proxy: SOCKS5 proxies are not supported by {}", spec.name),
+                    "give an HTTP proxy: --proxy http://host:port");
+    build_session(spec, raw, who, defaults, c);
+    build_auth(raw, env, c);
+    build_will(raw, c);
     c.properties = build_properties(raw);
-    if (!c.properties.empty() && !v5) throw usage_error("-D/--property needs MQTT v5 (-V 5)");
     return c;
+}
+
+connection_config build_connection(const tool_spec& spec, const raw_args& raw, env_lookup env,
+                                   const process_identity& who, std::optional<broker_url>& url) {
+    return build_connection(spec, raw, env, who, url, connection_defaults{mqtt_version::v311, false, false});
 }
 
 std::vector<std::string> connection_warnings(const connection_config& c) {
     std::vector<std::string> out;
     if (c.tls.enabled && c.tls.insecure)
         out.emplace_back(
-            "--insecure: the broker's certificate is not checked against its host name, so anyone "
-            "who can redirect the connection can pose as the broker");
+            "--insecure: the broker's certificate is not verified at all, so anyone who can redirect the "
+            "connection can pose as the broker");
     return out;
 }
 
@@ -513,161 +604,6 @@ std::string suggest_flag(const tool_spec& spec, const std::string& unknown) {
             }
         }
     return unknown.size() > 1 ? best : std::string{};
-}
-
-parse_result<pub_config> parse_pub(const std::vector<std::string>& args, env_lookup env, const process_identity& who) {
-    const tool_spec& spec = mqpub_spec();
-    raw_args raw = tokenize(spec, args);
-    parse_result<pub_config> result;
-    result.action = early_action(raw);
-    if (result.action != cli_action::run) return result;
-
-    std::optional<broker_url> url;
-    pub_config& c = result.config;
-    c.conn = build_connection(spec, raw, env, who, url);
-    result.warnings = connection_warnings(c.conn);
-    if (url && !url->topic.empty()) c.topic = url->topic;
-    if (const auto* t = raw.last("topic")) {
-        if (raw.values.at("topic").size() > 1)
-            throw usage_error("-t/--topic given more than once; mqpub publishes to one topic");
-        c.topic = *t;
-    }
-
-    int sources = 0;
-    for (const char* name : {"message", "file", "stdin-line", "stdin-file", "null-message"})
-        if (auto it = raw.values.find(name); it != raw.values.end() && it->second.size() > 1)
-            throw usage_error(fmt::format("{} given more than once; mqpub sends one kind of message at a time",
-                                          flag_label(spec, name)));
-    if (const auto* m = raw.last("message")) {
-        c.source = pub_source::message;
-        c.message = *m;
-        ++sources;
-    }
-    if (const auto* f = raw.last("file")) {
-        c.source = pub_source::file;
-        c.file = *f;
-        ++sources;
-    }
-    if (raw.has("stdin-line")) {
-        c.source = pub_source::stdin_line;
-        ++sources;
-    }
-    if (raw.has("stdin-file")) {
-        c.source = pub_source::stdin_file;
-        ++sources;
-    }
-    if (raw.has("null-message")) {
-        c.source = pub_source::null_message;
-        ++sources;
-    }
-    if (sources > 1) throw usage_error("give only one of -m, -f, -l, -s, -n: each is a different message source");
-
-    if (c.topic.empty() && !raw.has("topic")) throw usage_error("no topic: give -t <topic> (or -L mqtt://host/topic)");
-    if (auto why = topic_name_problem(c.topic); !why.empty())
-        throw usage_error("-t/--topic: " + invalid_topic("topic", c.topic, why));
-    if (sources == 0) throw usage_error("no message: give one of -m <message>, -f <file>, -l, -s or -n");
-
-    if (const auto* q = raw.last("qos")) c.qos = parse_qos(*q, "-q/--qos");
-    c.retain = raw.has("retain");
-    if (const auto* m = raw.last("max-inflight"))
-        c.max_inflight = static_cast<int>(parse_integer(*m, 1, 65535, "-M/--max-inflight"));
-    if (const auto* r = raw.last("repeat")) {
-        c.repeat = parse_integer(*r, 0, std::numeric_limits<int>::max(), "--repeat");
-        if (c.source == pub_source::stdin_line) throw usage_error("--repeat cannot be used with -l");
-    }
-    if (const auto* d = raw.last("repeat-delay"))
-        c.repeat_delay = parse_number(*d, 0.0, 86400.0 * 365, "--repeat-delay");
-    c.use_template = raw.has("template");
-    if (const auto* s = raw.last("seed")) {
-        if (!c.use_template) throw usage_error("--seed needs --template: only templates draw random values");
-        c.seed = static_cast<std::uint64_t>(parse_integer(*s, 0, std::numeric_limits<long>::max(), "--seed"));
-    }
-    if (c.use_template) {
-        if (c.source == pub_source::null_message)
-            throw usage_error("--template needs a payload: -m, -f, -s or -l (-n sends an empty message)");
-        if (c.source == pub_source::message) payload_template::parse(c.message);  // refuse it now, not at run time
-    }
-    if (const auto* w = raw.last("max-reconnect-wait"))
-        c.max_reconnect_wait = static_cast<int>(parse_integer(*w, 1, 3600, "--max-reconnect-wait"));
-    if (const auto* t = raw.last("reconnect-timeout"))
-        c.reconnect_timeout = static_cast<int>(parse_integer(*t, 0, 86400, "--reconnect-timeout"));
-    return result;
-}
-
-parse_result<sub_config> parse_sub(const std::vector<std::string>& args, env_lookup env, const process_identity& who) {
-    const tool_spec& spec = mqsub_spec();
-    raw_args raw = tokenize(spec, args);
-    parse_result<sub_config> result;
-    result.action = early_action(raw);
-    if (result.action != cli_action::run) return result;
-
-    std::optional<broker_url> url;
-    sub_config& c = result.config;
-    c.conn = build_connection(spec, raw, env, who, url);
-    result.warnings = connection_warnings(c.conn);
-    if (url && !url->topic.empty()) c.topics.push_back(url->topic);
-    auto filters = [&](std::string_view name, std::vector<std::string>& into) {
-        auto it = raw.values.find(name);
-        if (it == raw.values.end()) return;
-        for (const auto& f : it->second) {
-            if (auto why = topic_filter_problem(f); !why.empty())
-                throw usage_error(fmt::format("{}: {}", flag_label(spec, name), invalid_topic("topic filter", f, why)));
-            into.push_back(f);
-        }
-    };
-    filters("topic", c.topics);
-    filters("filter-out", c.filter_out);
-    filters("unsubscribe", c.unsubscribe);
-    if (c.topics.empty() && c.unsubscribe.empty())
-        throw usage_error("no topic: give at least one -t <filter> (or -L mqtt://host/filter)");
-
-    if (const auto* q = raw.last("qos")) c.qos = parse_qos(*q, "-q/--qos");
-    if (const auto* v = raw.last("count"))
-        c.count = parse_integer(*v, 1, std::numeric_limits<long>::max(), "-C/--count");
-    if (const auto* v = raw.last("timeout")) c.timeout = parse_integer(*v, 1, 31536000L, "-W/--timeout");
-    c.no_stale = raw.has("no-stale");
-    c.exit_after_sub = raw.has("exit-after-sub");
-    c.retained_only = raw.has("retained-only");
-    c.remove_retained = raw.has("remove-retained");
-    c.retain_as_published = raw.has("retain-as-published");
-    if (const auto* v = raw.last("random-filter")) c.random_filter = parse_number(*v, 0.1, 100.0, "--random-filter");
-    if (c.retained_only && c.no_stale)
-        throw usage_error(
-            "--retained-only and -R/--no-stale contradict each other: one prints only retained "
-            "messages, the other none");
-    if (c.retain_as_published && c.conn.version != mqtt_version::v5)
-        throw usage_error("--retain-as-published needs MQTT v5 (-V 5)");
-    c.output.verbose = raw.has("verbose");
-    c.output.eol = !raw.has("no-eol");
-    c.output.pretty = raw.has("pretty");
-    if (const auto* f = raw.last("format")) {
-        validate_format(*f);
-        c.output.format = *f;
-    }
-
-    stats_options& st = c.stats;
-    st.enabled = raw.has("stats");
-    for (const char* name : {"field", "window", "interval"})
-        if (!st.enabled && raw.has(name)) throw usage_error(fmt::format("--{} needs --stats", name));
-    if (st.enabled) {
-        for (const char* name : {"verbose", "no-eol", "format", "pretty", "debug"})
-            if (raw.has(name))
-                throw usage_error(
-                    fmt::format("{} cannot be used with --stats: the statistics replace the message output",
-                                flag_label(spec, name)));
-        if (const auto* f = raw.last("field")) {
-            if (auto why = stats_field_problem(*f); !why.empty())
-                throw usage_error(fmt::format("--field: invalid path '{}': {}", *f, why));
-            st.field = *f;
-        }
-        if (const auto* w = raw.last("window")) {
-            st.window = parse_number(*w, 0.0, 86400.0, "--window");
-            if (st.window <= 0)
-                throw usage_error(fmt::format("--window: {} is out of range (more than 0, at most 86400)", *w));
-        }
-        if (const auto* i = raw.last("interval")) st.interval = parse_number(*i, 0.1, 3600.0, "--interval");
-    }
-    return result;
 }
 
 }  // namespace mqkit

@@ -45,11 +45,30 @@ double parse_number(const std::string& text, double min, double max, const std::
 /// "0", "1" or "2"; usage_error naming `flag_name` otherwise.
 int parse_qos(const std::string& text, const std::string& flag_name);
 
+/// "invalid <what> '<topic>': <why>" for an error message, the topic cut and escaped as needed.
+std::string invalid_topic(std::string_view what, std::string_view topic, const std::string& why);
+
 /// "<tool>|<pid>-<hostname>", cut to MQTT 3.1's 23 bytes.
 std::string default_client_id(std::string_view tool, const process_identity& who);
 
+/// What a tool's connection is unless its flags say otherwise.
+struct connection_defaults {
+    mqtt_version version = mqtt_version::v311;  ///< without -V, -x or -D (mqrr: MQTT v5)
+    /// Without -i or -I: an empty client id, which the broker replaces with one of its own (as
+    /// mosquitto's clients do); false: "<tool>|<pid>-<hostname>".
+    bool empty_client_id = true;
+    /// The tool connects through mqkit::session, so mqkit's own relay can carry its connections
+    /// (--proxy socks5h://, --psk, --tls-keylog); false: those are refused.
+    bool relay = true;
+};
+
 /// The shared connection/auth/will/v5 options (the groups of flag_groups.hpp) as a typed config,
 /// with every cross-flag check. `url` receives a parsed -L URL, if one was given.
+connection_config build_connection(const tool_spec& spec, const raw_args& raw, env_lookup env,
+                                   const process_identity& who, std::optional<broker_url>& url,
+                                   const connection_defaults& defaults);
+/// The same with MQTT 3.1.1, a "<tool>|<pid>-<hostname>" client id by default and no relay (tspub,
+/// mqbench).
 connection_config build_connection(const tool_spec& spec, const raw_args& raw, env_lookup env,
                                    const process_identity& who, std::optional<broker_url>& url);
 

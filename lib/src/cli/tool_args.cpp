@@ -2,6 +2,7 @@
 // own copy, spot --quiet and --no-config, and read the tool's config file.
 #include "cli/tool_args.hpp"
 
+#include "cli/parser.hpp"
 #include "mqkit/error.hpp"
 
 #include <fmt/format.h>
@@ -69,14 +70,17 @@ bool has_flag(const std::vector<std::string>& args, std::string_view flag) {
     return false;
 }
 
-std::vector<std::string> read_config_file(const tool_spec& spec, env_lookup env, std::vector<std::string>& warnings) {
-    const std::string path = config_file_path(spec.name, env);
-    if (path.empty()) return {};
+namespace {
+
+/// The arguments in the config or options file at `path`. A missing file gives nothing when
+/// `missing_ok`, else an error naming `what`.
+std::vector<std::string> read_args_file(const tool_spec& spec, const std::string& path, bool missing_ok,
+                                        std::string_view what, std::vector<std::string>& warnings) {
+    const std::string hint = what == "-o" ? std::string() : std::string("fix it, or give --no-config");
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        if (errno == ENOENT || errno == ENOTDIR) return {};
-        throw error(exit_code::failure, fmt::format("cannot read config file {}: {}", path, std::strerror(errno)),
-                    "fix it, or give --no-config");
+        if (missing_ok && (errno == ENOENT || errno == ENOTDIR)) return {};
+        throw error(exit_code::failure, fmt::format("cannot read {} {}: {}", what, path, std::strerror(errno)), hint);
     }
     struct stat st {};
     std::string text;
@@ -94,13 +98,42 @@ std::vector<std::string> read_config_file(const tool_spec& spec, env_lookup env,
     ::close(fd);
     if (!ok)
         throw error(exit_code::failure,
-                    fmt::format("cannot read config file {}: {}", path,
+                    fmt::format("cannot read {} {}: {}", what, path,
                                 S_ISDIR(st.st_mode) ? "it is a directory" : std::strerror(err)),
-                    "fix it, or give --no-config");
+                    hint);
     std::vector<std::string> args = config_file_args(spec, path, text);
     if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0 && args_hold_password(args))
         warnings.push_back(fmt::format("{} holds a password and can be read by other users; chmod 600 it", path));
     return args;
+}
+
+bool exists(const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 || errno != ENOENT;
+}
+
+}  // namespace
+
+std::vector<std::string> read_config_file(const tool_spec& spec, env_lookup env, std::vector<std::string>& warnings) {
+    std::string path = config_file_path(spec.name, env);
+    if (path.empty()) return {};
+    // mqkit's own file first; without it, the mosquitto client's one (mosquitto_sub for mqsub).
+    if (std::string theirs = mosquitto_client_name(spec.name); !theirs.empty() && !exists(path))
+        path = config_file_path(theirs, env);
+    return read_args_file(spec, path, true, "config file", warnings);
+}
+
+std::vector<std::string> config_args(const tool_spec& spec, const std::vector<std::string>& args, env_lookup env,
+                                     std::vector<std::string>& warnings) {
+    std::vector<std::string> options_files;
+    if (spec.find("options-file")) {
+        raw_args raw = tokenize(spec, args);  // argv errors are reported before the file's
+        if (auto it = raw.values.find("options-file"); it != raw.values.end()) options_files = it->second;
+    }
+    if (options_files.size() > 1) throw usage_error("-o/--options-file given more than once; give one options file");
+    if (options_files.size() == 1) return read_args_file(spec, options_files.front(), false, "-o", warnings);
+    if (has_flag(args, "--no-config")) return {};
+    return read_config_file(spec, env, warnings);
 }
 
 }  // namespace mqkit::detail

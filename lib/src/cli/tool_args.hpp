@@ -22,9 +22,16 @@ bool has_quiet(const std::vector<std::string>& args);
 /// True if `args` (before any "--") hold `flag` exactly, e.g. "--no-config".
 bool has_flag(const std::vector<std::string>& args, std::string_view flag);
 
-/// The tool's config file (config_file_path) as arguments; empty if there is none. A file that
-/// holds a password and is readable by group or others adds a warning. Throws mqkit::error if the
-/// file exists but cannot be read, or a line is bad ("<path>:<line>: ...").
+/// The tool's config file (config_file_path; if it does not exist, that of the mosquitto client
+/// the tool stands in for) as arguments; empty if there is none. A file that holds a password and
+/// is readable by group or others adds a warning. Throws mqkit::error if the file exists but
+/// cannot be read, or a line is bad ("<path>:<line>: ...").
 std::vector<std::string> read_config_file(const tool_spec& spec, env_lookup env, std::vector<std::string>& warnings);
+
+/// The arguments that go before argv: the -o options file's if argv names one (it must be
+/// readable; two -o are an error), else the config file's (read_config_file), unless argv holds
+/// --no-config.
+std::vector<std::string> config_args(const tool_spec& spec, const std::vector<std::string>& args, env_lookup env,
+                                     std::vector<std::string>& warnings);
 
 }  // namespace mqkit::detail

@@ -251,6 +251,10 @@ void lean_client::connect(long max_inflight) {
     opts.context = impl_.get();
     if (conn.username) opts.username = conn.username->c_str();
     if (conn.password) opts.password = conn.password->c_str();
+    if (!conn.proxy.empty()) {
+        opts.httpProxy = conn.proxy.c_str();   // plain TCP
+        opts.httpsProxy = conn.proxy.c_str();  // TLS: the same HTTP CONNECT tunnel
+    }
     MQTTAsync_SSLOptions ssl = MQTTAsync_SSLOptions_initializer;
     if (conn.tls.enabled) opts.ssl = impl_->fill_ssl(ssl);
     int rc = MQTTAsync_connect(impl_->handle_, &opts);

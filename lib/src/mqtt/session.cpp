@@ -8,8 +8,8 @@
 #include "mqkit/session.hpp"
 #include "mqtt/paho_versions.hpp"
 #include "mqtt/paho_workarounds.hpp"
-#include "mqtt/session_cleanup.hpp"
 #include "mqtt/trace.hpp"
+#include "mqtt/tunnel.hpp"
 
 #include <fmt/format.h>
 
@@ -23,17 +23,22 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <optional>
+#include <tuple>
 
 namespace mqkit::detail {
 namespace {
 
-std::string server_uri(const connection_config& c) {
-    bool v6 = c.host.find(':') != std::string::npos;
+/// Where Paho connects: the broker, or with a tunnel (`tunnel_port`) the tunnel, in plain MQTT.
+std::string server_uri(const connection_config& c, int tunnel_port) {
     bool ws = c.transport_kind == transport::websocket;
+    if (tunnel_port != 0)
+        return fmt::format("{}://127.0.0.1:{}{}", ws ? "ws" : "tcp", tunnel_port, ws ? c.ws_path : "");
+    bool v6 = c.host.find(':') != std::string::npos;
     const char* scheme = ws ? (c.tls.enabled ? "wss" : "ws") : (c.tls.enabled ? "ssl" : "tcp");
     return fmt::format("{}://{}{}{}:{}{}", scheme, v6 ? "[" : "", c.host, v6 ? "]" : "", c.port, ws ? c.ws_path : "");
 }
@@ -69,7 +74,8 @@ void fill_paho_ssl(mqtt::ssl_options& ssl, const tls_config& t, const std::strin
     if (!key_password.empty()) ssl.set_private_key_password(key_password);
     if (!t.ciphers.empty()) ssl.set_enabled_cipher_suites(t.ciphers);
     if (!t.alpn.empty()) ssl.set_alpn_protos({t.alpn});
-    ssl.set_enable_server_cert_auth(true);
+    // --insecure: no verification at all, as mosquitto 2.1 documents it (2.0: the host name only).
+    ssl.set_enable_server_cert_auth(!t.insecure);
     ssl.set_verify(!t.insecure);
 }
 
@@ -352,6 +358,19 @@ std::string reason_text(int code, mqtt_version version) {
     return fmt::format("reason code {}", code);
 }
 
+std::uint32_t paho_u32(std::uint32_t value) {
+    // Paho C before 1.3.13 writes four-byte integers as a signed int (writeInt4; fixed by its
+    // #1336): a value above 2^31-1 goes out as its last byte alone, 4294967295 ("never") as 255.
+    // There the largest value it writes correctly stands in: 2^31-1 seconds, 68 years.
+    static const bool signed_writer = [] {
+        unsigned major = 0, minor = 0, patch = 0;
+        if (std::sscanf(paho_c_version().c_str(), "%u.%u.%u", &major, &minor, &patch) != 3) return true;
+        return std::make_tuple(major, minor, patch) < std::make_tuple(1u, 3u, 13u);
+    }();
+    constexpr std::uint32_t largest = 2147483647u;
+    return signed_writer && value > largest ? largest : value;
+}
+
 mqtt::properties to_paho_properties(const std::vector<v5_property>& props) {
     mqtt::properties out;
     for (const auto& p : props) {
@@ -366,8 +385,11 @@ mqtt::properties to_paho_properties(const std::vector<v5_property>& props) {
                 out.add(mqtt::property(code, static_cast<uint16_t>(std::stoul(p.value))));
                 break;
             case property_type::u32:
+                out.add(
+                    mqtt::property(code, static_cast<int32_t>(paho_u32(static_cast<uint32_t>(std::stoul(p.value))))));
+                break;
             case property_type::varint:
-                out.add(mqtt::property(code, static_cast<uint32_t>(std::stoul(p.value))));
+                out.add(mqtt::property(code, static_cast<int32_t>(std::stoul(p.value))));
                 break;
             case property_type::string:
             case property_type::binary:
@@ -412,7 +434,7 @@ public:
     int link_status() const;
     std::string first_failure() const;
     int first_failure_reason() const;
-    std::vector<int> subscribe(const std::vector<std::string>& filters, int qos, bool retain_as_published, bool wait);
+    std::vector<int> subscribe(const std::vector<std::string>& filters, const subscription_options& options, bool wait);
     std::vector<std::pair<std::string, int>> unsubscribe(const std::vector<std::string>& filters);
     void disconnect();
     bool is_connected() const;
@@ -427,6 +449,10 @@ private:
     class publish_listener;
 
     [[noreturn]] void throw_connect_error(const mqtt::exception& e);
+    /// MQTT v5 CONNECT properties: -D connect, the session expiry, the receive maximum.
+    mqtt::properties connect_properties() const;
+    /// -d: the client id the broker assigned (MQTT v5 CONNACK), if it did.
+    void show_assigned_id(const mqtt::token& tok);
     /// Waits for `tok` in 10 ms steps (Paho C++ throws if it failed): 0 once it completed, or the
     /// number of a SIGINT/SIGTERM that came first. Throws the set_deadline() error once it passes.
     int wait_for_token(const mqtt::token_ptr& tok);
@@ -441,13 +467,14 @@ private:
     /// -d: once, the packet the protocol guard closed the connection for, as mosquitto shows it.
     void trace_fault();
     /// Subscribes to `filters` in one SUBSCRIBE; see session::subscribe().
-    std::vector<int> subscribe_once(const std::vector<std::string>& filters, int qos, bool retain_as_published,
+    std::vector<int> subscribe_once(const std::vector<std::string>& filters, const subscription_options& options,
                                     bool wait);
 
     const connection_config config_;
     std::unique_ptr<packet_trace> trace_;  // -d; null without a trace sink
     /// The -D properties of each packet type, converted once (MQTT v5; empty otherwise).
     const mqtt::properties publish_props_, subscribe_props_, unsubscribe_props_;
+    std::unique_ptr<tunnel> tunnel_;  // SOCKS5, TLS-PSK, --tls-keylog: what Paho cannot do (tunnel.hpp)
     std::unique_ptr<mqtt::async_client> client_;
     std::unique_ptr<publish_listener> listener_;
     std::unique_ptr<mqtt::ssl_options> ssl_;  // kept: Paho C++ 1.2 copies point into it (CA path)
@@ -609,7 +636,9 @@ session::impl::impl(const connection_config& config, trace_sink sink)
     // Paho refuses a publish once this many are queued unsent, even while connected; the tools
     // bound their own queue with a window well below it.
     create.set_max_buffered_messages(65535);
-    client_ = std::make_unique<mqtt::async_client>(server_uri(config), config.client_id, create, nullptr);
+    if (tunnel::needed(config)) tunnel_ = std::make_unique<tunnel>(config);
+    client_ = std::make_unique<mqtt::async_client>(server_uri(config, tunnel_ ? tunnel_->port() : 0), config.client_id,
+                                                   create, nullptr);
     client_->set_connected_handler([this](const std::string&) {
         std::function<void()> handler;
         {
@@ -694,6 +723,9 @@ void session::impl::throw_connect_error(const mqtt::exception& e) {
         trace_fault();
         throw error(exit_code::protocol, "protocol error: " + fault);
     }
+    if (tunnel_) {
+        if (std::optional<error> failed = tunnel_->failure()) throw *failed;
+    }
     int rc = e.get_return_code();
     // An MQTT 3.x broker answers a v5 CONNECT with its own CONNACK, code 1 (unacceptable protocol
     // version); mosquitto's clients report it as v5's 132, and so does mqkit.
@@ -711,7 +743,7 @@ void session::impl::throw_connect_error(const mqtt::exception& e) {
             text = fmt::format("connection refused (CONNACK reason code {})", rc);  // one v5 does not define
         throw refused_error(rc, text, hint);
     }
-    if (config_.tls.enabled)
+    if (config_.tls.enabled && !tunnel_)
         throw diagnose_tls_failure(config_, tls_trace_ ? tls_trace_->text() : std::string{}, key_encrypted_);
     if (config_.transport_kind != transport::tcp) {
         // RabbitMQ's web_mqtt answers a wrong password with a WebSocket close frame, no CONNACK:
@@ -756,12 +788,7 @@ void session::impl::connect(bool auto_reconnect, int max_inflight) {
         check_tls_files(config_.tls, key_password);
         key_encrypted_ = !key_password.empty();
     }
-    // Paho C tunnels every connection through $http_proxy / $https_proxy (ignoring no_proxy);
-    // mosquitto's clients do not, and a tool talking to a broker on localhost must not either.
-    if (config_.proxy.empty()) {
-        ::unsetenv("http_proxy");
-        ::unsetenv("https_proxy");
-    }
+    if (tunnel_) tunnel_->start(key_password);
     auto_reconnect_ = auto_reconnect;
     // A kept session is resumed on reconnect (Paho resends unacknowledged QoS 1/2 messages when
     // CONNACK says the session is present) and deleted at disconnect() unless -c asked for it.
@@ -780,39 +807,31 @@ void session::impl::connect(bool auto_reconnect, int max_inflight) {
     if (config_.username) opts.set_user_name(*config_.username);
     if (password) opts.set_password(*password);
     if (auto_reconnect) opts.set_automatic_reconnect(1, std::max(1, policy_.max_wait));
-    if (config_.tls.enabled) {
+    if (config_.tls.enabled && !tunnel_) {
         ssl_ = std::make_unique<mqtt::ssl_options>();
         fill_paho_ssl(*ssl_, config_.tls, key_password);
         opts.set_ssl(*ssl_);
     }
-    if (!config_.proxy.empty()) {
-        opts.set_http_proxy(config_.proxy);   // plain TCP and ws://
-        opts.set_https_proxy(config_.proxy);  // TLS: the same HTTP CONNECT tunnel
+    if (!config_.proxy.empty() && !tunnel_) {  // an HTTP CONNECT proxy (SOCKS5 goes through the tunnel)
+        opts.set_http_proxy(config_.proxy);    // plain TCP and ws://
+        opts.set_https_proxy(config_.proxy);   // TLS: the same HTTP CONNECT tunnel
     }
     if (config_.will) {
         mqtt::will_options will(config_.will->topic, config_.will->payload, config_.will->qos, config_.will->retain);
         if (v5) will.set_properties(to_paho_properties(config_.properties_for("will")));
         opts.set_will(will);
     }
-    if (v5) {
-        mqtt::properties props = to_paho_properties(config_.properties_for("connect"));
-        std::optional<std::uint32_t> expiry = config_.session_expiry;
-        if (delete_session_) {
-            // Long enough to outlive the longest outage mqpub waits for; DISCONNECT sets it to 0.
-            expiry = static_cast<std::uint32_t>(std::max<std::int64_t>(60, policy_.give_up.count() + 60));
-        }
-        if (expiry && !props.contains(mqtt::property::SESSION_EXPIRY_INTERVAL))
-            props.add(mqtt::property(mqtt::property::SESSION_EXPIRY_INTERVAL, *expiry));
-        opts.set_properties(props);
-    }
-    if (config_.tls.enabled) {
+    if (v5) opts.set_properties(connect_properties());
+    if (config_.tls.enabled && !tunnel_) {
         tls_trace_ = std::make_unique<tls_trace>();
         tls_trace_->install();
     }
     connect_options_ = opts;
     int signal = 0;  // SIGINT/SIGTERM while waiting for CONNACK: stop waiting at once
+    mqtt::token_ptr tok;
     try {
-        signal = wait_for_token(client_->connect(opts));
+        tok = client_->connect(opts);
+        signal = wait_for_token(tok);
     } catch (const mqtt::exception& e) {
         if (tls_trace_) tls_trace_->uninstall();
         throw_connect_error(e);
@@ -822,6 +841,30 @@ void session::impl::connect(bool auto_reconnect, int max_inflight) {
     }
     if (tls_trace_) tls_trace_->uninstall();
     if (signal != 0) throw_signalled("connecting to");
+    if (trace_ && v5 && config_.client_id.empty()) show_assigned_id(*tok);
+}
+
+mqtt::properties session::impl::connect_properties() const {
+    mqtt::properties props = to_paho_properties(config_.properties_for("connect"));
+    std::optional<std::uint32_t> expiry = config_.session_expiry;
+    if (delete_session_) {
+        // Long enough to outlive the longest outage mqpub waits for; DISCONNECT sets it to 0.
+        expiry = static_cast<std::uint32_t>(std::max<std::int64_t>(60, policy_.give_up.count() + 60));
+    }
+    // 0 is what no property means: mosquitto's clients send none then.
+    if (expiry && *expiry > 0 && !props.contains(mqtt::property::SESSION_EXPIRY_INTERVAL))
+        props.add(mqtt::property(mqtt::property::SESSION_EXPIRY_INTERVAL, static_cast<int32_t>(paho_u32(*expiry))));
+    if (config_.receive_maximum && !props.contains(mqtt::property::RECEIVE_MAXIMUM))
+        props.add(mqtt::property(mqtt::property::RECEIVE_MAXIMUM, static_cast<int32_t>(*config_.receive_maximum)));
+    return props;
+}
+
+void session::impl::show_assigned_id(const mqtt::token& tok) {
+    // MQTT v5: a broker that assigned the client id says which in CONNACK; -d shows it from then on.
+    const mqtt::connect_response response = tok.get_connect_response();  // by value: keep it alive
+    const mqtt::properties& props = response.get_properties();
+    if (props.contains(mqtt::property::ASSIGNED_CLIENT_IDENTIFER))
+        trace_->show_client_id(mqtt::get<std::string>(props, mqtt::property::ASSIGNED_CLIENT_IDENTIFER));
 }
 
 void session::impl::set_deadline(std::chrono::steady_clock::time_point when, exit_code code, std::string message) {
@@ -972,32 +1015,37 @@ int session::impl::first_failure_reason() const {
     return first_failure_reason_;
 }
 
-std::vector<int> session::impl::subscribe(const std::vector<std::string>& filters, int qos, bool retain_as_published,
+std::vector<int> session::impl::subscribe(const std::vector<std::string>& filters, const subscription_options& given,
                                           bool wait) {
+    subscription_options options = given;
+    if (config_.version != mqtt_version::v5) options = subscription_options{given.qos};  // 3.x: the QoS alone
     // Paho C++ 1.2 loses a per-topic options list when it copies its response options (it then
     // passes a dangling list to Paho C), so filters that need options go one SUBSCRIBE each.
-    if (config_.version != mqtt_version::v5 || !retain_as_published || filters.size() == 1)
-        return subscribe_once(filters, qos, retain_as_published, wait);
+    if (options.flags() == 0 || filters.size() == 1) return subscribe_once(filters, options, wait);
     std::vector<int> granted;
     for (const auto& f : filters) {
-        auto one = subscribe_once({f}, qos, retain_as_published, wait);
+        auto one = subscribe_once({f}, options, wait);
         granted.insert(granted.end(), one.begin(), one.end());
     }
     return granted;
 }
 
-std::vector<int> session::impl::subscribe_once(const std::vector<std::string>& filters, int qos,
-                                               bool retain_as_published, bool wait) {
+std::vector<int> session::impl::subscribe_once(const std::vector<std::string>& filters,
+                                               const subscription_options& options, bool wait) {
+    const int qos = options.qos;
     if (trace_) {
         std::vector<std::pair<std::string, int>> shown;
         for (const auto& f : filters) shown.emplace_back(f, qos);
-        trace_->expect_subscribe(std::move(shown), retain_as_published ? 0x08 : 0x00);
+        trace_->expect_subscribe(std::move(shown), options.flags());
     }
     try {
         mqtt::token_ptr tok;
         if (filters.size() == 1)
-            tok = client_->subscribe(filters[0], qos, mqtt::subscribe_options(false, retain_as_published),
-                                     subscribe_props_);
+            tok = client_->subscribe(
+                filters[0], qos,
+                mqtt::subscribe_options(options.no_local, options.retain_as_published,
+                                        static_cast<mqtt::subscribe_options::RetainHandling>(options.retained)),
+                subscribe_props_);
         else
             tok = client_->subscribe(mqtt::string_collection::create(filters),
                                      mqtt::iasync_client::qos_collection(filters.size(), qos),
@@ -1074,6 +1122,7 @@ void session::impl::disconnect() {
         // Already gone: nothing left to tell the broker.
         return;
     }
+    if (tunnel_) tunnel_->wait_idle(std::chrono::seconds(2));  // what Paho wrote last reaches the broker
     // With messages still unacknowledged the broker is not answering: do not wait for it again.
     bool all_done = false;
     {
@@ -1084,9 +1133,10 @@ void session::impl::disconnect() {
 }
 
 void session::impl::delete_kept_session() {
-    // MQTT 3.1.1 (3.1.2.4): connecting with clean session set discards the stored session.
-    if (clear_session_over_tcp(config_, std::chrono::seconds(2))) return;
-    mqtt::connect_options opts = connect_options_;  // TLS, WebSockets: through Paho (~1 s longer)
+    // MQTT 3.1.1 (3.1.2.4): connecting with clean session set discards the stored session. Paho's
+    // receive thread notices the new socket at once with the send guard; without it (a Paho C the
+    // workarounds do not know), only after its 1 s poll.
+    mqtt::connect_options opts = connect_options_;
     opts.set_clean_session(true);
     opts.set_automatic_reconnect(false);
     try {
@@ -1159,7 +1209,14 @@ int session::first_failure_reason() const {
 }
 std::vector<int> session::subscribe(const std::vector<std::string>& filters, int qos, bool retain_as_published,
                                     bool wait) {
-    return impl_->subscribe(filters, qos, retain_as_published, wait);
+    subscription_options options;
+    options.qos = qos;
+    options.retain_as_published = retain_as_published;
+    return impl_->subscribe(filters, options, wait);
+}
+std::vector<int> session::subscribe(const std::vector<std::string>& filters, const subscription_options& options,
+                                    bool wait) {
+    return impl_->subscribe(filters, options, wait);
 }
 std::vector<std::pair<std::string, int>> session::unsubscribe(const std::vector<std::string>& filters) {
     return impl_->unsubscribe(filters);

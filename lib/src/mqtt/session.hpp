@@ -10,6 +10,7 @@
 #define UNIT_TESTS 1
 #include <mqtt/async_client.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,10 @@ namespace mqkit::detail {
 /// Prepares Paho C before its first client is created (OpenSSL left to initialise itself when TLS
 /// needs it) and sets its log level; cheap to call again.
 void init_paho();
+
+/// `value` as Paho C can put a four-byte property on the wire: unchanged, or on a Paho C older than
+/// 1.3.13 (which writes them as signed ints) at most 2^31-1.
+std::uint32_t paho_u32(std::uint32_t value);
 
 /// Converts -D properties for one packet type into Paho properties.
 mqtt::properties to_paho_properties(const std::vector<v5_property>& props);

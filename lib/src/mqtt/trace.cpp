@@ -61,7 +61,20 @@ void quiet_paho_log() {
 }
 
 packet_trace::packet_trace(trace_sink sink, std::string client_id)
-    : sink_(std::move(sink)), client_id_(std::move(client_id)) {}
+    : sink_(std::move(sink)),
+      client_id_(std::move(client_id)),
+      // mosquitto 2.1 prints "null" for a client without an id (the broker assigns one).
+      shown_id_(client_id_.empty() ? "null" : client_id_) {}
+
+void packet_trace::show_client_id(std::string id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    shown_id_ = std::move(id);
+}
+
+std::string packet_trace::shown_id() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return shown_id_;
+}
 
 void packet_trace::write_with(const std::function<void(std::string&)>& fill) {
     std::string text;
@@ -133,8 +146,8 @@ void packet_trace::expect_unsubscribe(std::vector<std::string> filters) {
 }
 
 void packet_trace::client_line(std::string_view text) {
-    write_with(
-        [&](std::string& o) { o.append("Client ").append(client_id_).append(" ").append(text).push_back('\n'); });
+    const std::string id = shown_id();
+    write_with([&](std::string& o) { o.append("Client ").append(id).append(" ").append(text).push_back('\n'); });
 }
 
 void packet_trace::after_suback(int mid, std::string line) {
@@ -157,10 +170,9 @@ void packet_trace::received_publish(bool dup, int qos, bool retain, int mid, std
     // mosquitto's order, and Paho's own lines for it are dropped in on_paho_line.
     std::string text = fmt::format("received PUBLISH (d{}, q{}, r{}, m{}, '{}', ... ({} bytes))", dup ? 1 : 0, qos,
                                    retain ? 1 : 0, mid, topic, len);
+    const std::string id = shown_id();
     write_with([&](std::string& o) {
-        auto line = [&](std::string_view t) {
-            o.append("Client ").append(client_id_).append(" ").append(t).push_back('\n');
-        };
+        auto line = [&](std::string_view t) { o.append("Client ").append(id).append(" ").append(t).push_back('\n'); };
         line(text);
         if (qos == 1) line(fmt::format("sending PUBACK (m{}, rc0)", mid));
         if (qos == 2) {
@@ -200,20 +212,40 @@ void packet_trace::publish_done(int mid, int reason_code) {
 }
 
 void packet_trace::on_paho_line(std::string_view line) {
-    // "<date> <time> <socket> <client id> -> PUBLISH msgid: 1 qos: 2 ..."
-    auto id_at = line.find(" " + client_id_ + " ");
-    if (id_at == std::string_view::npos) return;
-    std::string_view rest = line.substr(id_at + client_id_.size() + 2);
-    if (rest.size() < 3) return;
-    bool sent = starts_with(rest, "->");
-    bool received = starts_with(rest, "<-");
-    if (!sent && !received) return;
-    std::string_view what = rest.substr(3);
+    // "<date> <time> <socket> <client id> -> PUBLISH msgid: 1 qos: 2 ..." (an empty id leaves two
+    // spaces before the arrow, so the arrow is part of what is looked for)
+    const auto sent_at = line.find(" " + client_id_ + " -> ");
+    const auto received_at = line.find(" " + client_id_ + " <- ");
+    const bool sent =
+        sent_at != std::string_view::npos && (received_at == std::string_view::npos || sent_at < received_at);
+    if (sent)
+        on_sent(line.substr(sent_at + client_id_.size() + 5));
+    else if (received_at != std::string_view::npos)
+        on_received(line.substr(received_at + client_id_.size() + 5));
+}
 
-    std::string text;
-    if (sent && starts_with(what, "CONNECT")) {
-        text = "sending CONNECT";
-    } else if (received && starts_with(what, "CONNACK")) {
+void packet_trace::on_sent(std::string_view what) {
+    if (starts_with(what, "CONNECT")) {
+        client_line("sending CONNECT");
+    } else if (starts_with(what, "PUBLISH")) {
+        publish_sent(what);
+    } else if (starts_with(what, "PUBREL")) {
+        client_line(fmt::format("sending PUBREL (m{})", field(what, "msgid:")));
+    } else if (starts_with(what, "SUBSCRIBE")) {
+        subscribe_sent(field(what, "msgid:"));
+    } else if (starts_with(what, "UNSUBSCRIBE")) {
+        unsubscribe_sent(field(what, "msgid:"));
+    } else if (starts_with(what, "PINGREQ")) {
+        client_line("sending PINGREQ");
+    } else if (starts_with(what, "DISCONNECT")) {
+        show_fault();  // the packet the protocol guard closed the connection for, if any
+        client_line("sending DISCONNECT");
+    }
+    // PUBACK, PUBREC and PUBCOMP for an incoming message are written with it, by received_publish.
+}
+
+void packet_trace::on_received(std::string_view what) {
+    if (starts_with(what, "CONNACK")) {
         int rc = field(what, "rc:");
         bool v5 = false;
         {
@@ -222,112 +254,110 @@ void packet_trace::on_paho_line(std::string_view line) {
         }
         // An MQTT 3.x broker's "unacceptable protocol version" to a v5 CONNECT: mosquitto shows 132.
         if (v5 && rc == 1) rc = 132;
-        text = fmt::format("received CONNACK ({})", rc);
-    } else if (sent && starts_with(what, "PUBLISH")) {
-        int mid = field(what, "msgid:");
-        int qos = field(what, "qos:");
-        int retained = field(what, "retained:");
-        int len = field(what, "len(");
-        std::string topic;
-        bool dup = false;
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            auto known = mid > 0 ? inflight_topics_.find(mid) : inflight_topics_.end();
-            if (known != inflight_topics_.end()) {
-                topic = known->second;  // a resend of a message still in flight
-                dup = true;
-            } else if (!publish_topics_.empty()) {
-                topic = std::move(publish_topics_.front());
-                publish_topics_.pop_front();
-                if (mid > 0) inflight_topics_[mid] = topic;
-            }
-            if (mid < 0)
-                mid = ++qos0_mid_;  // mosquitto numbers QoS 0 messages too
-            else
-                qos0_mid_ = mid;
-            if (!secret_.empty())
-                for (auto at = topic.find(secret_); at != std::string::npos; at = topic.find(secret_, at + 8))
-                    topic.replace(at, secret_.size(), "********");
-        }
-        text = fmt::format("sending PUBLISH (d{}, q{}, r{}, m{}, '{}', ... ({} bytes))", dup ? 1 : 0, qos < 0 ? 0 : qos,
-                           retained < 0 ? 0 : retained, mid, topic, len < 0 ? 0 : len);
-    } else if (received && (starts_with(what, "PUBACK") || starts_with(what, "PUBCOMP"))) {
-        // Paho writes "msgid: 1" for PUBACK and "msgid:1" for PUBCOMP.
-        int mid = field(what, "msgid:");
-        text = fmt::format("received {} (Mid: {}, RC:", what.substr(0, 6) == "PUBACK" ? "PUBACK" : "PUBCOMP", mid);
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            inflight_topics_.erase(mid);
-            if (await_reason_codes_) {
-                awaiting_reason_[mid] = std::move(text);
-                return;
-            }
-        }
-        text += "0)";
-    } else if (received && starts_with(what, "PUBREC")) {
-        text = fmt::format("received PUBREC (Mid: {})", field(what, "msgid:"));
-    } else if (sent && starts_with(what, "PUBREL")) {
-        text = fmt::format("sending PUBREL (m{})", field(what, "msgid:"));
-    } else if ((sent && (starts_with(what, "PUBACK") || starts_with(what, "PUBREC") || starts_with(what, "PUBCOMP"))) ||
-               (received && starts_with(what, "PUBREL"))) {
-        return;  // an incoming message's acknowledgement: written with it, by received_publish
-    } else if (sent && starts_with(what, "SUBSCRIBE")) {
-        int mid = field(what, "msgid:");
-        std::pair<std::vector<std::pair<std::string, int>>, int> sub;
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            if (!subscribes_.empty()) {
-                sub = std::move(subscribes_.front());
-                subscribes_.pop_front();
-            }
-        }
-        for (const auto& [filter, qos] : sub.first)
-            client_line(fmt::format("sending SUBSCRIBE (Mid: {}, Topic: {}, QoS: {}, Options: 0x{:02x})", mid, filter,
-                                    qos, sub.second));
-        return;
-    } else if (received && starts_with(what, "SUBACK")) {
-        int mid = field(what, "msgid:");
-        std::string follow;
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            auto waiting = after_suback_.find(mid);
-            if (waiting == after_suback_.end()) {
-                subacks_seen_.push_back(mid);
-            } else {
-                follow = std::move(waiting->second);
-                after_suback_.erase(waiting);
-            }
-        }
-        client_line("received SUBACK");
-        if (!follow.empty()) sink_(follow + "\n");
-        return;
-    } else if (sent && starts_with(what, "UNSUBSCRIBE")) {
-        int mid = field(what, "msgid:");
-        std::vector<std::string> filters;
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            if (!unsubscribes_.empty()) {
-                filters = std::move(unsubscribes_.front());
-                unsubscribes_.pop_front();
-            }
-        }
-        for (const auto& f : filters) client_line(fmt::format("sending UNSUBSCRIBE (Mid: {}, Topic: {})", mid, f));
-        return;
-    } else if (received && starts_with(what, "UNSUBACK")) {
-        text = "received UNSUBACK";
-    } else if (sent && starts_with(what, "PINGREQ")) {
-        text = "sending PINGREQ";
-    } else if (received && starts_with(what, "PINGRESP")) {
-        text = "received PINGRESP";
-    } else if (sent && starts_with(what, "DISCONNECT")) {
-        show_fault();
-        text = "sending DISCONNECT";
-    } else if (received && starts_with(what, "DISCONNECT")) {
-        text = "received DISCONNECT";
-    } else {
-        return;  // "<- PUBLISH" is printed from the message callback, which knows the topic
+        client_line(fmt::format("received CONNACK ({})", rc));
+    } else if (starts_with(what, "PUBACK") || starts_with(what, "PUBCOMP")) {
+        ack_received(what);
+    } else if (starts_with(what, "PUBREC")) {
+        client_line(fmt::format("received PUBREC (Mid: {})", field(what, "msgid:")));
+    } else if (starts_with(what, "SUBACK")) {
+        suback_received(field(what, "msgid:"));
+    } else if (starts_with(what, "UNSUBACK")) {
+        client_line("received UNSUBACK");
+    } else if (starts_with(what, "PINGRESP")) {
+        client_line("received PINGRESP");
+    } else if (starts_with(what, "DISCONNECT")) {
+        client_line("received DISCONNECT");
     }
-    client_line(text);
+    // PUBLISH is written from the message callback, which knows the topic (received_publish);
+    // PUBREL for an incoming message is written with it too.
+}
+
+void packet_trace::publish_sent(std::string_view what) {
+    int mid = field(what, "msgid:");
+    const int qos = field(what, "qos:");
+    const int retained = field(what, "retained:");
+    const int len = field(what, "len(");
+    std::string topic;
+    bool dup = false;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        auto known = mid > 0 ? inflight_topics_.find(mid) : inflight_topics_.end();
+        if (known != inflight_topics_.end()) {
+            topic = known->second;  // a resend of a message still in flight
+            dup = true;
+        } else if (!publish_topics_.empty()) {
+            topic = std::move(publish_topics_.front());
+            publish_topics_.pop_front();
+            if (mid > 0) inflight_topics_[mid] = topic;
+        }
+        if (mid < 0)
+            mid = ++qos0_mid_;  // mosquitto numbers QoS 0 messages too
+        else
+            qos0_mid_ = mid;
+        if (!secret_.empty())
+            for (auto at = topic.find(secret_); at != std::string::npos; at = topic.find(secret_, at + 8))
+                topic.replace(at, secret_.size(), "********");
+    }
+    client_line(fmt::format("sending PUBLISH (d{}, q{}, r{}, m{}, '{}', ... ({} bytes))", dup ? 1 : 0,
+                            qos < 0 ? 0 : qos, retained < 0 ? 0 : retained, mid, topic, len < 0 ? 0 : len));
+}
+
+void packet_trace::ack_received(std::string_view what) {
+    // Paho writes "msgid: 1" for PUBACK and "msgid:1" for PUBCOMP.
+    const int mid = field(what, "msgid:");
+    std::string text =
+        fmt::format("received {} (Mid: {}, RC:", what.substr(0, 6) == "PUBACK" ? "PUBACK" : "PUBCOMP", mid);
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        inflight_topics_.erase(mid);
+        if (await_reason_codes_) {  // the code comes with publish_done()
+            awaiting_reason_[mid] = std::move(text);
+            return;
+        }
+    }
+    client_line(text + "0)");
+}
+
+void packet_trace::subscribe_sent(int mid) {
+    std::pair<std::vector<std::pair<std::string, int>>, int> sub;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (!subscribes_.empty()) {
+            sub = std::move(subscribes_.front());
+            subscribes_.pop_front();
+        }
+    }
+    for (const auto& [filter, qos] : sub.first)
+        client_line(fmt::format("sending SUBSCRIBE (Mid: {}, Topic: {}, QoS: {}, Options: 0x{:02x})", mid, filter, qos,
+                                sub.second));
+}
+
+void packet_trace::suback_received(int mid) {
+    std::string follow;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        auto waiting = after_suback_.find(mid);
+        if (waiting == after_suback_.end()) {
+            subacks_seen_.push_back(mid);
+        } else {
+            follow = std::move(waiting->second);
+            after_suback_.erase(waiting);
+        }
+    }
+    client_line("received SUBACK");
+    if (!follow.empty()) sink_(follow + "\n");
+}
+
+void packet_trace::unsubscribe_sent(int mid) {
+    std::vector<std::string> filters;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (!unsubscribes_.empty()) {
+            filters = std::move(unsubscribes_.front());
+            unsubscribes_.pop_front();
+        }
+    }
+    for (const auto& f : filters) client_line(fmt::format("sending UNSUBSCRIBE (Mid: {}, Topic: {})", mid, f));
 }
 
 }  // namespace mqkit::detail

@@ -41,6 +41,10 @@ public:
     /// The next outgoing UNSUBSCRIBE carries these filters.
     void expect_unsubscribe(std::vector<std::string> filters);
 
+    /// From now on the lines show `id` (MQTT v5: the id the broker assigned in CONNACK) instead of
+    /// the client id Paho knows (and still writes in its trace). Thread-safe.
+    void show_client_id(std::string id);
+
     /// Prints "Client <id> <text>".
     void client_line(std::string_view text);
     /// Prints `line` (e.g. "Subscribed (mid: 1): 0") right after "received SUBACK" for `mid`. Paho
@@ -69,12 +73,23 @@ public:
     void show_fault();
 
 private:
+    void on_sent(std::string_view what);      ///< Paho's "-> ..." lines
+    void on_received(std::string_view what);  ///< Paho's "<- ..." lines
+    void publish_sent(std::string_view what);
+    void ack_received(std::string_view what);  ///< PUBACK or PUBCOMP
+    void subscribe_sent(int mid);
+    void suback_received(int mid);
+    void unsubscribe_sent(int mid);
     /// Formats with `fill` and hands the text to the sink in one piece.
     void write_with(const std::function<void(std::string&)>& fill);
 
+    /// The id lines show (under mutex_).
+    std::string shown_id();
+
     trace_sink sink_;
-    std::string client_id_;
-    std::string secret_;  // hidden in printed topics; empty = none
+    std::string client_id_;  // as Paho knows it, empty if the broker assigns one
+    std::string shown_id_;   // as the lines show it; guarded by mutex_
+    std::string secret_;     // hidden in printed topics; empty = none
     std::mutex mutex_;
     std::deque<std::string> publish_topics_;
     std::map<int, std::string> inflight_topics_;  // msgid -> topic, for resends

@@ -13,10 +13,12 @@
 
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -151,77 +153,141 @@ private:
     std::string why_;
 };
 
-int subscribe_and_print(const sub_config& c) {
-    detail::stdout_writer out;
-    // What the handlers touch is declared before the session, which stops calling them first.
-    detail::completion done;
-    link_end ended;
-    session session(c.conn, detail::debug_trace(c.conn, out));
-    detail::stop_signal::on_signal([&done] { done.finish(static_cast<int>(detail::stop_signal::status())); });
+/// True when stdout is a terminal that takes cursor movement (-w, --stats).
+bool ansi_terminal() {
+    const char* term = std::getenv("TERM");
+    return ::isatty(1) == 1 && !(term && std::string_view(term) == "dumb");
+}
 
-    // Runs on Paho's receive thread, one message at a time.
-    std::mt19937_64 rng{std::random_device{}()};
-    long printed = 0;
-    std::unique_ptr<stats_view> stats;
-    if (c.stats.enabled) stats = std::make_unique<stats_view>(c, out);
-    session.on_message([&](const received_message& msg) {
-        if (done.done()) return;
-        if (c.retained_only && !msg.retained) {
-            done.finish(0);
+/// -w/--watch on a terminal: the screen is cleared, line 1 names the broker, and each topic keeps
+/// a line of its own from line 2 on, overwritten by its next message (mosquitto 2.1's --watch,
+/// which also clears what a longer earlier message left). Used on Paho's receive thread only.
+class watch_screen {
+public:
+    watch_screen(const sub_config& c, detail::stdout_writer& out) : on_(c.watch && ansi_terminal()) {
+        if (on_) out.write(fmt::format("\x1b[2J\x1b[1;1HBroker: {}\n", c.conn.host));
+    }
+    /// Moves to `topic`'s line and clears it.
+    void before(std::string& o, const std::string& topic) {
+        if (!on_) return;
+        auto [it, added] = lines_.try_emplace(topic, next_line_);
+        if (added) ++next_line_;
+        o += fmt::format("\x1b[{};1H\x1b[2K", it->second);
+    }
+    /// Leaves the cursor below the last topic's line.
+    void after(std::string& o) const {
+        if (on_) o += fmt::format("\x1b[{};1H\n", next_line_ - 1);
+    }
+
+private:
+    bool on_;
+    std::map<std::string, int> lines_;
+    int next_line_ = 2;
+};
+
+/// What mqsub does with each message, on Paho's receive thread, one at a time.
+class message_printer {
+public:
+    message_printer(const sub_config& c, session& s, detail::stdout_writer& out, detail::completion& done,
+                    stats_view* stats)
+        : c_(c), session_(s), out_(out), done_(done), stats_(stats), watch_(c, out) {}
+
+    void on_message(const received_message& msg) {
+        ++received_;  // --message-rate counts every message
+        if (done_.done() || c_.message_rate) return;
+        if (c_.retained_only && !msg.retained) {
+            done_.finish(0);
             return;
         }
-        if (c.no_stale && msg.retained) return;
-        for (const auto& f : c.filter_out)
+        if (c_.no_stale && msg.retained) return;
+        for (const auto& f : c_.filter_out)
             if (topic_matches(f, msg.topic)) return;
-        if (c.remove_retained && msg.retained) {
+        if (c_.remove_retained && msg.retained) {
             try {
-                session.publish(msg.topic, std::string(), 1, true, std::numeric_limits<std::size_t>::max());
+                // No window: this runs on the thread that must read the acknowledgements.
+                session_.publish(msg.topic, std::string(), 1, true, std::numeric_limits<std::size_t>::max());
             } catch (const error&) {
                 // The link dropped; the retained message stays and shows up again next time.
             }
         }
-        if (stats) {
-            stats->add(msg.topic, msg.payload);
-            if (c.count > 0 && ++printed >= c.count) done.finish(0);
+        if (stats_) {
+            stats_->add(msg.topic, msg.payload);
+            count_one();
             return;
         }
-        if (c.random_filter < 100.0 && std::uniform_real_distribution<double>(0.0, 100.0)(rng) >= c.random_filter) {
-            if (c.count > 0 && ++printed >= c.count) done.finish(0);  // still counts, as in mosquitto_sub
+        if (c_.random_filter < 100.0 && std::uniform_real_distribution<double>(0.0, 100.0)(rng_) >= c_.random_filter) {
+            count_one();  // still counts, as in mosquitto_sub
             return;
         }
+        print(msg);
+    }
+
+    /// Messages received so far (--message-rate), every one counted.
+    long received() const { return received_.load(); }
+
+private:
+    void print(const received_message& msg) {
         bool json_ok = true;
-        bool ok = out.write_with([&](std::string& o) { json_ok = render_message(o, msg, c.output); });
+        bool ok = out_.write_with([&](std::string& o) {
+            watch_.before(o, msg.topic);
+            json_ok = render_message(o, msg, c_.output);
+            watch_.after(o);
+        });
         if (!json_ok)
             detail::warn(tool_name, fmt::format("the payload on topic '{}' is not valid JSON (%J)", msg.topic),
-                         c.conn.quiet);
+                         c_.conn.quiet);
         if (!ok) {
-            done.finish(0);  // stdout closed (e.g. `mqsub ... | head -n 1`): a quiet, clean end
+            done_.finish(0);  // stdout closed (e.g. `mqsub ... | head -n 1`): a quiet, clean end
             return;
         }
-        if (c.count > 0 && ++printed >= c.count) done.finish(0);
-    });
-    session.on_reconnect([&] {
-        // A clean session forgets subscriptions with the link; a persistent one keeps them, and
-        // subscribing again is harmless.
-        if (!c.topics.empty()) {
-            try {
-                session.subscribe(c.topics, c.qos, c.retain_as_published, false);
-            } catch (const error& e) {
-                detail::warn(tool_name, e.what(), c.conn.quiet);
-            }
-        }
-    });
-    ended.watch(session, done, c.conn);
+        count_one();
+    }
 
-    // -W counts from here, as mosquitto_sub's from its TCP connect: a broker that never answers
-    // CONNECT or SUBSCRIBE cannot hold mqsub past it either.
-    const auto deadline_at = std::chrono::steady_clock::now() + std::chrono::seconds(c.timeout.value_or(0));
-    const double deadline = std::chrono::duration<double>(deadline_at.time_since_epoch()).count();  // steady_seconds()
-    const std::string timed_out = c.timeout ? fmt::format("timed out after {} s (-W)", *c.timeout) : std::string();
-    if (c.timeout) session.set_deadline(deadline_at, exit_code::timeout, timed_out);
-    session.connect(true, 65535);
+    void count_one() {
+        if (c_.count > 0 && ++printed_ >= c_.count) done_.finish(0);
+    }
+
+    const sub_config& c_;
+    session& session_;
+    detail::stdout_writer& out_;
+    detail::completion& done_;
+    stats_view* stats_;
+    watch_screen watch_;
+    std::mt19937_64 rng_{std::random_device{}()};
+    long printed_ = 0;
+    std::atomic<long> received_{0};
+};
+
+/// --message-rate: "N msgs/s" every second until `done` or -W expires. Returns false if -W expired.
+bool run_message_rate(const sub_config& c, const message_printer& printer, detail::stdout_writer& out,
+                      detail::completion& done, double deadline) {
+    long before = printer.received();
+    double next = steady_seconds() + 1.0;
+    while (true) {
+        double wait = next - steady_seconds();
+        if (c.timeout) wait = std::min(wait, deadline - steady_seconds());
+        if (wait > 0 && done.wait(wait)) return true;
+        if (c.timeout && steady_seconds() >= deadline) return false;
+        if (steady_seconds() < next) continue;
+        const long now = printer.received();
+        if (!out.write(fmt::format("{} msgs/s\n", now - before))) {
+            done.finish(0);  // stdout closed: a quiet, clean end
+            return true;
+        }
+        before = now;
+        next += 1.0;
+    }
+}
+
+/// Subscribes to every -t filter (in one SUBSCRIBE, or one per filter with v5 options), then
+/// unsubscribes from every -U filter. Throws when the broker refused every subscription.
+void subscribe_all(const sub_config& c, session& s, detail::stdout_writer& out) {
+    subscription_options options;
+    options.qos = c.qos;
+    options.retain_as_published = c.retain_as_published;
+    options.retained = c.retained;
     if (!c.topics.empty()) {
-        std::vector<int> granted = session.subscribe(c.topics, c.qos, c.retain_as_published);
+        std::vector<int> granted = s.subscribe(c.topics, options);
         bool any_allowed = false;
         for (std::size_t i = 0; i < granted.size(); ++i) {
             if (granted[i] < 128)
@@ -233,21 +299,56 @@ int subscribe_and_print(const sub_config& c) {
                              c.conn.quiet);
         }
         if (!any_allowed && !granted.empty()) {
-            session.disconnect();
+            s.disconnect();
             out.flush();
             throw error(exit_code::failure, "all subscription requests were denied",
                         "check the broker's ACL for this user and these topic filters");
         }
     }
     // mosquitto_sub, too, goes on after a refused UNSUBSCRIBE (it does not even say so).
-    for (const auto& [filter, code] : session.unsubscribe(c.unsubscribe))
+    for (const auto& [filter, code] : s.unsubscribe(c.unsubscribe))
         detail::warn(tool_name,
                      fmt::format("the broker refused to unsubscribe from '{}' (reason code {})", filter, code),
                      c.conn.quiet);
+}
+
+int subscribe_and_print(const sub_config& c) {
+    detail::stdout_writer out;
+    // What the handlers touch is declared before the session, which stops calling them first.
+    detail::completion done;
+    link_end ended;
+    session session(c.conn, detail::debug_trace(c.conn, out));
+    detail::stop_signal::on_signal([&done] { done.finish(static_cast<int>(detail::stop_signal::status())); });
+    std::unique_ptr<stats_view> stats;
+    if (c.stats.enabled) stats = std::make_unique<stats_view>(c, out);
+    message_printer printer(c, session, out, done, stats.get());
+    session.on_message([&printer](const received_message& msg) { printer.on_message(msg); });
+    session.on_reconnect([&] {
+        // A clean session forgets subscriptions with the link; a persistent one keeps them, and
+        // subscribing again is harmless.
+        if (c.topics.empty()) return;
+        subscription_options options{c.qos, false, c.retain_as_published, c.retained};
+        try {
+            session.subscribe(c.topics, options, false);
+        } catch (const error& e) {
+            detail::warn(tool_name, e.what(), c.conn.quiet);
+        }
+    });
+    ended.watch(session, done, c.conn);
+
+    // -W counts from here, as mosquitto_sub's from its TCP connect: a broker that never answers
+    // CONNECT or SUBSCRIBE cannot hold mqsub past it either.
+    const auto deadline_at = std::chrono::steady_clock::now() + std::chrono::seconds(c.timeout.value_or(0));
+    const double deadline = std::chrono::duration<double>(deadline_at.time_since_epoch()).count();  // steady_seconds()
+    const std::string timed_out = c.timeout ? fmt::format("timed out after {} s (-W)", *c.timeout) : std::string();
+    if (c.timeout) session.set_deadline(deadline_at, exit_code::timeout, timed_out);
+    session.connect(true, 65535);
+    subscribe_all(c, session, out);
     if (c.exit_after_sub) done.finish(0);
 
-    bool finished = stats ? run_stats(c, *stats, done, deadline)
-                          : done.wait(c.timeout ? std::max(0.0, deadline - steady_seconds()) : -1.0);
+    bool finished = stats            ? run_stats(c, *stats, done, deadline)
+                    : c.message_rate ? run_message_rate(c, printer, out, done, deadline)
+                                     : done.wait(c.timeout ? std::max(0.0, deadline - steady_seconds()) : -1.0);
     // A reader that stopped reading must not keep a signalled mqsub alive: what it has not taken
     // is dropped once a signal came (the queue holds at most 2 x 8 MiB; see stdout_writer).
     const auto signalled = [] { return detail::stop_signal::received() != 0; };

@@ -41,7 +41,7 @@ inline const char* process_env(const char* name) {
 /// The one way every tool runs: secrets are scrubbed from argv first (the parser reads a copy),
 /// signals are set up before any thread starts, `parse(args, env, identity)` builds the config
 /// (help and version are answered from `spec`), then `body(config)` returns the exit status. Every mqkit::error is
-/// printed once, here. The config file (read_config_file) goes before argv unless argv holds --no-config.
+/// printed once, here. The -o options file or the config file (config_args) goes before argv.
 template <class Parse, class Body>
 int run_tool(const tool_spec& spec, int argc, char** argv, Parse&& parse, Body&& body) {
     // The parser reads a copy; the real argv (what `ps` shows) loses its secrets at once.
@@ -50,13 +50,16 @@ int run_tool(const tool_spec& spec, int argc, char** argv, Parse&& parse, Body&&
     bool quiet = has_quiet(args);
     try {
         stop_signal::install();
+        // Paho C tunnels every connection through $http_proxy / $https_proxy (ignoring
+        // no_proxy); mosquitto's clients do not, and a tool talking to a broker on localhost must
+        // not either: --proxy is the way. (A program that links libmqkit keeps Paho's default.)
+        ::unsetenv("http_proxy");
+        ::unsetenv("https_proxy");
         session::leave_clients_to_exit();  // every tool ends with exit_now()
         std::vector<std::string> warnings;
-        if (!has_flag(args, "--no-config")) {
-            std::vector<std::string> from_file = read_config_file(spec, process_env, warnings);
-            args.insert(args.begin(), from_file.begin(), from_file.end());
-            quiet = has_quiet(args);
-        }
+        std::vector<std::string> from_file = config_args(spec, args, process_env, warnings);
+        args.insert(args.begin(), from_file.begin(), from_file.end());
+        quiet = has_quiet(args);
         auto parsed = parse(args, process_env, current_identity());
         if (parsed.action == cli_action::help) {
             std::fputs(render_help(spec).c_str(), stdout);
