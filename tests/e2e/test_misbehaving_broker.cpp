@@ -1,5 +1,5 @@
 // End-to-end tests against a scripted broker that answers what no conforming broker would: a table
-// of cases, each its own test, each run against mqpub, mqsub, mqbench (one client) and tspub. Every
+// of cases, each its own test, each run against mqpub, mqsub, mqrr, mqbench (one client) and tspub. Every
 // tool must end within its time, without a crash or a sanitizer report, with at most one error
 // line and the exit code the table gives (mosquitto's where mosquitto has one; README "Exit
 // status"). Then a randomised pass: the same server, its answers mutated, seeded.
@@ -601,6 +601,79 @@ const std::vector<broker_case>& all_cases() {
     return cases;
 }
 
+/// What mqrr does in each case, by the case's name. mqrr subscribes to its response topic (the
+/// scripted broker answers a SUBSCRIBE with a message on it: the response), then publishes its
+/// request: a broker's misdeed on the request races with that response (or_exit).
+outcome mqrr_outcome(const std::string& case_name) {
+    const std::string disconnect = "a server DISCONNECT with reason code 0x";
+    if (case_name.rfind(disconnect, 0) == 0) {  // at the SUBACK
+        const int rc = std::stoi(case_name.substr(disconnect.size()), nullptr, 16);
+        const std::string lost = "lost before the subscription to the response topic was acknowledged";
+        return {rc == 0 ? 7 : rc, lost};
+    }
+    static const std::map<std::string, outcome> known = {
+        {"CONNACK of the wrong protocol level: MQTT 3.1.1's 'unacceptable protocol version' to an MQTT v5 CONNECT "
+         "(aedes 1.2)",
+         {132, "unsupported protocol version"}},
+        {"CONNACK of the wrong protocol level: an MQTT 3.1.1 CONNACK accepting an MQTT v5 CONNECT",
+         {2, "protocol error: the broker answered an MQTT v5 CONNECT with an MQTT 3.1.1 CONNACK (code 0)"}},
+        {"CONNACK of the wrong protocol level: an MQTT v5 CONNACK to an MQTT 3.1.1 CONNECT", {0, ""}},
+        {"CONNACK with an unknown return code (MQTT 3.1.1: 6)", {6, "connection refused (CONNACK code 6)"}},
+        {"CONNACK with a reason code MQTT v5 does not define for it (3)",
+         {3, "connection refused (CONNACK reason code 3)"}},
+        {"CONNACK with an unknown MQTT v5 reason code (0xfe)", {254, "connection refused (CONNACK reason code 254)"}},
+        {"CONNACK twice", {2, "protocol error: the broker sent a second CONNACK"}},
+        {"no CONNACK: the connection is closed after CONNECT (RabbitMQ 3.x on MQTT v5)",
+         {7, "the broker closed the connection without answering the MQTT CONNECT"}},
+        {"a silent socket: the broker accepts TCP and never sends a byte", {27, "no response on 't/rr/answer' within"}},
+        {"a PUBLISH before CONNACK", {2, "protocol error: the broker sent PUBLISH before CONNACK"}},
+        {"a truncated CONNACK, then the connection closes",
+         {7, "the broker closed the connection without answering the MQTT CONNECT"}},
+        {"a CONNACK shorter than its content (remaining length 1)",
+         {2, "protocol error: the broker sent a malformed CONNACK"}},
+        {"a reset in the middle of the CONNACK",
+         {7, "the broker closed the connection without answering the MQTT CONNECT"}},
+        {"PUBACK for a QoS 2 PUBLISH (RabbitMQ 3.x)", {2, "protocol error: the broker answered a QoS 2 PUBLISH", 0}},
+        {"PUBREC for a QoS 1 PUBLISH", {0, "", 2}},
+        {"PUBCOMP before PUBREC for a QoS 2 PUBLISH", {2, "protocol error: the broker answered a QoS 2 PUBLISH", 0}},
+        {"an acknowledgement with an unknown packet id, then the right one", {0, ""}},
+        {"an acknowledgement repeated", {0, ""}},
+        {"a truncated PUBACK or SUBACK, then the connection closes",
+         {7, "lost before the subscription to the response topic was acknowledged"}},
+        {"a PUBACK or SUBACK shorter than its content (remaining length 1)",
+         {2, "protocol error: the broker sent a malformed SUBACK"}},
+        {"a reset in the middle of a PUBACK or SUBACK",
+         {7, "lost before the subscription to the response topic was acknowledged"}},
+        {"a remaining length over MQTT's maximum (5 bytes)",
+         {2, "protocol error: the broker sent a remaining length longer than MQTT's 4 bytes"}},
+        {"PUBREL never sent for a QoS 2 message", {27, "no response on 't/rr/answer' within"}},
+        {"SUBACK with 0x80 (failure) for every filter",
+         {1, "the broker refused the subscription to the response topic 't/rr/answer' (reason code 128)"}},
+        {"SUBACK with 0x87 (not authorized) for every filter (MQTT v5)",
+         {1, "the broker refused the subscription to the response topic 't/rr/answer' (reason code 135)"}},
+        {"SUBACK with 0x80 for the first of two filters",
+         {1, "the broker refused the subscription to the response topic 't/rr/answer' (reason code 128)"}},
+        {"SUBACK with fewer reason codes than filters", {27, "no response on 't/rr/answer' within"}},
+        {"SUBACK without any reason code", {2, "protocol error: the broker sent a malformed SUBACK"}},
+        {"a PUBLISH bigger than the maximum packet size the client asked for (MQTT v5)",
+         {2,
+          "protocol error: the broker sent a packet of 1011 bytes, more than the Maximum Packet Size of 200 this "
+          "client asked for"}},
+        {"a PUBLISH whose topic is not valid UTF-8",
+         {2,
+          "protocol error: the broker sent a PUBLISH with a topic MQTT does not allow: topic is not valid UTF-8 (byte "
+          "2)"}},
+        {"a PUBLISH with topic alias 0 (MQTT v5)", {2, "protocol error: the broker sent a PUBLISH with topic alias 0"}},
+        {"a PUBLISH with a topic alias above the client's maximum (MQTT v5)",
+         {2,
+          "protocol error: the broker sent a PUBLISH with topic alias 5, above this client's topic alias maximum of "
+          "0"}},
+        {"a server DISCONNECT in MQTT 3.1.1, which has none",
+         {2, "protocol error: the broker sent DISCONNECT, which MQTT 3.1.1 does not let a broker send"}},
+    };
+    return known.at(case_name);
+}
+
 // ---- running a case ------------------------------------------------------------------------------
 
 /// A private HOME for tspub (its state and config folders), removed afterwards.
@@ -658,8 +731,15 @@ std::vector<tool_call> calls(const broker_case& c, int port, bool with_mosquitto
         bench.insert(bench.end(), {"-n", "2", "--drain", "1"});
     args ts = {"-h",  h,    "-p",   p,    "--no-tls", "--channel",      "1", "-i",
                "dev", "-u", "user", "-P", "pw",       "--min-interval", "0", "field1=1"};
+    // mqrr subscribes to its response topic, then publishes its request: both sides in one client.
+    args rr = {"-h", h,         "-p", p,
+               "-V", c.version, "-q", q,
+               "-t", "t/rr",    "-e", "t/rr/answer",
+               "-m", "x",       "-W", std::to_string(c.sub_wait)};
+    rr.insert(rr.end(), c.extra.begin(), c.extra.end());
     std::vector<tool_call> v = {{"mqpub", tool("mqpub"), pub},
                                 {"mqsub", tool("mqsub"), sub},
+                                {"mqrr", tool("mqrr"), rr},
                                 {"mqbench", tool("mqbench"), bench},
                                 {"tspub", tool("tspub"), ts}};
     if (with_mosquitto) {
@@ -728,8 +808,9 @@ std::string first_line(const std::string& s) {
 
 void check_case(const broker_case& c) {
     auto results = run_all(c, false, c.limit);
+    const outcome rr = mqrr_outcome(c.name);
     const std::map<std::string, const outcome*> expected = {
-        {"mqpub", &c.mqpub}, {"mqsub", &c.mqsub}, {"mqbench", &c.mqbench}, {"tspub", &c.tspub}};
+        {"mqpub", &c.mqpub}, {"mqsub", &c.mqsub}, {"mqrr", &rr}, {"mqbench", &c.mqbench}, {"tspub", &c.tspub}};
     for (const auto& t : results) {
         const outcome& want = *expected.at(t.call.name);
         INFO(t.call.name << " " << join(t.call.a) << "\n" << describe(t.r));
@@ -917,7 +998,7 @@ TEST_CASE("a QoS 2 PUBLISH answered with PUBACK (RabbitMQ 3.x): exit 2 whatever 
                   "mqpub: error: 1 of 1 messages were not acknowledged: protocol error: the broker "
                   "answered a QoS 2 PUBLISH (Mid: 1) with PUBACK (it may not support QoS 2: try -q 1)\n");
             // -d shows the PUBACK, as mosquitto_pub -d does (Paho then sends DISCONNECT as it closes).
-            CHECK(r.out.find("(1 bytes))\nClient mqpub|") != std::string::npos);
+            CHECK(r.out.find("(1 bytes))\nClient ") != std::string::npos);  // the PUBACK comes next
             CHECK(r.out.find("received PUBACK (Mid: 1, RC:0)\n") != std::string::npos);
             CHECK(r.out.find("received PUBACK (Mid: 1, RC:0)\n") < r.out.find("sending DISCONNECT"));
         }
