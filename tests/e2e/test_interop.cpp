@@ -161,7 +161,7 @@ TEST_CASE("interop: mqpub -l at QoS 1 delivers every line, in order", "[e2e][int
     CHECK(data_lines(s.out) == want);
 }
 
-TEST_CASE("interop: MQTT v5 where the broker has it; a clear error where it does not", "[e2e][interop][v5]") {
+TEST_CASE("interop: MQTT v5 where the broker has it, and a clear error where it does not", "[e2e][interop][v5]") {
     interop_broker b;
     const std::string t = b.topic("v5");
     if (b.differs("v5-refused") || b.differs("v5-closed")) {

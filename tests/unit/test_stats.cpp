@@ -313,7 +313,7 @@ TEST_CASE("rolling_window: per-second buckets keep memory flat however many mess
     CHECK(s.recent.back() == 9.0);  // the newest number last
 }
 
-TEST_CASE("rolling_window: a second leaves the window whole; short windows count tenths", "[stats][memory]") {
+TEST_CASE("rolling_window: a second leaves the window whole, and short windows count tenths", "[stats][memory]") {
     rolling_window w(10.0);
     w.add(100.2, 1.0);
     w.add(100.9, 3.0);

@@ -191,7 +191,8 @@ std::vector<doc_entry> connack_exit_status() {
          "other code a broker sends is the exit status too)"},
         {"128-162",
          "MQTT v5 broker's reason code: it refused the connection (134 bad user name or password, 135 not "
-         "authorised), or (mqpub) a QoS 1/2 publish, or sent DISCONNECT with it while messages were in flight"},
+         "authorised), or (mqpub) a QoS 1/2 publish, or (mqpub, mqrr) sent DISCONNECT with it while messages "
+         "or the response were outstanding"},
     };
 }
 
@@ -650,8 +651,7 @@ tool_spec make_mqbench() {
              {0, "no-progress", "", vk::none, "no live progress line on a terminal"},
          }});
     s.groups.push_back(without(connection_group(), {"url", "id", "id-prefix", "disable-clean-session",
-                                                    "session-expiry-interval", "ws", "ws-path", "nodelay",
-                                                    "no-tls"}));
+                                                    "session-expiry-interval", "ws", "ws-path", "nodelay", "no-tls"}));
     s.groups.push_back(without(tls_group(), {"tls-alpn", "tls-use-os-certs", "tls-keylog", "psk", "psk-identity"}));
     s.groups.push_back(auth_group());
     s.groups.push_back(without(general_group(), {"property", "debug", "options-file"}));

@@ -409,6 +409,10 @@ namespace mqkit {
 
 using namespace detail;
 
+std::string reason_name(int code) {
+    return reason_text(code, mqtt_version::v5);
+}
+
 /// Seconds Paho waits for the TCP (TLS, WebSocket) connection and the CONNACK.
 constexpr int connect_timeout_s = 10;
 

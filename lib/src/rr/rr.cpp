@@ -102,7 +102,7 @@ void subscribe_response(const rr_config& c, session& s) {
     try {
         std::vector<int> granted = s.subscribe({c.response_topic}, options);
         if (!granted.empty() && granted[0] < 128) return;
-        why = fmt::format("reason code {}", granted.empty() ? 128 : granted[0]);
+        why = reason_name(granted.empty() ? 128 : granted[0]);
     } catch (const error& e) {
         if (e.status() != static_cast<int>(exit_code::failure)) throw;  // a signal, a lost link
         // The link went while the SUBSCRIBE waited (Paho: "operation discarded"): not a refusal.
