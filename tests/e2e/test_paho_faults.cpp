@@ -32,7 +32,9 @@ args at(const scripted_broker& b, args a) {
 /// Killed by a signal, or (in the sanitized build, which turns a crash into a report and an exit
 /// status) stopped by AddressSanitizer.
 bool crashed(const run_result& r) {
-    return r.signal != 0 || r.err.find("ERROR: AddressSanitizer") != std::string::npos;
+    // Under UBSan (halt_on_error) the bad read can be caught before it faults: "runtime error:".
+    return r.signal != 0 || r.err.find("ERROR: AddressSanitizer") != std::string::npos ||
+           r.err.find("runtime error:") != std::string::npos;
 }
 
 /// Paho C's version as the tools report it, as {major, minor, patch}.

@@ -343,6 +343,7 @@ void MQTTPacket_freeConnack(void* pack);
 
 MQKIT_PAHO_WRAP void* __real_MQTTPacket_Factory(int version, void* net, int* error);
 MQKIT_PAHO_WRAP void* __real_MQTTPacket_connack(int version, unsigned char header, char* data, std::size_t len);
+MQKIT_PAHO_WRAP void* __real_MQTTPacket_suback(int version, unsigned char header, char* data, std::size_t len);
 MQKIT_PAHO_WRAP int __real_MQTTPacket_send_publish(void* pack, int dup, int qos, int retained, void* net,
                                                    const char* client_id);
 MQKIT_PAHO_WRAP int __real_MQTTPacket_send_pubrel(int version, int msg_id, int dup, void* net, const char* client_id);
@@ -475,6 +476,15 @@ MQKIT_PAHO_WRAP void* __wrap_MQTTPacket_connack(int version, unsigned char heade
         return __real_MQTTPacket_connack(version, header, padded, sizeof padded);
     }
     return __real_MQTTPacket_connack(version, header, data, len);
+}
+
+MQKIT_PAHO_WRAP void* __wrap_MQTTPacket_suback(int version, unsigned char header, char* data, std::size_t len) {
+    namespace d = mqkit::workarounds;
+    // An MQTT 3.x SUBACK without a reason code: Paho C 1.3 frees its never-set property list
+    // (a pointer malloc left as it found it) as it rejects the packet. Rejected here instead, so
+    // Paho reports a bad packet (the guard names it) and closes the connection.
+    if (version < d::mqtt_v5 && len <= 2 && d::protocol_guard_on.load(std::memory_order_relaxed)) return nullptr;
+    return __real_MQTTPacket_suback(version, header, data, len);
 }
 
 MQKIT_PAHO_WRAP int __wrap_MQTTPacket_send_publish(void* pack, int dup, int qos, int retained, void* net,
