@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages mqkit needs to build and test, only those that are missing
 # (--fuzz: also clang and its libFuzzer runtime, for bench/fuzz.sh; --suite: also what building
-# mosquitto 2.1.2 and running its client test suite need, for scripts/mosquitto-suite.sh).
+# mosquitto 2.1.2 and running its client test suite need, for scripts/mosquitto-suite.sh;
+# --interop: Node.js and npm for aedes; --rabbitmq: rabbitmq-server, for scripts/test-interop.sh).
 set -euo pipefail
 
 packages=(cmake g++ make pkg-config libpaho-mqttpp-dev libpaho-mqtt-dev libfmt-dev libcjson-dev catch2 libssl-dev
@@ -11,12 +12,23 @@ packages=(cmake g++ make pkg-config libpaho-mqttpp-dev libpaho-mqtt-dev libfmt-d
           # the .deb's Depends line (dpkg-shlibdeps; CPack finds ELF files with `file`), and the
           # tests that run the zsh and fish completions (they are skipped without these shells)
           dpkg-dev file zsh fish)
-# bench/fuzz.sh only: clang with libFuzzer and the sanitizer runtimes.
-if [ "${1:-}" = "--fuzz" ]; then packages+=(clang libclang-rt-14-dev); fi
-# scripts/mosquitto-suite.sh only: mosquitto 2.1.2's build (OpenSSL 3 and cJSON are required by
-# 2.1; its CMake project needs a C++ compiler too) and its Python test suite (whose SOCKS5 tests use
-# microsocks, above).
-if [ "${1:-}" = "--suite" ]; then packages+=(gcc libcjson-dev python3); fi
+for option in "$@"; do
+    case $option in
+        # bench/fuzz.sh only: clang with libFuzzer and the sanitizer runtimes.
+        --fuzz) packages+=(clang libclang-rt-14-dev) ;;
+        # scripts/mosquitto-suite.sh only: mosquitto 2.1.2's build (OpenSSL 3 and cJSON are required
+        # by 2.1; its CMake project needs a C++ compiler too) and its Python test suite (whose SOCKS5
+        # tests use microsocks, above).
+        --suite) packages+=(gcc libcjson-dev python3) ;;
+        # scripts/test-interop.sh aedes: Node.js and npm (aedes 1.2 needs Node.js 20; Debian 12's
+        # own is 18, so a NodeSource nodejs, which brings npm, is left as it is).
+        --interop) command -v node >/dev/null || packages+=(nodejs)
+                   command -v npm >/dev/null || packages+=(npm) ;;
+        # scripts/test-interop.sh rabbitmq: the broker, started by the script, never as a service.
+        --rabbitmq) packages+=(rabbitmq-server) ;;
+        *) echo "usage: $0 [--fuzz] [--suite] [--interop] [--rabbitmq]" >&2; exit 2 ;;
+    esac
+done
 
 missing=()
 for p in "${packages[@]}"; do
@@ -29,3 +41,7 @@ if [ "$(id -u)" -eq 0 ]; then sudo=(); else sudo=(sudo); fi
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -qq
 "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# The interop tests start RabbitMQ themselves, on loopback; the package's service stays off.
+if [[ " ${missing[*]} " == *" rabbitmq-server "* ]] && command -v systemctl >/dev/null; then
+    "${sudo[@]}" systemctl disable --now rabbitmq-server >/dev/null 2>&1 || true
+fi
