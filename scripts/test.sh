@@ -11,7 +11,10 @@ cd "$(dirname "$0")/.."
 status=0
 (cd build && ctest --output-on-failure --timeout 120 -j "$(nproc)") || status=1
 echo "mqkit: plain suite $([ $status -eq 0 ] && echo passed || echo FAILED); now the interop tests against aedes" >&2
-{ ./scripts/deps.sh --interop && ./scripts/test-interop.sh aedes; } || status=1
+interop=0
+{ ./scripts/deps.sh --interop && ./scripts/test-interop.sh aedes; } || interop=$?
+# 77: skipped, Node.js older than aedes 1.2 needs (Debian 12's own nodejs 18): said, not a failure.
+if [ $interop -ne 0 ] && [ $interop -ne 77 ]; then status=1; fi
 echo "mqkit: now the sanitized suite" >&2
 ./scripts/test-asan.sh || status=1
 echo "mqkit: now the suite without Paho workarounds" >&2
