@@ -37,7 +37,7 @@ if(MQKIT_FILE_PROGRAM AND MQKIT_DPKG_SHLIBDEPS AND NOT CMAKE_CROSSCOMPILING)
   set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS ${PROJECT_BINARY_DIR}/lib)
 else()
   set(CPACK_DEBIAN_PACKAGE_DEPENDS
-      "libpaho-mqttpp3-1 (>= 1.2.0), libpaho-mqtt1.3 (>= 1.3.11), libssl3 (>= 3.0.0), libstdc++6 (>= 12), libc6 (>= 2.36)")
+      "libpaho-mqttpp3-1 (>= 1.2.0), libpaho-mqtt1.3 (>= 1.3.11), libssl3 (>= 3.0.0), libcjson1 (>= 1.7.15), libstdc++6 (>= 12), libc6 (>= 2.36)")
 endif()
 
 include(CPack)

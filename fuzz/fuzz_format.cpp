@@ -1,8 +1,10 @@
-// libFuzzer target: mqsub's -F format check and the message renderer (-v, -N, -F, %j/%J, --pretty).
+// libFuzzer target: mqsub's -F format compiler and the message renderer (-v, -N, -F, %j/%J, --pretty).
 #include "fuzz_common.hpp"
 
 #include "mqkit/error.hpp"
 #include "mqkit/format.hpp"
+
+#include <optional>
 
 // Input: format NUL topic NUL payload NUL content-type NUL user-property name NUL value; the first
 // byte sets qos/retain/flags.
@@ -15,9 +17,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     opts.verbose = bits & 1;
     opts.eol = (bits & 2) == 0;
     opts.pretty = bits & 4;
+    if (!(bits & 8)) opts.format = w[0];
+    std::optional<mqkit::output_plan> plan;
     try {
-        mqkit::validate_format(w[0]);
-        if (!(bits & 8)) opts.format = w[0];
+        plan.emplace(opts);  // compiles the -F format once, as mqsub does
     } catch (const mqkit::error&) {
         return 0;
     }
@@ -38,10 +41,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         m.subscription_ids = {1, bits};
         m.topic_alias = bits;
         m.user_properties = {{w[4], w[5]}, {w[5], w[4]}};
-        m.property_order = {3, 2, 9, 8, 1, 11, 35, 38, 38};
+        m.property_order = {3, 38, 2, 9, 8, 1, 11, 35, 38};  // user properties around others
     }
     std::string out;
-    mqkit::render_message(out, m, opts);
+    mqkit::render_message(out, m, *plan);
     mqkit::render_json(out, m, true, opts.pretty);
     mqkit::render_json(out, m, false, opts.pretty);
     return 0;

@@ -1,4 +1,4 @@
-// libFuzzer target: the cJSON-compatible JSON parser and printer.
+// libFuzzer target: mqkit::json on the system's cJSON, parsing and printing.
 #include "core/json.hpp"
 
 #include <cstddef>

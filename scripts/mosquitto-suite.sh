@@ -42,10 +42,6 @@ declare -A expected=(
     [04-rr-argv-errors-tls-psk.py]="error messages: mqkit's one-line 'mqrr: error: ...' shape"
     [04-rr-argv-errors-tls.py]="error messages: mqkit's one-line 'mqrr: error: ...' shape"
     [04-rr-argv-errors-without-tls.py]="--help exits 0; error messages in mqkit's shape"
-    [02-subscribe-format.py]="2.1's %x/%X field width and separators, %f/%d floats: the 'formats' work"
-    [02-subscribe-format-json-properties.py]="2.1's JSON user-properties array: the 'formats' work"
-    [03-publish-socks.py]="SOCKS5 --proxy: Paho speaks HTTP CONNECT only"
-    [03-publish-socks-no-auth.py]="SOCKS5 --proxy: Paho speaks HTTP CONNECT only"
     [03-publish-tls.py]="a host name mismatch is found after the TLS handshake (Paho), so no bad_certificate alert"
 )
 

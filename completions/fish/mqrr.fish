@@ -34,6 +34,8 @@ function __mqkit_mqrr_formats
     printf '%s\t%s\n' '%m' 'message id (0 at QoS 0)'
     printf '%s\t%s\n' '%x' 'payload in hexadecimal, lower case'
     printf '%s\t%s\n' '%X' 'payload in hexadecimal, upper case'
+    printf '%s\t%s\n' '%f' 'payload as a 4-byte IEEE 754 float'
+    printf '%s\t%s\n' '%d' 'payload as an 8-byte IEEE 754 double'
     printf '%s\t%s\n' '%I' 'ISO-8601 time the message arrived'
     printf '%s\t%s\n' '%U' 'Unix time the message arrived, with nanoseconds'
     printf '%s\t%s\n' '%j' 'JSON object of the message, payload as a string'

@@ -8,7 +8,7 @@ set -euo pipefail
 [ $# -ge 2 ] || { sed -n '2,6p' "$0" >&2; exit 2; }
 arch=$1 dir=$2 suite=${3:-bookworm}
 mirror=${MQKIT_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-dev=libpaho-mqttpp-dev,libpaho-mqtt-dev,libfmt-dev,libssl-dev,catch2
+dev=libpaho-mqttpp-dev,libpaho-mqtt-dev,libfmt-dev,libssl-dev,libcjson-dev,catch2
 rm -rf "$dir"
 mkdir -p "$dir"
 log=$dir/.make-sysroot.log

@@ -180,7 +180,7 @@ TEST_CASE("mqsub -w: a fixed line per topic on a terminal, plain lines otherwise
     for (auto [t, m] : {std::pair{"w/a", "x1"}, {"w/b", "y1"}, {"w/a", "x2"}})
         REQUIRE(mqpub(b, {"-t", t, "-m", m}).exit_code == 0);
     CHECK(plain->wait(10s).out == "w/a x1\nw/b y1\nw/a x2\n");
-    // On a terminal (script(1) gives mqsub one): mosquitto 2.1's screen, each line cleared first.
+    // On a terminal (script(1) gives mqsub one): mosquitto 2.1.2's bytes, plus mqkit's \x1b[2K.
     const std::string cmd =
         tool("mqsub") + " -h " + b.host() + " -p " + std::to_string(b.port()) + " -t 'w/#' -v -w -C 3 -i watch-tty";
     auto tty =

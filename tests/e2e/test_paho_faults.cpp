@@ -11,6 +11,7 @@
 
 #include "catch_compat.hpp"
 
+#include <functional>
 #include <regex>
 #include <string>
 #include <vector>
@@ -31,7 +32,9 @@ args at(const scripted_broker& b, args a) {
 /// Killed by a signal, or (in the sanitized build, which turns a crash into a report and an exit
 /// status) stopped by AddressSanitizer.
 bool crashed(const run_result& r) {
-    return r.signal != 0 || r.err.find("ERROR: AddressSanitizer") != std::string::npos;
+    // Under UBSan (halt_on_error) the bad read can be caught before it faults: "runtime error:".
+    return r.signal != 0 || r.err.find("ERROR: AddressSanitizer") != std::string::npos ||
+           r.err.find("runtime error:") != std::string::npos;
 }
 
 /// Paho C's version as the tools report it, as {major, minor, patch}.
@@ -106,4 +109,94 @@ TEST_CASE("Paho fault: a large message over a slow link is written one socket bu
     auto r = run_tool(tool("mqpub"), with_port(b, {"-t", "large", "-q", "1", "-f", file.path()}), {}, 10s, slow_link);
     INFO(describe(r));
     CHECK(r.timed_out);  // still writing after 10 s
+}
+
+TEST_CASE("Paho fault: a SUBACK with fewer reason codes than topic filters crashes Paho MQTT C++ (protocol guard)",
+          "[e2e][paho-fault]") {
+    // Paho C hands one code over in place of the list (alt.qos shares alt.qosList's storage), and
+    // Paho MQTT C++ 1.2 reads as many as it asked for: a pointer made of the QoS.
+    scripted_broker b([](wire& w) {
+        if (!w.accept()) return;
+        for (std::string p; !(p = w.read()).empty() && type_of(p) != DISCONNECT;)
+            if (type_of(p) == SUBSCRIBE) w.send(w.suback(packet_id(p), std::string(1, '\x01')));
+    });
+    auto r = run_tool(tool("mqsub"), at(b, {"-t", "a", "-t", "b", "-W", "3"}), {}, 20s, workarounds_off);
+    INFO(describe(r));
+    CHECK_FALSE(r.timed_out);
+    CHECK(crashed(r));
+}
+
+TEST_CASE("Paho fault: Paho C takes what MQTT calls a protocol error without a word (protocol guard)",
+          "[e2e][paho-fault]") {
+    // mosquitto's clients end with a protocol error on each of these (README "Misbehaving brokers").
+    struct scenario {
+        const char* what;
+        std::function<std::string(const wire&)> after_connack;  // sent right behind the CONNACK
+        args a;
+        std::function<void(const run_result&)> check;
+        bool before = false;  // sent right before the CONNACK instead
+    };
+    const std::vector<scenario> scenarios = {
+        {"a PUBLISH whose topic is not valid UTF-8 is delivered",
+         [](const wire& w) { return w.publish("t/\xff", "payload"); },
+         {"-t", "#", "-C", "1", "-W", "3", "-v"},
+         [](const run_result& r) {
+             CHECK(r.exit_code == 0);
+             CHECK(r.out == "t/\xff payload\n");
+         }},
+        {"a PUBLISH with a topic alias the client never allowed arrives without a topic",
+         [](const wire& w) { return w.publish("", "payload", 0, 1, std::string("\x23\x00\x05", 3)); },
+         {"-V", "5", "-t", "#", "-C", "1", "-W", "3", "-v"},
+         [](const run_result& r) {
+             CHECK(r.exit_code == 0);
+             CHECK(r.out == " payload\n");
+         }},
+        {"a packet larger than the Maximum Packet Size the client sent is taken",
+         [](const wire& w) { return w.publish("t/big", std::string(1000, 'b')); },
+         {"-V", "5", "-D", "connect", "maximum-packet-size", "200", "-t", "#", "-C", "1", "-W", "3"},
+         [](const run_result& r) {
+             CHECK(r.exit_code == 0);
+             CHECK(r.out.size() == 1001);
+         }},
+        {"a PUBLISH before CONNACK is delivered",
+         [](const wire& w) { return w.publish("t/early", "early"); },
+         {"-t", "#", "-C", "1", "-W", "3", "-v"},
+         [](const run_result& r) {
+             CHECK(r.exit_code == 0);
+             CHECK(r.out == "t/early early\n");
+         },
+         true},
+        {"an MQTT 3.1.1 DISCONNECT from the broker is skipped",
+         [](const wire& w) { return w.disconnect() + w.publish("t/after", "after"); },
+         {"-t", "#", "-C", "1", "-W", "3", "-v"},
+         [](const run_result& r) {
+             CHECK(r.exit_code == 0);
+             CHECK(r.out == "t/after after\n");
+         }},
+        {"a second CONNACK closes the connection without a reason",
+         [](const wire& w) { return w.connack(0); },
+         {"-t", "#", "-C", "1", "-W", "3"},
+         [](const run_result& r) {
+             CHECK(r.exit_code != 2);
+             CHECK(r.err.find("protocol error") == std::string::npos);
+         }},
+    };
+    for (const auto& s : scenarios) {
+        scripted_broker b([&s](wire& w) {
+            if (!w.read_connect()) return;
+            wire::twists t;
+            t.deliver_after_suback = false;
+            t.on_packet = [&s](wire& ww, const std::string& p) {
+                if (type_of(p) != CONNECT) return false;
+                ww.send(s.before ? s.after_connack(ww) + ww.connack(0) : ww.connack(0) + s.after_connack(ww));
+                return true;
+            };
+            w.behave(t);
+        });
+        auto r = run_tool(tool("mqsub"), at(b, s.a), {}, 20s, workarounds_off);
+        INFO(s.what << "\n" << describe(r));
+        CHECK_FALSE(r.timed_out);
+        CHECK_FALSE(crashed(r));
+        s.check(r);
+    }
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the .deb with CPack into a temporary directory and checks with dpkg-deb what it holds: the
 # tools, libmqkit with its SONAME symlink, headers, CMake and pkg-config files, man pages, the three
-# shells' completions, all under /usr, and the Paho runtime packages in Depends (fmt is compiled in).
+# shells' completions, all under /usr, and the Paho and cJSON runtime packages in Depends (fmt is
+# compiled in).
 # Exits 77 (skipped) without dpkg-deb. Usage: check-deb.sh <build dir> <source dir> <version>
 set -euo pipefail
 build=$1
@@ -52,6 +53,7 @@ if grep -qE ' FUNC +GLOBAL +DEFAULT +[0-9]+ MQTTAsync_create$' <<<"$(readelf --d
 else
     needed="libpaho-mqttpp3-1 libpaho-mqtt1.3"
 fi
+needed+=" libcjson1"  # core/json.cpp: %j/%J and mqbench's reports
 for p in $needed; do
     grep -qE "(^|, )$p( |,|$)" <<<"$depends" || fail "Depends lacks $p"
 done

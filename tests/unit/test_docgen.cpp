@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 using namespace mqkit;
@@ -16,6 +17,13 @@ using namespace mqkit;
 namespace {
 
 using vk = value_kind;
+
+/// ASCII text as the man page writes it: \ as \e, - as \-, a leading '.' kept from being a request.
+std::string roff_text(std::string_view text) {
+    std::string out = !text.empty() && text[0] == '.' ? "\\&" : "";
+    for (char c : text) out += c == '\\' ? std::string("\\e") : c == '-' ? std::string("\\-") : std::string(1, c);
+    return out;
+}
 
 /// A tool whose table holds one flag of every kind the generators treat differently, and text
 /// that groff would misread unless escaped.
@@ -81,8 +89,8 @@ TEST_CASE("the man page has every section, from the table", "[docgen]") {
     std::vector<std::string> sections;
     for (const auto& line : lines_of(man))
         if (line.rfind(".SH ", 0) == 0) sections.push_back(line.substr(4));
-    CHECK(sections == std::vector<std::string>{"NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "EXIT STATUS",
-                                               "ENVIRONMENT", "FILES", "EXAMPLES", "SEE ALSO"});
+    CHECK(sections == std::vector<std::string>{"NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "OUTPUT FORMAT",
+                                               "EXIT STATUS", "ENVIRONMENT", "FILES", "EXAMPLES", "SEE ALSO"});
     CHECK(contains(man, ".SS Odd\n"));
     CHECK(contains(man, ".TP\n\\fB\\-c\\fR, \\fB\\-\\-config\\fR \\fIfile\\fR\nRead a file.\n.IP\n"));
     CHECK(contains(man, ".TP\n\\fB\\-\\-help\\fR\nShow help.\n"));
@@ -179,6 +187,20 @@ TEST_CASE("every -F specifier offered is one validate_format accepts, and no oth
         INFO(spec);
         CHECK(valid == (offered.count(spec) == 1));
     }
+}
+
+TEST_CASE("OUTPUT FORMAT lists every -F sequence, for the tools with -F only", "[docgen]") {
+    const std::string man = render_man_page(mqsub_spec());
+    const auto section = man.find(".SH OUTPUT FORMAT\n");
+    REQUIRE(section != std::string::npos);
+    const std::string text = man.substr(section, man.find(".SH ", section + 1) - section);
+    for (const auto& table : {format_specifiers(), format_syntax()})
+        for (const auto& s : table) {
+            INFO(s.text);
+            CHECK(contains(text, ".TP\n\\fB" + roff_text(s.text) + "\\fR\n"));
+        }
+    CHECK(contains(text, "\\fB%f\\fR\nPayload as a 4\\-byte IEEE 754 float.\n"));
+    CHECK_FALSE(contains(render_man_page(mqpub_spec()), "OUTPUT FORMAT"));
 }
 
 TEST_CASE("help text ends with the exit statuses and environment of the table", "[docgen]") {

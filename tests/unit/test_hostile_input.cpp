@@ -84,7 +84,7 @@ TEST_CASE("mqsub -F strings ending in a lone %, \\ or @ are refused like mosquit
     output_options o;
     o.format = "%t|%p|%l";
     std::string out;
-    render_message(out, m, o);
+    render_message(out, m, output_plan(o));
     CHECK(out == std::string("t|\0bin\xff|5\n", 10));
 }
 
@@ -96,14 +96,13 @@ TEST_CASE("mqsub -F widths that would overflow or pad each message to gigabytes 
     CHECK(error_of([] { validate_format("x%-0.99999999t"); }) ==
           "-F/--format: precision 99999999 in '%-0.99999999t' is too large (at most 65535) at byte 2");
     CHECK(error_of([] { validate_format("%65535p%000000000000065535.65535t"); }).empty());
-    // The renderer saturates on its own, should it ever get an unchecked format.
-    received_message m;
-    m.topic = "t";
-    m.payload = "p";
+    // The renderer only ever sees a compiled format: an output plan refuses the same.
     output_options o;
     o.format = "%4444444444l";
+    CHECK_THROWS_AS(output_plan(o), usage_error);
+    o.format = "%65535l";
     std::string out;
-    render_message(out, m, o);
+    render_message(out, received_message{}, output_plan(o));
     CHECK(out.size() == 65535 + 1);
 }
 

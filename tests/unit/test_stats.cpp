@@ -290,3 +290,102 @@ TEST_CASE("locale_is_utf8 reads LC_ALL, LC_CTYPE, LANG in that order", "[stats]"
     env = {{"LC_ALL", ""}, {"LANG", "POSIX"}};
     CHECK_FALSE(locale_is_utf8(lookup));
 }
+
+TEST_CASE("rolling_window: per-second buckets keep memory flat however many messages come", "[stats][memory]") {
+    rolling_window w(10.0);
+    // 1,000,000 messages over 100 s, 10,000 a second, values 0..9 repeating.
+    for (int i = 0; i < 1000000; ++i) {
+        const double t = 1000.0 + i / 10000.0;
+        w.add(t, static_cast<double>(i % 10));
+        if (i % 10000 == 0) w.expire(t);
+    }
+    w.expire(1100.0);
+    CHECK(w.buckets() <= 11);  // one per second of the window, whatever the message count
+    auto s = w.summary(1100.0, 20);
+    CHECK(s.total == 1000000);
+    CHECK(s.in_window == 100000);  // seconds 1090..1099: each second's start is within 10 s of 1100
+    CHECK(s.numeric == 100000);
+    CHECK(s.min == 0.0);
+    CHECK(s.max == 9.0);
+    CHECK(s.mean == Approx(4.5));
+    CHECK(s.rate == Approx(10000.0));
+    REQUIRE(s.recent.size() == 20);
+    CHECK(s.recent.back() == 9.0);  // the newest number last
+}
+
+TEST_CASE("rolling_window: a second leaves the window whole, and short windows count tenths", "[stats][memory]") {
+    rolling_window w(10.0);
+    w.add(100.2, 1.0);
+    w.add(100.9, 3.0);
+    w.add(101.5, std::nullopt);
+    w.expire(110.1);  // second 100 started 10.1 s ago: both its messages go
+    auto s = w.summary(110.1, 10);
+    CHECK(s.in_window == 1);
+    CHECK(s.numeric == 0);
+    CHECK_FALSE(s.min);
+    CHECK(s.recent.empty());
+    CHECK(s.total == 3);
+
+    rolling_window half(0.5);  // buckets of 50 ms
+    half.add(5.00, 1.0);
+    half.add(5.30, 2.0);
+    half.expire(5.52);
+    s = half.summary(5.52, 10);
+    CHECK(s.in_window == 1);
+    CHECK(s.min == 2.0);
+    CHECK(half.buckets() == 1);
+}
+
+TEST_CASE("rolling_window: a day-long window is cut into 600 buckets", "[stats][memory]") {
+    rolling_window w(86400.0);  // --window's largest: buckets of 144 s
+    for (int i = 0; i < 2 * 86400; ++i) {
+        w.add(static_cast<double>(i), 1.0);
+        if (i % 3600 == 0) w.expire(static_cast<double>(i));
+    }
+    w.expire(2 * 86400.0);
+    CHECK(w.buckets() <= 601);
+    auto s = w.summary(2 * 86400.0, 5);
+    CHECK(s.in_window == 86400);
+    CHECK(s.rate == Approx(1.0));
+}
+
+TEST_CASE("rolling_window: the sparkline keeps the newest 64 numbers of the window", "[stats][memory]") {
+    rolling_window w(60.0);
+    for (int i = 0; i < 200; ++i) w.add(10.0 + i * 0.01, static_cast<double>(i));
+    w.expire(12.0);
+    auto s = w.summary(12.0, 1000);
+    REQUIRE(s.recent.size() == rolling_window::max_recent);
+    CHECK(s.recent.front() == 136.0);
+    CHECK(s.recent.back() == 199.0);
+    CHECK(s.numeric == 200);  // min/mean/max cover the whole window, not just the sparkline
+    CHECK(s.min == 0.0);
+}
+
+TEST_CASE("topic_stats keeps at most max_topics topics and counts the rest in the all row", "[stats][memory]") {
+    auto name = [](std::size_t i) {
+        std::string n = std::to_string(i);
+        return "t/" + std::string(5 - n.size(), '0') + n;
+    };
+    topic_stats st(60.0, "");
+    const std::size_t extra = 5;
+    for (std::size_t i = 0; i < topic_stats::max_topics + extra; ++i) st.add(name(i), "1", 1.0);
+    st.add("t/00000", "3", 2.0);                      // a kept topic still counts
+    st.add(name(topic_stats::max_topics), "7", 2.0);  // an untracked one does not get a row
+    auto snap = st.snapshot(0.0, 3.0, 10);
+    CHECK(snap.topics.size() == topic_stats::max_topics);
+    CHECK(snap.all.topics == topic_stats::max_topics);
+    CHECK(snap.untracked == extra + 1);
+    CHECK(snap.all.window.total == topic_stats::max_topics + extra + 2);
+    CHECK(snap.all.window.max == 7.0);
+    CHECK(snap.topics[0].window.total == 2);
+    const std::string lines = render_stats_lines(snap);
+    CHECK(lines.find(" untracked=6\n") != std::string::npos);
+    table_style style;
+    style.width = 100;
+    CHECK(render_stats_table(snap, "t", style)
+              .find("6 messages on topics beyond the first 1000 counted in the all row only") != std::string::npos);
+
+    topic_stats few(60.0, "");
+    few.add("a", "1", 1.0);
+    CHECK(render_stats_lines(few.snapshot(0.0, 1.0, 10)).find("untracked") == std::string::npos);
+}

@@ -37,6 +37,14 @@ private:
     std::string hint_;
 };
 
+/// The broker refused the connection in its CONNACK: status() is the broker's code (MQTT 3.x:
+/// 1-5 and any other it sends; v5: the reason code, or 132 for a 3.x broker's "unacceptable
+/// protocol version" to a v5 CONNECT), as mosquitto's clients exit.
+class refused_error : public error {
+public:
+    using error::error;
+};
+
 /// A bad command line or config file: exit 1, like mosquitto's clients.
 class usage_error : public error {
 public:

@@ -18,6 +18,10 @@
 
 namespace mqkit {
 
+/// MQTT v5's words for a reason code ("not authorized"; 0x80 "unspecified error"), or "reason
+/// code N" for one it does not define.
+std::string reason_name(int code);
+
 /// What a session does when its link drops after the first CONNACK (mqpub -l and --repeat).
 struct reconnect_policy {
     /// Longest pause between reconnect attempts in seconds; the first is after 1 s, then doubling.

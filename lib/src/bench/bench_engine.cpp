@@ -121,6 +121,7 @@ struct client {
     std::string topic;  // publish topic, or subscription filter
     std::int64_t connect_start_us = 0;
     std::atomic<bool> connected{false};
+    bool subscribing = false;  // a SUBSCRIBE awaits its SUBACK; guarded by engine::mutex_
 
     // publisher
     std::string payload;
@@ -255,11 +256,13 @@ void engine::subscribed(lean_client& c, bool ok, int granted, const std::string&
     if (cl->role == 'k') return;  // the pacemaker's own topic
     {
         std::lock_guard<std::mutex> lock(mutex_);
+        if (!cl->subscribing) return;  // counted already, when its connection was lost
+        cl->subscribing = false;
         --pending_;
         if (ok)
             cl->granted = granted;
         else
-            count_error(fmt::format("subscription to '{}' refused: {}", cl->topic, why));
+            count_error(fmt::format("subscription to '{}' failed: {}", cl->topic, why));
     }
     cv_.notify_all();
 }
@@ -343,6 +346,10 @@ void engine::lost(lean_client& c, const std::string& why) {
     {
         std::lock_guard<std::mutex> lock(mutex_);
         if (cl->connected.exchange(false)) --open_;
+        if (cl->subscribing) {  // Paho may never answer a SUBSCRIBE queued as the link went
+            cl->subscribing = false;
+            --pending_;
+        }
         ++report_.connection_lost;
         count_error(fmt::format("connection lost{}", why.empty() ? std::string{} : ": " + why));
     }
@@ -470,9 +477,10 @@ void engine::connect_all(std::vector<client*>& list) {
 
 void engine::subscribe_all() {
     for (client* cl : subs_) {
-        if (!cl->connected) continue;
         {
             std::lock_guard<std::mutex> lock(mutex_);
+            if (!cl->connected) continue;
+            cl->subscribing = true;
             ++pending_;
         }
         cl->mqtt->subscribe(cl->topic, c_.qos);

@@ -443,6 +443,14 @@ void write_file(const std::string& path, const std::string& text, std::vector<st
     if (!f) problems.push_back(fmt::format("cannot write '{}': {}", path, std::strerror(errno)));
 }
 
+/// ": <why>" for the most frequent error of the report whose text starts with `prefix`, or "".
+std::string why_of(const report& r, std::string_view prefix) {
+    const std::pair<const std::string, std::uint64_t>* top = nullptr;
+    for (const auto& e : r.errors)
+        if (e.first.rfind(prefix, 0) == 0 && (!top || e.second > top->second)) top = &e;
+    return top ? ": " + top->first.substr(prefix.size()) : std::string();
+}
+
 /// The run's exit status from its report, with one line per reason.
 int evaluate(const report& r, std::vector<std::string>& reasons) {
     if (r.exit_status == static_cast<int>(exit_code::interrupted) ||
@@ -487,11 +495,13 @@ int evaluate(const report& r, std::vector<std::string>& reasons) {
         status = degraded;
     }
     if (r.connection_lost) {
-        reasons.push_back(fmt::format("{} connections were lost during the run", r.connection_lost));
+        reasons.push_back(fmt::format("{} connection{} lost during the run{}", r.connection_lost,
+                                      r.connection_lost == 1 ? " was" : "s were", why_of(r, "connection lost: ")));
         status = degraded;
     }
     if (r.publish_failures) {
-        reasons.push_back(fmt::format("{} publishes failed", r.publish_failures));
+        reasons.push_back(fmt::format("{} publish{} failed{}", r.publish_failures, r.publish_failures == 1 ? "" : "es",
+                                      why_of(r, "publish failed: ")));
         status = degraded;
     }
     for (const auto& [k, v] : r.errors)
@@ -526,13 +536,15 @@ int finish(const bench_config& c, report& r) {
     for (const auto& p : problems) mqkit::detail::warn(tool_name, p, quiet);
     if (!problems.empty() && status == ok) status = failed;
     if (status != ok && !quiet) {
+        // One error line, the reasons joined; the first hint (a reason's second line) below it.
+        std::string line, hint;
         for (const auto& why : reasons) {
-            // an error's hint travels on the message's second line
             auto nl = why.find('\n');
-            std::fputs(fmt::format("{}: error: {}\n", tool_name, why.substr(0, nl)).c_str(), stderr);
-            if (nl != std::string::npos)
-                std::fputs(fmt::format("{}: hint: {}\n", tool_name, why.substr(nl + 1)).c_str(), stderr);
+            line += (line.empty() ? "" : "; ") + why.substr(0, nl);
+            if (nl != std::string::npos && hint.empty()) hint = why.substr(nl + 1);
         }
+        std::fputs(fmt::format("{}: error: {}\n", tool_name, line).c_str(), stderr);
+        if (!hint.empty()) std::fputs(fmt::format("{}: hint: {}\n", tool_name, hint).c_str(), stderr);
     }
     return status;
 }

@@ -3,6 +3,7 @@
 #include "mqkit/tool.hpp"
 
 #include "mqkit/error.hpp"
+#include "mqkit/format.hpp"
 
 #include <fmt/format.h>
 
@@ -100,6 +101,21 @@ void definition_list(std::string& out, std::string_view title, const std::vector
         out += fmt::format(".TP\n\\f{}{}\\fR\n{}\n", font, roff(e.name), roff(sentence(e.meaning)));
 }
 
+/// OUTPUT FORMAT, for a tool with a -F flag: every sequence, from core/format.cpp's tables.
+void output_format_section(std::string& out, const tool_spec& spec) {
+    bool has_format = false;
+    for (const auto& g : spec.groups)
+        for (const auto& f : g.flags) has_format = has_format || (f.kind == value_kind::format && !f.unsupported);
+    if (!has_format) return;
+    out += ".SH OUTPUT FORMAT\n";
+    out += roff_lines(
+        "-F prints its format for each message with these sequences replaced, as mosquitto_sub 2.1 does,\n"
+        "followed by a newline unless -N is given.");
+    for (const auto& table : {format_specifiers(), format_syntax()})
+        for (const auto& s : table)
+            out += fmt::format(".TP\n\\fB{}\\fR\n{}\n", roff(s.text), roff(sentence(s.meaning)));
+}
+
 }  // namespace
 
 std::string render_man_page(const tool_spec& spec) {
@@ -148,6 +164,7 @@ std::string render_man_page(const tool_spec& spec) {
         }
     }
 
+    output_format_section(out, spec);
     definition_list(out, "EXIT STATUS", spec.exit_status, "B");
     definition_list(out, "ENVIRONMENT", spec.environment, "B");
     definition_list(out, "FILES", spec.files, "I");

@@ -186,8 +186,13 @@ flag_group general_group() {
 
 std::vector<doc_entry> connack_exit_status() {
     return {
-        {"1-5", "MQTT 3.x broker refused the connection: 4 bad user name or password, 5 not authorised"},
-        {"128-159", "MQTT v5 broker refused the connection: 134 bad user name or password, 135 not authorised"},
+        {"1-5",
+         "MQTT 3.x broker refused the connection: 4 bad user name or password, 5 not authorised (any "
+         "other code a broker sends is the exit status too)"},
+        {"128-162",
+         "MQTT v5 broker's reason code: it refused the connection (134 bad user name or password, 135 not "
+         "authorised), or (mqpub) a QoS 1/2 publish, or (mqpub, mqrr) sent DISCONNECT with it while messages "
+         "or the response were outstanding"},
     };
 }
 
@@ -241,9 +246,7 @@ flag_group output_group() {
                 {'F', "format", "format", vk::format,
                  "output format: %t topic, %p payload, %q qos, %r retain, %l length, %m mid, %x hex, "
                  "%I/%U time, %j/%J JSON, @ strftime",
-                 "The specifiers and escapes are those of mosquitto_sub's OUTPUT FORMAT: %% %t %p %q %r %l "
-                 "%m %x %X %I %U %j %J, the MQTT v5 ones %A %C %D %E %F %P %R %S, strftime via @, field "
-                 "width and precision, and the escapes \\\\ \\0 \\a \\e \\n \\r \\t \\v."},
+                 "The sequences are those of mosquitto_sub 2.1; OUTPUT FORMAT below lists them all."},
                 {0, "pretty", "", vk::none, "print %j/%J JSON over several lines"},
             }};
 }
@@ -334,10 +337,12 @@ tool_spec make_mqpub() {
         {{"0", "every message published (and acknowledged at QoS 1 and 2); also --help and --version"},
          {"1", "bad arguments, cannot resolve or connect to the broker, or any other error"}},
         connack_exit_status(),
-        {{"2", "the broker broke the MQTT protocol, e.g. answered a QoS 2 PUBLISH with PUBACK"},
+        {{"2",
+          "the broker broke the MQTT protocol: answered a QoS 2 PUBLISH with PUBACK, sent a malformed packet, "
+          "a packet before CONNACK, ... (as mosquitto_pub)"},
          {"7",
-          "the broker closed the connection before its CONNACK, or the connection was lost with messages not "
-          "yet acknowledged"},
+          "the broker closed the connection before its CONNACK or did not send it within 10 s, or the "
+          "connection was lost with messages not yet acknowledged"},
          signal_exit_status()},
     });
     s.environment = auth_environment();
@@ -459,8 +464,10 @@ tool_spec make_mqsub() {
         {{"0", "success; also --help, --version, and ending because the output pipe was closed"},
          {"1", "bad arguments, cannot connect to the broker, every subscription refused, or any other error"}},
         connack_exit_status(),
-        {{"2", "the broker broke the MQTT protocol"},
-         {"7", "the broker closed the connection before its CONNACK"},
+        {{"2",
+          "the broker broke the MQTT protocol (a malformed packet, a SUBACK short of codes, ...): mqsub "
+          "does not reconnect then (as mosquitto_sub)"},
+         {"7", "the broker closed the connection before its CONNACK, or did not send it within 10 s"},
          {"27", "-W: no message arrived within the time limit (as mosquitto_sub)"},
          signal_exit_status()},
     });
@@ -642,18 +649,19 @@ tool_spec make_mqbench() {
              {0, "no-progress", "", vk::none, "no live progress line on a terminal"},
          }});
     s.groups.push_back(without(connection_group(), {"url", "id", "id-prefix", "disable-clean-session",
-                                                    "session-expiry-interval", "ws", "ws-path", "nodelay",
-                                                    "no-tls"}));
+                                                    "session-expiry-interval", "ws", "ws-path", "nodelay", "no-tls"}));
     s.groups.push_back(without(tls_group(), {"tls-alpn", "tls-use-os-certs", "tls-keylog", "psk", "psk-identity"}));
     s.groups.push_back(auth_group());
     s.groups.push_back(without(general_group(), {"property", "debug", "options-file"}));
     s.exit_status = {
         {"0", "the run finished and nothing went wrong; also --help and --version"},
-        {"1", "bad arguments, no connection at all (broker unreachable or refusing), fd limit too low"},
+        {"1",
+         "bad arguments, no connection at all (broker unreachable, refusing, or breaking the protocol before "
+         "its CONNACK), fd limit too low"},
         {"2", "messages were lost at QoS 1 or 2 (at QoS 0 loss is reported but does not fail the run)"},
         {"3",
-         "the run was degraded: connections failed or were lost, publishes failed, a subscription was "
-         "refused, or the rate asked for was not reached within 10%"},
+         "the run was degraded: connections failed or were lost (a protocol error too), publishes failed, a "
+         "subscription was refused, or the rate asked for was not reached within 10%"},
         {"130", "interrupted by SIGINT (the partial report is still written)"},
         {"143", "terminated by SIGTERM (the partial report is still written)"},
     };

@@ -94,7 +94,9 @@ void add_tspub_docs(tool_spec& s) {
         {"3", "credentials missing, or a credentials file unreadable"},
         {"4", "the broker refused the credentials (CONNACK: not authorised)"},
         {"5", "the broker's host name does not resolve (DNS)"},
-        {"6", "cannot connect (refused, unreachable, timeout), or the connection was lost"},
+        {"6",
+         "cannot connect (refused, unreachable, timeout), the connection was lost, or the broker refused it for "
+         "another reason than the credentials or broke the MQTT protocol"},
         {"7", "TLS failure (certificate not trusted, wrong host name, not a TLS port)"},
         {"8", "rate limit: the channel was updated less than --min-interval seconds ago (see --wait)"},
         {"9", "--confirm: the update did not appear on the channel's feed in time (or subscribing was refused)"},

@@ -17,7 +17,9 @@ void add_tssub_docs(tool_spec& s) {
         {"3", "credentials missing, or a credentials file unreadable"},
         {"4", "the broker refused the credentials (CONNACK) or the subscription to the channel's feed"},
         {"5", "the broker's host name does not resolve (DNS)"},
-        {"6", "cannot connect (refused, unreachable, timeout)"},
+        {"6",
+         "cannot connect (refused, unreachable, timeout), or the broker refused it for another reason than the "
+         "credentials or broke the MQTT protocol"},
         {"7", "TLS failure (certificate not trusted, wrong host name, not a TLS port)"},
         {"27", "-W: the time limit ran out (as mqsub)"},
         {"130", "interrupted by SIGINT"},

@@ -1,243 +1,91 @@
-// JSON values parsed and printed with cJSON's rules, so mqsub's %j/%J match mosquitto_sub byte for byte.
+// mqkit's JSON values, parsed and printed by the system's cJSON, as mosquitto_sub's %j/%J are.
 #include "core/json.hpp"
 
-#include <algorithm>
-#include <cfloat>
-#include <cmath>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
+#include <cjson/cJSON.h>
+
+#include <memory>
+#include <new>
 
 namespace mqkit {
 namespace {
 
-/// cJSON refuses documents nested deeper than this (CJSON_NESTING_LIMIT).
-constexpr std::size_t nesting_limit = 1000;
-
-/// A recursive-descent parser following cJSON 1.7's acceptance rules.
-class parser {
-public:
-    explicit parser(std::string_view text) : s_(text) {}
-
-    std::optional<json> document() {
-        if (s_.substr(0, 3) == "\xEF\xBB\xBF") pos_ = 3;  // cJSON skips a UTF-8 byte order mark
-        skip_ws();
-        json v;
-        if (!value(v, 0)) return std::nullopt;
-        skip_ws();
-        if (pos_ != s_.size()) return std::nullopt;
-        return v;
+json from_cjson(const cJSON& item) {
+    if (cJSON_IsFalse(&item)) return json::boolean(false);
+    if (cJSON_IsTrue(&item)) return json::boolean(true);
+    if (cJSON_IsNumber(&item)) return json::number(item.valuedouble);
+    if (cJSON_IsString(&item)) return json::string(item.valuestring);
+    if (cJSON_IsArray(&item)) {
+        json out = json::array();
+        for (const cJSON* child = item.child; child; child = child->next) out.push(from_cjson(*child));
+        return out;
     }
-
-private:
-    void skip_ws() {
-        while (pos_ < s_.size() && static_cast<unsigned char>(s_[pos_]) <= 32) ++pos_;
+    if (cJSON_IsObject(&item)) {
+        json out = json::object();
+        for (const cJSON* child = item.child; child; child = child->next) out.add(child->string, from_cjson(*child));
+        return out;
     }
-    bool literal(std::string_view word) {
-        if (s_.substr(pos_, word.size()) != word) return false;
-        pos_ += word.size();
-        return true;
-    }
+    return json();  // null (cJSON's parser makes no raw or invalid items)
+}
 
-    bool value(json& out, std::size_t depth) {
-        if (pos_ >= s_.size()) return false;
-        char c = s_[pos_];
-        if (literal("null")) {
-            out = json();
-            return true;
-        }
-        if (literal("false")) {
-            out = json::boolean(false);
-            return true;
-        }
-        if (literal("true")) {
-            out = json::boolean(true);
-            return true;
-        }
-        if (c == '"') {
-            std::string text;
-            if (!string(text)) return false;
-            out = json::string(std::move(text));
-            return true;
-        }
-        if (c == '-' || (c >= '0' && c <= '9')) return number(out);
-        if (c == '[') return array(out, depth + 1);
-        if (c == '{') return object(out, depth + 1);
-        return false;
-    }
-
-    bool number(json& out) {
-        // cJSON copies the characters a number may hold, then lets strtod decide.
-        char buf[64];
-        std::size_t n = 0;
-        while (pos_ + n < s_.size() && n < sizeof buf - 1 && std::strchr("0123456789+-eE.", s_[pos_ + n]) != nullptr &&
-               s_[pos_ + n] != '\0')
-            buf[n] = s_[pos_ + n], ++n;
-        buf[n] = '\0';
-        char* end = nullptr;
-        double v = std::strtod(buf, &end);
-        if (end == buf) return false;
-        pos_ += static_cast<std::size_t>(end - buf);
-        out = json::number(v);
-        return true;
-    }
-
-    static int hex4(std::string_view h) {
-        int v = 0;
-        for (char c : h) {
-            v <<= 4;
-            if (c >= '0' && c <= '9')
-                v |= c - '0';
-            else if (c >= 'a' && c <= 'f')
-                v |= c - 'a' + 10;
-            else if (c >= 'A' && c <= 'F')
-                v |= c - 'A' + 10;
-            else
-                return -1;
-        }
-        return v;
-    }
-
-    static void put_utf8(std::string& out, unsigned long cp) {
-        if (cp < 0x80) {
-            out += static_cast<char>(cp);
-        } else if (cp < 0x800) {
-            out += static_cast<char>(0xC0 | (cp >> 6));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        } else if (cp < 0x10000) {
-            out += static_cast<char>(0xE0 | (cp >> 12));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        } else {
-            out += static_cast<char>(0xF0 | (cp >> 18));
-            out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        }
-    }
-
-    bool string(std::string& out) {
-        ++pos_;  // opening quote
-        while (true) {
-            if (pos_ >= s_.size()) return false;
-            char c = s_[pos_++];
-            if (c == '"') break;
-            if (c != '\\') {
-                out += c;
-                continue;
+cjson_ptr to_cjson(const json& v) {
+    switch (v.type()) {
+        case json::kind::null:
+            return cjson_ptr(cjson_checked(cJSON_CreateNull()));
+        case json::kind::boolean:
+            return cjson_ptr(cjson_checked(cJSON_CreateBool(v.as_bool())));
+        case json::kind::number:
+            return cjson_ptr(cjson_checked(cJSON_CreateNumber(v.as_number())));
+        case json::kind::string:
+            return cjson_ptr(cjson_checked(cJSON_CreateString(v.as_string().c_str())));
+        case json::kind::array: {
+            cjson_ptr out(cjson_checked(cJSON_CreateArray()));
+            for (const json& item : v.items()) {
+                cjson_ptr child = to_cjson(item);
+                if (!cJSON_AddItemToArray(out.get(), child.get())) throw std::bad_alloc();
+                child.release();  // the array owns it now
             }
-            if (pos_ >= s_.size()) return false;
-            char e = s_[pos_++];
-            switch (e) {
-                case 'b':
-                    out += '\b';
-                    break;
-                case 'f':
-                    out += '\f';
-                    break;
-                case 'n':
-                    out += '\n';
-                    break;
-                case 'r':
-                    out += '\r';
-                    break;
-                case 't':
-                    out += '\t';
-                    break;
-                case '"':
-                case '\\':
-                case '/':
-                    out += e;
-                    break;
-                case 'u': {
-                    if (pos_ + 4 > s_.size()) return false;
-                    int first = hex4(s_.substr(pos_, 4));
-                    pos_ += 4;
-                    if (first < 0 || (first >= 0xDC00 && first <= 0xDFFF)) return false;
-                    unsigned long cp = static_cast<unsigned long>(first);
-                    if (first >= 0xD800 && first <= 0xDBFF) {
-                        if (pos_ + 6 > s_.size() || s_[pos_] != '\\' || s_[pos_ + 1] != 'u') return false;
-                        int second = hex4(s_.substr(pos_ + 2, 4));
-                        if (second < 0xDC00 || second > 0xDFFF) return false;
-                        pos_ += 6;
-                        cp = 0x10000 + (((cp & 0x3FF) << 10) | (static_cast<unsigned long>(second) & 0x3FF));
-                    }
-                    put_utf8(out, cp);
-                    break;
-                }
-                default:
-                    return false;
-            }
+            return out;
         }
-        // cJSON keeps strings as C strings: a decoded \u0000 ends the string.
-        if (auto nul = out.find('\0'); nul != std::string::npos) out.resize(nul);
-        return true;
-    }
-
-    bool array(json& out, std::size_t depth) {
-        if (depth > nesting_limit) return false;
-        ++pos_;
-        out = json::array();
-        skip_ws();
-        if (pos_ < s_.size() && s_[pos_] == ']') {
-            ++pos_;
-            return true;
-        }
-        while (true) {
-            skip_ws();
-            json item;
-            if (!value(item, depth)) return false;
-            out.push(std::move(item));
-            skip_ws();
-            if (pos_ >= s_.size()) return false;
-            if (s_[pos_] == ',') {
-                ++pos_;
-                continue;
+        case json::kind::object: {
+            cjson_ptr out(cjson_checked(cJSON_CreateObject()));
+            for (const auto& [key, item] : v.members()) {
+                cjson_ptr child = to_cjson(item);
+                if (!cJSON_AddItemToObject(out.get(), key.c_str(), child.get())) throw std::bad_alloc();
+                child.release();  // the object owns it now
             }
-            if (s_[pos_] != ']') return false;
-            ++pos_;
-            return true;
+            return out;
         }
     }
-
-    bool object(json& out, std::size_t depth) {
-        if (depth > nesting_limit) return false;
-        ++pos_;
-        out = json::object();
-        skip_ws();
-        if (pos_ < s_.size() && s_[pos_] == '}') {
-            ++pos_;
-            return true;
-        }
-        while (true) {
-            skip_ws();
-            if (pos_ >= s_.size() || s_[pos_] != '"') return false;
-            std::string key;
-            if (!string(key)) return false;
-            skip_ws();
-            if (pos_ >= s_.size() || s_[pos_] != ':') return false;
-            ++pos_;
-            skip_ws();
-            json item;
-            if (!value(item, depth)) return false;
-            out.add(std::move(key), std::move(item));
-            skip_ws();
-            if (pos_ >= s_.size()) return false;
-            if (s_[pos_] == ',') {
-                ++pos_;
-                continue;
-            }
-            if (s_[pos_] != '}') return false;
-            ++pos_;
-            return true;
-        }
-    }
-
-    std::string_view s_;
-    std::size_t pos_ = 0;
-};
+    return cjson_ptr(cjson_checked(cJSON_CreateNull()));
+}
 
 }  // namespace
+
+void cjson_delete::operator()(cJSON* item) const noexcept {
+    cJSON_Delete(item);
+}
+
+cJSON* cjson_checked(cJSON* item) {
+    if (!item) throw std::bad_alloc();
+    return item;
+}
+
+cjson_ptr cjson_parse(std::string_view text) {
+    const std::string c_string(text);  // cJSON reads a NUL-terminated string
+    return cjson_ptr(cJSON_ParseWithOpts(c_string.c_str(), nullptr, true));
+}
+
+void cjson_print(std::string& out, const cJSON& item, bool pretty) {
+    char* text = pretty ? cJSON_Print(&item) : cJSON_PrintUnformatted(&item);
+    if (!text) throw std::bad_alloc();
+    out += text;
+    cJSON_free(text);
+}
+
+void json_number(std::string& out, double v) {
+    const cjson_ptr number(cjson_checked(cJSON_CreateNumber(v)));
+    cjson_print(out, *number, false);
+}
 
 json json::boolean(bool v) {
     json j;
@@ -293,101 +141,8 @@ double json::number_or(std::string_view key, double fallback) const {
     return v && v->type() == kind::number ? v->as_number() : fallback;
 }
 
-void json_quote(std::string& out, std::string_view s) {
-    if (auto nul = s.find('\0'); nul != std::string_view::npos) s = s.substr(0, nul);
-    out += '"';
-    for (char ch : s) {
-        auto c = static_cast<unsigned char>(ch);
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\b':
-                out += "\\b";
-                break;
-            case '\f':
-                out += "\\f";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            default:
-                if (c < 32) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                    out += buf;
-                } else {
-                    out += ch;
-                }
-        }
-    }
-    out += '"';
-}
-
-void json_number(std::string& out, double v) {
-    // cJSON 1.7.15 (Debian 12): null for NaN/infinity, else %1.15g, or %1.17g when 15 digits do not
-    // give the same double back. So -0 prints as "-0" and 1e300 as "1e+300".
-    if (std::isnan(v) || std::isinf(v)) {
-        out += "null";
-        return;
-    }
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%1.15g", v);
-    double back = std::strtod(buf, nullptr);
-    if (std::fabs(back - v) > std::max(std::fabs(back), std::fabs(v)) * DBL_EPSILON)
-        std::snprintf(buf, sizeof buf, "%1.17g", v);
-    out += buf;
-}
-
-void json::dump_at(std::string& out, bool pretty, std::size_t depth) const {
-    switch (kind_) {
-        case kind::null:
-            out += "null";
-            break;
-        case kind::boolean:
-            out += bool_ ? "true" : "false";
-            break;
-        case kind::number:
-            json_number(out, number_);
-            break;
-        case kind::string:
-            json_quote(out, string_);
-            break;
-        case kind::array:
-            out += '[';
-            for (std::size_t i = 0; i < items_.size(); ++i) {
-                if (i > 0) out += pretty ? ", " : ",";
-                items_[i].dump_at(out, pretty, depth + 1);
-            }
-            out += ']';
-            break;
-        case kind::object:
-            out += pretty ? "{\n" : "{";
-            for (std::size_t i = 0; i < members_.size(); ++i) {
-                if (pretty) out.append(depth + 1, '\t');
-                json_quote(out, members_[i].first);
-                out += pretty ? ":\t" : ":";
-                members_[i].second.dump_at(out, pretty, depth + 1);
-                if (i + 1 < members_.size()) out += ',';
-                if (pretty) out += '\n';
-            }
-            if (pretty) out.append(depth, '\t');
-            out += '}';
-            break;
-    }
-}
-
 void json::dump_to(std::string& out, bool pretty) const {
-    dump_at(out, pretty, 0);
+    cjson_print(out, *to_cjson(*this), pretty);
 }
 
 std::string json::dump(bool pretty) const {
@@ -397,7 +152,19 @@ std::string json::dump(bool pretty) const {
 }
 
 std::optional<json> json::parse(std::string_view text) {
-    return parser(text).document();
+    cjson_ptr doc = cjson_parse(text);
+    if (!doc) return std::nullopt;
+    return from_cjson(*doc);
+}
+
+void json_quote(std::string& out, std::string_view s) {
+    const std::string c_string(s);
+    cjson_ptr item(cjson_checked(cJSON_CreateString(c_string.c_str())));
+    cjson_print(out, *item, false);
+}
+
+std::string_view cjson_version() {
+    return cJSON_Version();
 }
 
 }  // namespace mqkit

@@ -1,16 +1,20 @@
-// A small ordered JSON value: parsed and printed exactly as cJSON (mosquitto_sub's JSON library) does.
+// A small ordered JSON value, parsed and printed by cJSON (the library mosquitto_sub prints with).
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+struct cJSON;  // a node of cJSON's own tree (cjson/cJSON.h)
+
 namespace mqkit {
 
 /// A JSON value. Objects keep their members in insertion order and keep duplicate keys, as cJSON
-/// does, so re-printing a parsed document changes only white space and number/escape spelling.
+/// does. Parsing and printing go through the system's cJSON, so what mqkit prints is what
+/// mosquitto_sub (linked to the same cJSON) prints, byte for byte.
 class json {
 public:
     enum class kind { null, boolean, number, string, array, object };
@@ -40,17 +44,17 @@ public:
     /// Number of a member, or `fallback` when absent or not a number.
     double number_or(std::string_view key, double fallback) const;
 
-    /// cJSON_PrintUnformatted (pretty = false) or cJSON_Print (pretty = true).
+    /// cJSON_PrintUnformatted (pretty = false) or cJSON_Print (pretty = true). Strings are C strings
+    /// to cJSON: each is printed up to its first NUL byte.
     std::string dump(bool pretty = false) const;
     void dump_to(std::string& out, bool pretty) const;
 
-    /// Parses a whole document with cJSON's rules (cJSON_ParseWithOpts, null-terminated): white
-    /// space around it is allowed, anything else after it is not. nullopt if it is not JSON.
+    /// Parses a whole document with cJSON_ParseWithOpts (require_null_terminated): `text` is a C
+    /// string to cJSON, so it ends at its first NUL byte; white space around the document is
+    /// allowed, anything else after it is not. nullopt if it is not JSON.
     static std::optional<json> parse(std::string_view text);
 
 private:
-    void dump_at(std::string& out, bool pretty, std::size_t depth) const;
-
     kind kind_ = kind::null;
     bool bool_ = false;
     double number_ = 0;
@@ -59,13 +63,33 @@ private:
     std::vector<member> members_;
 };
 
-/// Appends `s` as a quoted JSON string the way cJSON prints it: `"` `\` \b \f \n \r \t escaped,
-/// other bytes below 0x20 as \u00xx, everything else (UTF-8 included) copied. cJSON strings are C
-/// strings, so `s` ends at its first NUL byte.
+/// Deletes a cJSON tree.
+struct cjson_delete {
+    void operator()(cJSON* item) const noexcept;
+};
+/// Owns a cJSON tree. For output built and printed once per message (mqsub's %j/%J), straight
+/// in cJSON's tree, without a json value in between.
+using cjson_ptr = std::unique_ptr<cJSON, cjson_delete>;
+
+/// `item`, or throws std::bad_alloc when it is nullptr (cJSON's only failure when building).
+cJSON* cjson_checked(cJSON* item);
+
+/// Parses `text` as json::parse() does, into cJSON's tree; nullptr if it is not JSON.
+cjson_ptr cjson_parse(std::string_view text);
+
+/// Appends cJSON_PrintUnformatted (pretty = false) or cJSON_Print (pretty = true) of `item`.
+void cjson_print(std::string& out, const cJSON& item, bool pretty);
+
+/// Appends `s` as a quoted JSON string, as cJSON prints it: `"` `\` \b \f \n \r \t escaped, other
+/// bytes below 0x20 as \u00xx, everything else (UTF-8 included) copied; `s` ends at its first NUL.
 void json_quote(std::string& out, std::string_view s);
 
-/// Appends a number the way cJSON 1.7.15 prints it: 15 significant digits (17 if 15 do not give
-/// the same double back), NaN and infinities as null.
+/// Appends `v` as the system's cJSON prints a number (1.7.15: 15 significant digits, 17 if 15 do not
+/// give the same double back; NaN and infinities as null).
 void json_number(std::string& out, double v);
+
+/// The version of the cJSON library in use, e.g. "1.7.15" (its number printing changed in 1.7.16:
+/// -0 prints as 0 since then).
+std::string_view cjson_version();
 
 }  // namespace mqkit

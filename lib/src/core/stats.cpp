@@ -107,39 +107,56 @@ std::optional<double> numeric_value(std::string_view payload, std::string_view f
     return std::nullopt;
 }
 
-rolling_window::rolling_window(double seconds) : seconds_(seconds) {}
+rolling_window::rolling_window(double seconds)
+    : seconds_(seconds),
+      width_(seconds < 10.0 ? seconds / 10.0 : seconds > 10.0 * 60 ? seconds / max_buckets : 1.0) {}
 
 void rolling_window::add(double t, std::optional<double> value) {
-    samples_.push_back({t, value.value_or(0.0), value.has_value()});
+    const auto slot = static_cast<std::int64_t>(std::floor(t / width_));
+    if (buckets_.empty() || buckets_.back().slot < slot) buckets_.push_back(bucket{slot});
+    bucket& b = buckets_.back();  // a time that went backwards lands in the newest bucket
+    ++b.count;
+    if (value) {
+        const double v = *value;
+        b.min = b.numeric == 0 ? v : std::min(b.min, v);
+        b.max = b.numeric == 0 ? v : std::max(b.max, v);
+        b.sum += v;
+        ++b.numeric;
+        recent_.push_back({t, v});
+        if (recent_.size() > max_recent) recent_.pop_front();
+    }
     ++total_;
     if (!value) ++total_text_;
     if (!first_t_) first_t_ = t;
 }
 
 void rolling_window::expire(double now) {
-    while (!samples_.empty() && samples_.front().t < now - seconds_) samples_.pop_front();
+    const double cutoff = now - seconds_;
+    while (!buckets_.empty() && static_cast<double>(buckets_.front().slot) * width_ < cutoff) buckets_.pop_front();
+    // The sparkline's numbers leave with their bucket.
+    while (!recent_.empty() && std::floor(recent_.front().t / width_) * width_ < cutoff) recent_.pop_front();
 }
 
 window_summary rolling_window::summary(double now, std::size_t recent_points) const {
     window_summary s;
     s.total = total_;
     s.total_text = total_text_;
-    s.in_window = samples_.size();
     double span = first_t_ ? std::min(seconds_, now - *first_t_) : seconds_;
     span = std::max(span, std::min(1.0, seconds_));
-    s.rate = static_cast<double>(s.in_window) / span;
     double sum = 0;
-    for (const auto& x : samples_) {
-        if (!x.numeric) continue;
-        ++s.numeric;
-        sum += x.value;
-        if (!s.min || x.value < *s.min) s.min = x.value;
-        if (!s.max || x.value > *s.max) s.max = x.value;
+    for (const auto& b : buckets_) {
+        s.in_window += static_cast<std::size_t>(b.count);
+        if (b.numeric == 0) continue;
+        s.numeric += static_cast<std::size_t>(b.numeric);
+        sum += b.sum;
+        s.min = s.min ? std::min(*s.min, b.min) : b.min;
+        s.max = s.max ? std::max(*s.max, b.max) : b.max;
     }
+    s.rate = static_cast<double>(s.in_window) / span;
     if (s.numeric > 0) s.mean = sum / static_cast<double>(s.numeric);
-    for (auto it = samples_.rbegin(); it != samples_.rend() && s.recent.size() < recent_points; ++it)
-        if (it->numeric) s.recent.push_back(it->value);
-    std::reverse(s.recent.begin(), s.recent.end());
+    const std::size_t n = std::min(recent_points, recent_.size());
+    for (auto it = recent_.end() - static_cast<std::ptrdiff_t>(n); it != recent_.end(); ++it)
+        s.recent.push_back(it->value);
     return s;
 }
 
@@ -147,11 +164,19 @@ topic_stats::topic_stats(double window, std::string field) : window_(window), fi
 
 void topic_stats::add(const std::string& topic, std::string_view payload, double t) {
     const std::optional<double> value = numeric_value(payload, field_);
-    auto& st = topics_.try_emplace(topic, window_).first->second;
+    all_.add(t, value);
+    auto it = topics_.find(topic);
+    if (it == topics_.end()) {
+        if (topics_.size() >= max_topics) {
+            ++untracked_;
+            return;
+        }
+        it = topics_.try_emplace(topic, window_).first;
+    }
+    topic_state& st = it->second;
     st.samples.add(t, value);
     st.last = cut_utf8(payload, max_last_bytes);
     st.last_value = value;
-    all_.add(t, value);
 }
 
 stats_snapshot topic_stats::snapshot(double start, double now, std::size_t recent_points) {
@@ -176,6 +201,7 @@ stats_snapshot topic_stats::snapshot(double start, double now, std::size_t recen
     snap.all.all = true;
     snap.all.window = all_.summary(now, recent_points);
     snap.all.topics = topics_.size();
+    snap.untracked = untracked_;
     if (last_count > 0) snap.all.last_value = last_sum / static_cast<double>(last_count);
     return snap;
 }
@@ -225,7 +251,9 @@ std::string render_stats_lines(const stats_snapshot& snap) {
     }
     out += fmt::format("stats t={:.1f} all topics={}", snap.elapsed, snap.all.topics);
     common(snap.all.window);
-    out += fmt::format(" last_mean={}\n", format_stat(snap.all.last_value));
+    out += fmt::format(" last_mean={}", format_stat(snap.all.last_value));
+    if (snap.untracked > 0) out += fmt::format(" untracked={}", snap.untracked);
+    out += '\n';
     return out;
 }
 
@@ -381,6 +409,9 @@ std::string render_stats_table(const stats_snapshot& snap, const std::string& ti
         out += clip(fmt::format("{} non-numeric message{} counted, not averaged", snap.all.window.total_text,
                                 snap.all.window.total_text == 1 ? "" : "s"));
     if (!snap.topics.empty()) out += clip("LAST of the all row: mean of each topic's last value");
+    if (snap.untracked > 0)
+        out += clip(fmt::format("{} message{} on topics beyond the first {} counted in the all row only",
+                                snap.untracked, snap.untracked == 1 ? "" : "s", topic_stats::max_topics));
     return out;
 }
 

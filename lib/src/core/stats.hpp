@@ -33,10 +33,19 @@ struct window_summary {
     std::vector<double> recent;            ///< the last numbers within the window, oldest first
 };
 
-/// Messages of the last `seconds` seconds. Times are seconds on any steady clock; they must not
-/// go backwards between calls.
+/// Messages of the last `seconds` seconds, counted in buckets of one second (a tenth of the
+/// window when it is shorter than 10 s, a 600th when it is longer than 10 minutes): a bucket's
+/// messages leave the window together, once the bucket's start is more than `seconds` ago. Memory
+/// is one bucket per bucket-time that had messages (at most ~600), plus the last 64 numbers (for
+/// the sparkline), however many messages come. Times are seconds on any steady clock; they must
+/// not go backwards between calls.
 class rolling_window {
 public:
+    /// The most numbers summary() hands back as `recent`.
+    static constexpr std::size_t max_recent = 64;
+    /// Buckets a window of more than 10 minutes is cut into.
+    static constexpr double max_buckets = 600;
+
     /// `seconds` > 0.
     explicit rolling_window(double seconds);
 
@@ -47,17 +56,26 @@ public:
     /// The window's statistics at `now` (call expire(now) first). `rate` is the window's count
     /// divided by the window length, or by the time since the first message when that is shorter
     /// (but at least 1 s, so a first message reads as 1/s rather than infinity). `recent` holds up
-    /// to `recent_points` numbers.
+    /// to `recent_points` numbers (at most max_recent).
     window_summary summary(double now, std::size_t recent_points) const;
+    /// Buckets held (for tests of the memory bound).
+    std::size_t buckets() const { return buckets_.size(); }
 
 private:
-    struct sample {
+    struct bucket {
+        std::int64_t slot;  // floor(t / width_)
+        std::uint32_t count = 0;
+        std::uint32_t numeric = 0;
+        double sum = 0, min = 0, max = 0;
+    };
+    struct point {
         double t;
         double value;
-        bool numeric;
     };
     double seconds_;
-    std::deque<sample> samples_;
+    double width_;
+    std::deque<bucket> buckets_;  // oldest first; only those that had messages
+    std::deque<point> recent_;    // the last max_recent numbers, oldest first
     std::uint64_t total_ = 0;
     std::uint64_t total_text_ = 0;
     std::optional<double> first_t_;
@@ -78,11 +96,17 @@ struct stats_snapshot {
     double elapsed = 0;  ///< seconds since the statistics started
     std::vector<stats_row> topics;
     stats_row all;
+    /// Messages on topics beyond topic_stats::max_topics: in the all row, in no topic row.
+    std::uint64_t untracked = 0;
 };
 
 /// Per-topic rolling windows plus one over every message. Not thread-safe.
 class topic_stats {
 public:
+    /// Topics kept (and shown) at most; messages on further topics count in the all row only, and
+    /// the view says how many there were.
+    static constexpr std::size_t max_topics = 1000;
+
     /// `window` seconds > 0; `field` as for numeric_value().
     topic_stats(double window, std::string field);
 
@@ -102,6 +126,7 @@ private:
     std::string field_;
     std::map<std::string, topic_state> topics_;
     rolling_window all_;
+    std::uint64_t untracked_ = 0;
 };
 
 /// One character per value, scaled from the smallest (lowest block) to the largest (full block):

@@ -2,13 +2,17 @@
 // into listener calls with the reason in words.
 #include "mqkit/lean_client.hpp"
 
+#include "core/tcp_probe.hpp"
 #include "mqkit/error.hpp"
+#include "mqtt/paho_workarounds.hpp"
 #include "mqtt/session.hpp"
 
 #include <MQTTAsync.h>
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstring>
 
 namespace mqkit {
 
@@ -18,6 +22,17 @@ class lean_client::impl {
 public:
     impl(lean_client& self, const connection_config& conn, listener& events)
         : self_(self), conn_(conn), events_(events), v5_(conn.version == mqtt_version::v5) {}
+
+    /// What ended the link, when more is known than Paho says: the protocol guard's finding or the
+    /// broker's MQTT v5 DISCONNECT; "" otherwise.
+    std::string link_cause() const {
+        if (std::string fault = detail::paho_protocol_fault(); !fault.empty()) return "protocol error: " + fault;
+        const int rc = disconnect_code_;
+        if (rc == 0) return "the broker disconnected (reason code 0, normal disconnection)";
+        if (rc > 0)
+            return fmt::format("the broker disconnected: {} (reason code {})", reason_text(rc, mqtt_version::v5), rc);
+        return {};
+    }
 
     /// Paho's return code `code` (or the broker's reason code) and message in words.
     std::string reason(int code, const char* message) const {
@@ -45,10 +60,20 @@ public:
         // An MQTT 3.x broker answers a v5 CONNECT with its own CONNACK, code 1: v5's 132, as
         // mosquitto's clients say.
         if (v5_ && code == 1) code = 132;
-        std::string why = code == MQTTASYNC_FAILURE && (!message || !*message)
-                              ? fmt::format("TCP connect to {}:{} failed or was closed", conn_.host, conn_.port)
-                              : reason(code, message);
+        std::string why = code > 0 ? reason(code, message) : failure_before_connack(code, message);
+        if (v5_ && why.rfind("reason code", 0) == 0)
+            why = fmt::format("connection refused (CONNACK reason code {})", code);  // one v5 does not define
         events_.connected(self_, false, code > 0 ? code : 0, why);
+    }
+    /// Why a connect that got no CONNACK failed, as mqkit::session says it.
+    std::string failure_before_connack(int code, const char* message) const {
+        if (std::string cause = link_cause(); !cause.empty()) return cause;
+        if (code != MQTTASYNC_FAILURE) return reason(code, message);
+        if (std::string tcp = detail::probe_tcp(conn_.host, conn_.port).message; !tcp.empty()) return tcp;
+        if (conn_.tls.enabled) return reason(code, message);
+        if (message && std::strstr(message, "timeout"))
+            return "the broker accepted the TCP connection but did not answer the MQTT CONNECT within 10 s";
+        return "the broker closed the connection without answering the MQTT CONNECT";
     }
 
     static void subscribe_ok(void* ctx, MQTTAsync_successData* r) {
@@ -61,18 +86,32 @@ public:
         if (granted < 128)
             events_.subscribed(self_, true, granted, {});
         else
-            events_.subscribed(self_, false, granted, fmt::format("reason code {}", granted));
+            events_.subscribed(self_, false, granted, refusal(granted));
+    }
+    /// A SUBACK's refusal in words: MQTT 3.1.1's 0x80, or an MQTT v5 reason code.
+    std::string refusal(int code) const {
+        if (!v5_) return "refused by the broker (SUBACK return code 0x80)";
+        return fmt::format("refused by the broker: {} (reason code {})", reason_text(code, mqtt_version::v5), code);
+    }
+    /// Why a subscribe without a SUBACK failed.
+    std::string failure_without_suback(int code, const char* message) const {
+        if (std::string cause = link_cause(); !cause.empty()) return cause;
+        if (code == MQTTASYNC_OPERATION_INCOMPLETE || code == MQTTASYNC_DISCONNECTED) return "the connection was lost";
+        return reason(code, message);
     }
     static void subscribe_fail(void* ctx, MQTTAsync_failureData* r) {
         auto* c = static_cast<impl*>(ctx);
-        c->events_.subscribed(c->self_, false, -1, c->reason(r ? r->code : -1, r ? r->message : nullptr));
+        const int code = r ? r->code : -1;
+        c->events_.subscribed(
+            c->self_, false, code >= 128 ? code : -1,
+            code >= 128 ? c->refusal(code) : c->failure_without_suback(code, r ? r->message : nullptr));
     }
     static void subscribe_fail5(void* ctx, MQTTAsync_failureData5* r) {
         auto* c = static_cast<impl*>(ctx);
         int code = r ? static_cast<int>(r->reasonCode) : -1;
         c->events_.subscribed(
             c->self_, false, code,
-            code >= 128 ? fmt::format("reason code {}", code) : c->reason(code, r ? r->message : nullptr));
+            code >= 128 ? c->refusal(code) : c->failure_without_suback(r ? r->code : -1, r ? r->message : nullptr));
     }
 
     static void publish_ok(void* ctx, MQTTAsync_successData*) {
@@ -88,16 +127,23 @@ public:
         else
             c.events_.published(*p, false, c.reason(code, nullptr));
     }
+    /// Why a publish without its acknowledgement failed.
+    std::string failure_without_ack(int code, const char* message) const {
+        if (std::string cause = link_cause(); !cause.empty()) return cause;
+        if (code == MQTTASYNC_OPERATION_INCOMPLETE || code == MQTTASYNC_DISCONNECTED) return "the connection was lost";
+        return reason(code, message);
+    }
     static void publish_fail(void* ctx, MQTTAsync_failureData* r) {
         auto* p = static_cast<pending_publish*>(ctx);
         impl& c = *p->sender->impl_;
-        c.events_.published(*p, false, c.reason(r ? r->code : -1, r ? r->message : nullptr));
+        c.events_.published(*p, false, c.failure_without_ack(r ? r->code : -1, r ? r->message : nullptr));
     }
     static void publish_fail5(void* ctx, MQTTAsync_failureData5* r) {
         auto* p = static_cast<pending_publish*>(ctx);
         impl& c = *p->sender->impl_;
         int code = r ? (r->reasonCode >= 128 ? static_cast<int>(r->reasonCode) : r->code) : -1;
-        c.events_.published(*p, false, c.reason(code, r ? r->message : nullptr));
+        c.events_.published(
+            *p, false, code >= 128 ? c.reason(code, nullptr) : c.failure_without_ack(code, r ? r->message : nullptr));
     }
 
     static int message(void* ctx, char* topic, int, MQTTAsync_message* m) {
@@ -112,8 +158,12 @@ public:
     }
     static void lost(void* ctx, char* cause) {
         auto* c = static_cast<impl*>(ctx);
-        c->events_.lost(c->self_, cause && *cause ? cause : "");
+        std::string why = c->link_cause();
+        c->events_.lost(c->self_, !why.empty() ? why : cause && *cause ? cause : "");
         if (cause) MQTTAsync_free(cause);
+    }
+    static void disconnected(void* ctx, MQTTProperties*, enum MQTTReasonCodes rc) {
+        static_cast<impl*>(ctx)->disconnect_code_ = static_cast<int>(rc);
     }
 
     /// Paho C copies these options during MQTTAsync_connect; the strings belong to conn_.
@@ -135,6 +185,7 @@ public:
     const connection_config& conn_;
     listener& events_;
     const bool v5_;
+    std::atomic<int> disconnect_code_{-1};  // the broker's MQTT v5 DISCONNECT; -1: none
     MQTTAsync handle_ = nullptr;
     MQTTAsync_responseOptions publish_options_ = MQTTAsync_responseOptions_initializer;
 };
@@ -154,7 +205,11 @@ lean_client::lean_client(const connection_config& conn, std::string client_id, l
                                          nullptr, &opts);
     if (rc != MQTTASYNC_SUCCESS)
         throw error(exit_code::failure, fmt::format("cannot create client {}: {}", id_, impl_->reason(rc, nullptr)));
-    MQTTAsync_setCallbacks(impl_->handle_, impl_.get(), impl::lost, receives ? impl::message : nullptr, nullptr);
+    // One by one: MQTTAsync_setCallbacks sets nothing at all without a message callback, and a
+    // publisher then never heard of its lost connection.
+    MQTTAsync_setConnectionLostCallback(impl_->handle_, impl_.get(), impl::lost);
+    if (receives) MQTTAsync_setMessageArrivedCallback(impl_->handle_, impl_.get(), impl::message);
+    if (impl_->v5_) MQTTAsync_setDisconnected(impl_->handle_, impl_.get(), impl::disconnected);
     MQTTAsync_responseOptions& p = impl_->publish_options_;
     if (impl_->v5_) {
         p.onSuccess5 = impl::publish_ok5;

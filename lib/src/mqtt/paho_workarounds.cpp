@@ -26,4 +26,9 @@ std::string paho_protocol_fault() {
     return fault ? fault() : std::string();
 }
 
+std::string paho_protocol_fault_trace() {
+    auto trace = registry().protocol_fault_trace;
+    return trace ? trace() : std::string();
+}
+
 }  // namespace mqkit::detail

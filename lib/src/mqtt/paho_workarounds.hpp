@@ -4,9 +4,14 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mqkit::detail {
+
+/// The protocol guard's finding when the port answered a CONNECT in HTTP (a WebSocket listener):
+/// no protocol error of a broker, but the wrong port or transport.
+inline constexpr std::string_view http_answer_fault = "the port answered in HTTP, not MQTT";
 
 struct paho_workarounds {
     /// One line per workaround compiled into the program, whether it is on and why, e.g. "send
@@ -14,6 +19,8 @@ struct paho_workarounds {
     std::vector<std::string> status;
     /// The protocol guard's first finding ("the broker answered ..."), or "" (null: no guard).
     std::string (*protocol_fault)() = nullptr;
+    /// The packet of that finding as mosquitto's -d shows it ("received PUBACK (Mid: 1, RC:0)"), or "".
+    std::string (*protocol_fault_trace)() = nullptr;
 };
 
 /// Called once, before main, by the program's workarounds.
@@ -24,5 +31,7 @@ const paho_workarounds& registered_paho_workarounds();
 
 /// The protocol guard's first finding in this process, or "" (also when there is no guard).
 std::string paho_protocol_fault();
+/// Its packet as mosquitto's -d shows it received, or "".
+std::string paho_protocol_fault_trace();
 
 }  // namespace mqkit::detail

@@ -158,6 +158,38 @@ std::string alert(const std::string& trace, std::string_view direction) {
     return trace.substr(at + key.size(), end - at - key.size());
 }
 
+// True when a plain WebSocket handshake (ws://, HTTP/1.1 Upgrade, subprotocol mqtt) to `path` is
+// accepted (101) within 2 s. Used after a failed MQTT-over-WebSocket connect to tell a refused
+// upgrade (wrong path, not a WebSocket port) from a broker that closed the socket afterwards.
+bool websocket_opens(const std::string& host, int port, const std::string& path) {
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* found = nullptr;
+    if (::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0 || !found) return false;
+    const int fd = ::socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const bool connected = fd >= 0 && ::connect(fd, found->ai_addr, found->ai_addrlen) == 0;
+    ::freeaddrinfo(found);
+    std::string answer;
+    if (connected) {
+        const std::string request = fmt::format(
+            "GET {} HTTP/1.1\r\nHost: {}:{}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Key: bXFraXQgd3MgcHJvYmUgISE=\r\nSec-WebSocket-Version: 13\r\n"
+            "Sec-WebSocket-Protocol: mqtt\r\n\r\n",
+            path.empty() ? "/" : path, host, port);
+        if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size())) {
+            char buf[64];
+            pollfd p{fd, POLLIN, 0};
+            while (answer.size() < 12 && ::poll(&p, 1, 2000) == 1) {
+                const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+                if (n <= 0) break;
+                answer.append(buf, static_cast<std::size_t>(n));
+            }
+        }
+    }
+    if (fd >= 0) ::close(fd);
+    return answer.rfind("HTTP/1.1 101", 0) == 0;
+}
+
 // After Paho reports a failed connect, find out why, the way a user would want it said.
 // Returns "" when a TCP connection can be made.
 std::string tcp_problem(const connection_config& c) {
@@ -282,52 +314,51 @@ std::string reason_text(int code, mqtt_version version) {
                 return fmt::format("connection refused (CONNACK code {})", code);
         }
     }
-    switch (code) {
-        case 128:
-            return "unspecified error";
-        case 129:
-            return "malformed packet";
-        case 130:
-            return "protocol error";
-        case 131:
-            return "implementation specific error";
-        case 132:
-            return "unsupported protocol version";
-        case 133:
-            return "client identifier not valid";
-        case 134:
-            return "bad user name or password";
-        case 135:
-            return "not authorized";
-        case 136:
-            return "server unavailable";
-        case 137:
-            return "server busy";
-        case 138:
-            return "banned";
-        case 140:
-            return "bad authentication method";
-        case 144:
-            return "topic name invalid";
-        case 149:
-            return "packet too large";
-        case 151:
-            return "quota exceeded";
-        case 153:
-            return "payload format invalid";
-        case 154:
-            return "retain not supported";
-        case 155:
-            return "QoS not supported";
-        case 156:
-            return "use another server";
-        case 157:
-            return "server moved";
-        case 159:
-            return "connection rate exceeded";
-        default:
-            return fmt::format("reason code {}", code);
-    }
+    // MQTT v5's reason codes (2.4) in its own words; a code means the same in every packet.
+    static const std::pair<int, const char*> names[] = {
+        {0, "success"},
+        {4, "disconnect with will message"},
+        {16, "no matching subscribers"},
+        {17, "no subscription existed"},
+        {128, "unspecified error"},
+        {129, "malformed packet"},
+        {130, "protocol error"},
+        {131, "implementation specific error"},
+        {132, "unsupported protocol version"},
+        {133, "client identifier not valid"},
+        {134, "bad user name or password"},
+        {135, "not authorized"},
+        {136, "server unavailable"},
+        {137, "server busy"},
+        {138, "banned"},
+        {139, "server shutting down"},
+        {140, "bad authentication method"},
+        {141, "keep alive timeout"},
+        {142, "session taken over"},
+        {143, "topic filter invalid"},
+        {144, "topic name invalid"},
+        {145, "packet identifier in use"},
+        {146, "packet identifier not found"},
+        {147, "receive maximum exceeded"},
+        {148, "topic alias invalid"},
+        {149, "packet too large"},
+        {150, "message rate too high"},
+        {151, "quota exceeded"},
+        {152, "administrative action"},
+        {153, "payload format invalid"},
+        {154, "retain not supported"},
+        {155, "QoS not supported"},
+        {156, "use another server"},
+        {157, "server moved"},
+        {158, "shared subscriptions not supported"},
+        {159, "connection rate exceeded"},
+        {160, "maximum connect time"},
+        {161, "subscription identifiers not supported"},
+        {162, "wildcard subscriptions not supported"},
+    };
+    for (const auto& [number, name] : names)
+        if (number == code) return name;
+    return fmt::format("reason code {}", code);
 }
 
 std::uint32_t paho_u32(std::uint32_t value) {
@@ -381,6 +412,13 @@ namespace mqkit {
 
 using namespace detail;
 
+std::string reason_name(int code) {
+    return reason_text(code, mqtt_version::v5);
+}
+
+/// Seconds Paho waits for the TCP (TLS, WebSocket) connection and the CONNACK.
+constexpr int connect_timeout_s = 10;
+
 /// The Paho client behind a session, and what the session counts.
 class session::impl {
 public:
@@ -407,6 +445,12 @@ public:
     std::vector<std::pair<std::string, int>> unsubscribe(const std::vector<std::string>& filters);
     void disconnect();
     bool is_connected() const;
+    /// From now on the caller's handlers are not called; waits for a connection-lost or reconnect
+    /// handler that is running (a message handler may be writing to a pipe: it is not waited for).
+    void detach() {
+        std::lock_guard<std::mutex> hold(handler_mutex_);
+        detached_ = true;
+    }
 
 private:
     class publish_listener;
@@ -426,6 +470,10 @@ private:
     /// second, clean-session CONNECT and DISCONNECT under the same client id.
     void delete_kept_session();
     std::string lost_text() const;
+    /// Why the link went, in words: a protocol fault, the broker's DISCONNECT, or "".
+    std::string link_cause() const;
+    /// -d: once, the packet the protocol guard closed the connection for, as mosquitto shows it.
+    void trace_fault();
     /// Subscribes to `filters` in one SUBSCRIBE; see session::subscribe().
     std::vector<int> subscribe_once(const std::vector<std::string>& filters, const subscription_options& options,
                                     bool wait);
@@ -455,6 +503,9 @@ private:
     std::size_t completed_ = 0;
     std::string first_failure_;
     int first_failure_reason_ = 0;
+    std::atomic<int> server_disconnect_{-1};  // reason code of the broker's MQTT v5 DISCONNECT; -1: none
+    std::mutex handler_mutex_;                // held while a connection-lost or reconnect handler runs
+    std::atomic<bool> detached_{false};
     bool connected_once_ = false;
     bool lost_ = false;
     bool cancelled_ = false;
@@ -479,6 +530,7 @@ public:
         if (s_.unfinished_ < s_.wake_below_ || s_.unfinished_ == 0) s_.cv_.notify_all();
     }
     void on_failure(const mqtt::token& tok) override {
+        s_.trace_fault();
         if (s_.trace_) s_.trace_->publish_done(tok.get_message_id(), static_cast<int>(tok.get_reason_code()));
         std::lock_guard<std::mutex> lock(s_.mutex_);
         --s_.unfinished_;
@@ -490,8 +542,9 @@ public:
             if (s_.config_.version == mqtt_version::v5 && reason >= 128 && reason < 255) {
                 s_.first_failure_ = reason_text(reason, mqtt_version::v5);
                 s_.first_failure_reason_ = reason;
-            } else if (std::string fault = paho_protocol_fault(); !fault.empty()) {
-                s_.first_failure_ = "protocol error: " + fault;
+            } else if (std::string cause = s_.link_cause(); !cause.empty()) {
+                s_.first_failure_ = cause;
+                if (s_.server_disconnect_ >= 128) s_.first_failure_reason_ = s_.server_disconnect_;
             } else if (rc == MQTTASYNC_OPERATION_INCOMPLETE || rc == MQTTASYNC_DISCONNECTED) {
                 s_.first_failure_ = fmt::format("connection to {}:{} lost", s_.config_.host, s_.config_.port);
             } else {
@@ -599,13 +652,19 @@ session::impl::impl(const connection_config& config, trace_sink sink)
         {
             std::lock_guard<std::mutex> lock(mutex_);
             lost_ = false;
+            server_disconnect_ = -1;
             if (connected_once_) handler = on_reconnect_;
             connected_once_ = true;
         }
         cv_.notify_all();
-        if (handler) handler();
+        std::lock_guard<std::mutex> hold(handler_mutex_);
+        if (handler && !detached_) handler();
     });
+    // The broker's MQTT v5 DISCONNECT, just before Paho reports the link lost.
+    client_->set_disconnected_handler(
+        [this](const mqtt::properties&, mqtt::ReasonCode rc) { server_disconnect_ = static_cast<int>(rc); });
     client_->set_connection_lost_handler([this](const std::string& cause) {
+        trace_fault();
         std::function<void(const std::string&)> handler;
         {
             std::lock_guard<std::mutex> lock(mutex_);
@@ -614,7 +673,8 @@ session::impl::impl(const connection_config& config, trace_sink sink)
             handler = on_lost_;
         }
         cv_.notify_all();
-        if (handler) handler(cause);
+        std::lock_guard<std::mutex> hold(handler_mutex_);
+        if (handler && !detached_) handler(cause);
     });
 }
 
@@ -646,7 +706,7 @@ void session::impl::on_message(message_handler handler) {
         if (trace_)
             trace_->received_publish(received_.duplicate, received_.qos, received_.retained, received_.mid,
                                      received_.topic, received_.payload.size());
-        handler(received_);
+        if (!detached_) handler(received_);
     });
 }
 
@@ -661,8 +721,16 @@ void session::impl::on_connection_lost(std::function<void(const std::string&)> h
 }
 
 void session::impl::throw_connect_error(const mqtt::exception& e) {
-    if (std::string fault = paho_protocol_fault(); !fault.empty())
+    if (paho_protocol_fault() == http_answer_fault)
+        throw error(exit_code::failure,
+                    fmt::format("cannot connect to {}:{}: the port answered in HTTP, not MQTT (is it a WebSocket "
+                                "listener?)",
+                                config_.host, config_.port),
+                    "for MQTT over WebSockets give --ws (and --ws-path), or a ws:// URL with -L");
+    if (std::string fault = paho_protocol_fault(); !fault.empty()) {
+        trace_fault();
         throw error(exit_code::protocol, "protocol error: " + fault);
+    }
     if (tunnel_) {
         if (std::optional<error> failed = tunnel_->failure()) throw *failed;
     }
@@ -670,32 +738,47 @@ void session::impl::throw_connect_error(const mqtt::exception& e) {
     // An MQTT 3.x broker answers a v5 CONNECT with its own CONNACK, code 1 (unacceptable protocol
     // version); mosquitto's clients report it as v5's 132, and so does mqkit.
     if (rc == 1 && config_.version == mqtt_version::v5)
-        throw error(132, reason_text(132, mqtt_version::v5),
-                    "the broker speaks MQTT 3.1.1 or 3.1 only: leave out -V 5 (or give -V 311)");
+        throw refused_error(132, reason_text(132, mqtt_version::v5),
+                            "the broker speaks MQTT 3.1.1 or 3.1 only: leave out -V 5 (or give -V 311)");
     if (rc > 0) {  // the broker answered CONNACK with a refusal
         std::string hint;
         if ((config_.version != mqtt_version::v5 && (rc == 4 || rc == 5)) || rc == 134 || rc == 135)
             hint = config_.username
                        ? "check the user name and password (-u, -P, --pw-file or MQKIT_PASSWORD) and the broker's ACL"
                        : "the broker may require a user name and password (-u, --pw-file)";
-        throw error(rc, reason_text(rc, config_.version), hint);
+        std::string text = reason_text(rc, config_.version);
+        if (config_.version == mqtt_version::v5 && text.rfind("reason code", 0) == 0)
+            text = fmt::format("connection refused (CONNACK reason code {})", rc);  // one v5 does not define
+        throw refused_error(rc, text, hint);
     }
     if (config_.tls.enabled && !tunnel_)
         throw diagnose_tls_failure(config_, tls_trace_ ? tls_trace_->text() : std::string{}, key_encrypted_);
-    // Paho says "connect timeout" when no CONNACK came within the connect timeout; anything else
-    // after a TCP connection means the broker closed it (RabbitMQ 3.x does so on an MQTT v5
-    // CONNECT): mosquitto's clients call that a lost connection (7).
-    const bool closed = e.get_message().find("timeout") == std::string::npos &&
-                        config_.transport_kind == transport::tcp && tcp_problem(config_).empty();
-    if (closed)
-        throw error(exit_code::connection_lost,
-                    fmt::format("cannot connect to {}:{}: the broker closed the connection without answering the "
-                                "MQTT CONNECT (is it an MQTT broker, or does it expect TLS?)",
-                                config_.host, config_.port),
-                    config_.version == mqtt_version::v5
-                        ? "some brokers (RabbitMQ 3.x) close an MQTT v5 CONNECT: try -V 311"
-                        : std::string());
-    throw error(exit_code::failure, diagnose_connect_failure(config_));
+    if (config_.transport_kind != transport::tcp) {
+        // RabbitMQ's web_mqtt answers a wrong password with a WebSocket close frame, no CONNACK:
+        // the WebSocket handshake itself works, which a second, bare handshake shows.
+        if (tcp_problem(config_).empty() && websocket_opens(config_.host, config_.port, config_.ws_path))
+            throw error(exit_code::connection_lost,
+                        fmt::format("cannot connect to {}:{}: the broker took the WebSocket connection on path '{}' "
+                                    "but closed it without answering the MQTT CONNECT",
+                                    config_.host, config_.port, config_.ws_path),
+                        "RabbitMQ closes it so on a wrong user name or password: check -u and -P (--pw-file)");
+        throw error(exit_code::failure, diagnose_connect_failure(config_));
+    }
+    if (std::string why = tcp_problem(config_); !why.empty()) throw error(exit_code::failure, why);
+    // The TCP connection was made, and no CONNACK came: the broker closed the connection (RabbitMQ
+    // 3.x does so on an MQTT v5 CONNECT) or said nothing until Paho's connect timeout ("TCP connect
+    // timeout"). mosquitto's clients call both a lost connection (7).
+    const bool timed_out = e.get_message().find("timeout") != std::string::npos;
+    throw error(exit_code::connection_lost,
+                fmt::format("cannot connect to {}:{}: the broker {} (is it an MQTT broker, or does it expect TLS?)",
+                            config_.host, config_.port,
+                            timed_out ? fmt::format("accepted the TCP connection but did not answer the MQTT "
+                                                    "CONNECT within {} s",
+                                                    connect_timeout_s)
+                                      : std::string("closed the connection without answering the MQTT CONNECT")),
+                config_.version == mqtt_version::v5 && !timed_out
+                    ? "some brokers (RabbitMQ 3.x) close an MQTT v5 CONNECT: try -V 311"
+                    : std::string());
 }
 
 void session::impl::set_reconnect_policy(const reconnect_policy& policy) {
@@ -725,7 +808,7 @@ void session::impl::connect(bool auto_reconnect, int max_inflight) {
     opts.set_clean_session(!v5 && clean);
     opts.set_clean_start(v5 && clean);
     opts.set_keep_alive_interval(config_.keepalive);
-    opts.set_connect_timeout(10);
+    opts.set_connect_timeout(connect_timeout_s);
     // mqkit enforces the window itself (session::impl::publish). Paho counts a message as in flight for a
     // moment after it reports it complete, so its own limit gets headroom or a full window stalls.
     opts.set_max_inflight(std::min(65535, std::max(max_inflight, 1) * 2 + 16));
@@ -813,6 +896,12 @@ int session::impl::wait_for_token(const mqtt::token_ptr& tok) {
     while (!tok->wait_for(std::chrono::milliseconds(10))) {
         if (int signal = stop_signal::received()) return signal;
         if (deadline_ && std::chrono::steady_clock::now() >= *deadline_) throw error(deadline_code_, deadline_message_);
+        // The protocol guard closed the link: a reconnecting Paho keeps a SUBSCRIBE waiting for a
+        // connection that the broker breaks again. The broker's answer will not come.
+        if (std::string fault = paho_protocol_fault(); !fault.empty() && !client_->is_connected()) {
+            trace_fault();
+            throw error(exit_code::protocol, "protocol error: " + fault);
+        }
     }
     return 0;
 }
@@ -822,12 +911,26 @@ void session::impl::throw_signalled(const char* doing) const {
                 fmt::format("{} while {} {}:{}", stop_signal::word(), doing, config_.host, config_.port));
 }
 
+void session::impl::trace_fault() {
+    if (trace_) trace_->show_fault();
+}
+
+std::string session::impl::link_cause() const {
+    if (std::string fault = paho_protocol_fault(); !fault.empty()) return "protocol error: " + fault;
+    const int rc = server_disconnect_;
+    if (rc == 0) return "the broker disconnected (reason code 0, normal disconnection)";
+    if (rc > 0)
+        return fmt::format("the broker disconnected: {} (reason code {})", reason_text(rc, mqtt_version::v5), rc);
+    return {};
+}
+
 std::string session::impl::lost_text() const {
     if (std::string fault = paho_protocol_fault(); !fault.empty()) return "protocol error: " + fault;
+    std::string text = fmt::format("connection to {}:{} lost", config_.host, config_.port);
     if (auto_reconnect_ && policy_.give_up.count() > 0)
-        return fmt::format("connection to {}:{} lost and not restored within {} s", config_.host, config_.port,
-                           policy_.give_up.count());
-    return fmt::format("connection to {}:{} lost", config_.host, config_.port);
+        text += fmt::format(" and not restored within {} s", policy_.give_up.count());
+    if (std::string cause = link_cause(); !cause.empty()) text += " (" + cause + ")";
+    return text;
 }
 
 void session::impl::cancel() {
@@ -839,7 +942,10 @@ void session::impl::cancel() {
 }
 
 int session::impl::link_status() const {
-    return static_cast<int>(paho_protocol_fault().empty() ? exit_code::connection_lost : exit_code::protocol);
+    if (!paho_protocol_fault().empty()) return static_cast<int>(exit_code::protocol);
+    // A broker's MQTT v5 DISCONNECT with a failure code: that code, as for a CONNACK refusal.
+    if (const int rc = server_disconnect_; rc >= 128) return rc;
+    return static_cast<int>(exit_code::connection_lost);
 }
 
 std::string session::impl::link_failure() const {
@@ -976,9 +1082,21 @@ std::vector<int> session::impl::subscribe_once(const std::vector<std::string>& f
         }
         return granted;
     } catch (const mqtt::exception& e) {
-        int rc = e.get_reason_code() ? e.get_reason_code() : e.get_return_code();
-        throw error(exit_code::failure,
-                    fmt::format("subscribe failed: {}", rc >= 128 ? reason_text(rc, mqtt_version::v5) : e.what()));
+        const int rc = e.get_reason_code() ? e.get_reason_code() : e.get_return_code();
+        // Paho reports a one-filter SUBACK that refuses (0x80, or a v5 code >= 128) as a failure:
+        // it is the broker's answer, as for several filters.
+        if (rc >= 128 && rc < 256) return std::vector<int>(filters.size(), rc);
+        if (std::string fault = paho_protocol_fault(); !fault.empty())
+            throw error(exit_code::protocol, "protocol error: " + fault);
+        // Paho MQTT C++ fails a v5 SUBACK with any code above 2 (granted QoS 2).
+        if (e.get_return_code() == MQTTASYNC_SUCCESS && rc > 2)
+            throw error(exit_code::protocol,
+                        fmt::format("protocol error: the broker's SUBACK holds reason code {}, which MQTT does not "
+                                    "define there",
+                                    rc));
+        // The link went before SUBACK: a reconnecting session subscribes again once it is back.
+        if (auto_reconnect_ && (rc == MQTTASYNC_OPERATION_INCOMPLETE || rc == MQTTASYNC_DISCONNECTED)) return {};
+        throw error(exit_code::failure, fmt::format("subscribe failed: {}", e.what()));
     }
 }
 
@@ -1052,7 +1170,14 @@ void session::impl::delete_kept_session() {
 
 session::session(const connection_config& config, trace_sink trace)
     : impl_(std::make_unique<impl>(config, std::move(trace))) {}
-session::~session() = default;
+session::~session() {
+    // A tool that leaves Paho's client to the process's end keeps the session's state too: Paho may
+    // still call back, and its handlers (which hold the caller's state) are not called any more.
+    if (impl_ && clients_left_to_exit()) {
+        impl_->detach();
+        (void)impl_.release();
+    }
+}
 void session::hide_in_trace(std::string secret) {
     impl_->hide_in_trace(std::move(secret));
 }

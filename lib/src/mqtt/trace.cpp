@@ -1,6 +1,8 @@
 // -d: renders Paho's protocol trace as mosquitto's "Client <id> sending PUBLISH (...)" lines.
 #include "mqtt/trace.hpp"
 
+#include "mqtt/paho_workarounds.hpp"
+
 #include <MQTTAsync.h>
 #include <fmt/format.h>
 
@@ -191,6 +193,17 @@ void packet_trace::received_publish(bool dup, int qos, bool retain, int mid, std
     });
 }
 
+void packet_trace::show_fault() {
+    std::string line = paho_protocol_fault_trace();
+    if (line.empty()) return;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (fault_shown_) return;
+        fault_shown_ = true;
+    }
+    client_line(line);
+}
+
 void packet_trace::await_reason_codes() {
     std::lock_guard<std::mutex> lock(mutex_);
     await_reason_codes_ = true;
@@ -236,6 +249,7 @@ void packet_trace::on_sent(std::string_view what) {
     } else if (starts_with(what, "PINGREQ")) {
         client_line("sending PINGREQ");
     } else if (starts_with(what, "DISCONNECT")) {
+        show_fault();  // the packet the protocol guard closed the connection for, if any
         client_line("sending DISCONNECT");
     }
     // PUBACK, PUBREC and PUBCOMP for an incoming message are written with it, by received_publish.
@@ -244,7 +258,15 @@ void packet_trace::on_sent(std::string_view what) {
 void packet_trace::on_received(std::string_view what) {
     if (!starts_with(what, "CONNACK")) release_connack("(null)");
     if (starts_with(what, "CONNACK")) {
-        std::string line = fmt::format("received CONNACK ({})", field(what, "rc:"));
+        int rc = field(what, "rc:");
+        bool v5 = false;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            v5 = await_reason_codes_;
+        }
+        // An MQTT 3.x broker's "unacceptable protocol version" to a v5 CONNECT: mosquitto shows 132.
+        if (v5 && rc == 1) rc = 132;
+        std::string line = fmt::format("received CONNACK ({})", rc);
         if (!client_id_.empty()) return client_line(line);
         release_connack("(null)");  // one from an earlier connection attempt, never released
         std::lock_guard<std::mutex> lock(mutex_);

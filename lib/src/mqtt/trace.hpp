@@ -64,13 +64,19 @@ public:
     /// MQTT v5: PUBACK and PUBCOMP carry a reason code (e.g. 16, no matching subscribers; 135, not
     /// authorized) that Paho's trace leaves out. From now on their "received PUBACK/PUBCOMP (Mid: N,
     /// RC:x)" lines wait for publish_done(N, x), which the session calls from the publish's
-    /// completion: on the same Paho thread, right after the trace line.
+    /// completion: on the same Paho thread, right after the trace line. Also shows an MQTT 3.x
+    /// broker's CONNACK code 1 (unacceptable protocol version) as v5's 132, as mosquitto does.
     void await_reason_codes();
     /// The publish with packet id `mid` completed with `reason_code` (see await_reason_codes).
     void publish_done(int mid, int reason_code);
 
     /// Handles one line of Paho's trace (public for unit tests).
     void on_paho_line(std::string_view line);
+
+    /// Once: the packet the protocol guard closed the connection for, as mosquitto shows it
+    /// ("received PUBACK (Mid: 1, RC:0)"). Paho never traces it, and sends its DISCONNECT right
+    /// after, so this comes before that line.
+    void show_fault();
 
 private:
     void on_sent(std::string_view what);      ///< Paho's "-> ..." lines
@@ -101,6 +107,7 @@ private:
     bool await_reason_codes_ = false;
     std::map<int, std::string> awaiting_reason_;  // mid -> "received PUBACK (Mid: N, RC:" (v5)
     int qos0_mid_ = 0;
+    bool fault_shown_ = false;
 };
 
 /// Keeps the TLS-related lines of Paho's trace (OpenSSL calls that failed, alerts sent and
@@ -118,6 +125,11 @@ public:
     std::string text() const;
     /// Handles one line of Paho's trace (public for unit tests).
     void on_paho_line(std::string_view line);
+
+    /// Once: the packet the protocol guard closed the connection for, as mosquitto shows it
+    /// ("received PUBACK (Mid: 1, RC:0)"). Paho never traces it, and sends its DISCONNECT right
+    /// after, so this comes before that line.
+    void show_fault();
 
 private:
     mutable std::mutex mutex_;

@@ -52,17 +52,15 @@ std::string latency_line(std::chrono::nanoseconds took) {
 class response_printer {
 public:
     response_printer(const rr_config& c, detail::stdout_writer& out, detail::completion& done)
-        : c_(c), out_(out), done_(done) {}
+        : c_(c), out_(out), done_(done), plan_(c.output) {}
 
     void on_message(const received_message& msg) {
         if (done_.done()) return;
         if (c_.no_stale && msg.retained) return;  // -R: a retained message is not the response
         took_ = steady::now().time_since_epoch() - std::chrono::nanoseconds(sent_at_.load());
-        bool json_ok = true;
-        out_.write_with([&](std::string& o) { json_ok = render_message(o, msg, c_.output); });
-        if (!json_ok)
-            detail::warn(tool_name, fmt::format("the payload on topic '{}' is not valid JSON (%J)", msg.topic),
-                         c_.conn.quiet);
+        render_problems problems;
+        out_.write_with([&](std::string& o) { problems = render_message(o, msg, plan_); });
+        for (const auto& problem : problems.messages(msg.topic)) detail::warn(tool_name, problem, c_.conn.quiet);
         done_.finish(0);
     }
     /// Call right before the request is handed over: --latency counts from here.
@@ -74,9 +72,24 @@ private:
     const rr_config& c_;
     detail::stdout_writer& out_;
     detail::completion& done_;
+    const output_plan plan_;  // -F compiled once
     std::atomic<steady::rep> sent_at_{0};
     std::chrono::nanoseconds took_{0};
 };
+
+/// The error for a link lost before `before`: the broker's protocol error, or the lost connection
+/// with the broker's DISCONNECT reason if it sent one (status: 2, the reason code, or 7).
+error lost_link(const rr_config& c, const session& s, std::string_view before) {
+    const std::string why = s.link_failure();  // may be empty still: Paho reports the loss later
+    const int status = s.link_status();
+    if (why.rfind("protocol error", 0) == 0) return error(status, why);
+    std::string text = fmt::format("connection to {}:{} lost before {}", c.conn.host, c.conn.port, before);
+    if (auto at = why.find(" (the broker"); at != std::string::npos)
+        text += why.substr(at);
+    else if (status >= 128)
+        text += fmt::format(" (the broker disconnected with reason code {})", status);
+    return error(status, text);
+}
 
 /// Subscribes to the response topic; throws when the broker refuses it.
 void subscribe_response(const rr_config& c, session& s) {
@@ -88,9 +101,11 @@ void subscribe_response(const rr_config& c, session& s) {
     try {
         std::vector<int> granted = s.subscribe({c.response_topic}, options);
         if (!granted.empty() && granted[0] < 128) return;
-        why = fmt::format("reason code {}", granted.empty() ? 128 : granted[0]);
+        why = reason_name(granted.empty() ? 128 : granted[0]);
     } catch (const error& e) {
         if (e.status() != static_cast<int>(exit_code::failure)) throw;  // a signal, a lost link
+        // The link went while the SUBSCRIBE waited (Paho: "operation discarded"): not a refusal.
+        if (!s.is_connected()) throw lost_link(c, s, "the subscription to the response topic was acknowledged");
         // Paho reports a single filter's refusal as a failed subscribe: "subscribe failed: <reason>".
         why = e.what();
         if (why.rfind("subscribe failed: ", 0) == 0) why.erase(0, 18);
@@ -133,9 +148,7 @@ int request_response(const rr_config& c) {
     s.disconnect();
     out.flush_until(signalled);
     if (!answered) throw error(exit_code::timeout, timed_out);
-    if (status == static_cast<int>(exit_code::connection_lost))
-        throw error(s.link_status(),
-                    fmt::format("connection to {}:{} lost before the response", c.conn.host, c.conn.port));
+    if (status == static_cast<int>(exit_code::connection_lost)) throw lost_link(c, s, "the response");
     return status;
 }
 

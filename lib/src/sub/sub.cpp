@@ -41,6 +41,33 @@ std::unique_ptr<stats_view> make_stats_view(const sub_config& c, detail::stdout_
     });
 }
 
+/// A broker that broke the protocol is not reconnected to (mosquitto_sub ends too): the link's
+/// failure ends mqsub with its status (2).
+class link_end {
+public:
+    void watch(session& s, detail::completion& done, const connection_config& conn) {
+        s.on_connection_lost([this, &s, &done, &conn](const std::string&) {
+            if (std::string why = s.link_failure(); !why.empty()) {
+                {
+                    std::lock_guard<std::mutex> lock(mutex_);
+                    why_ = why;
+                }
+                done.finish(s.link_status());
+            } else if (conn.debug) {
+                detail::warn(tool_name, "connection lost; reconnecting", conn.quiet);
+            }
+        });
+    }
+    void throw_if_ended(int status) const {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (!why_.empty()) throw error(status, why_);
+    }
+
+private:
+    mutable std::mutex mutex_;
+    std::string why_;
+};
+
 /// True when stdout is a terminal that takes cursor movement (-w, --stats).
 bool ansi_terminal() {
     const char* term = std::getenv("TERM");
@@ -48,8 +75,9 @@ bool ansi_terminal() {
 }
 
 /// -w/--watch on a terminal: the screen is cleared, line 1 names the broker, and each topic keeps
-/// a line of its own from line 2 on, overwritten by its next message (mosquitto 2.1's --watch,
-/// which also clears what a longer earlier message left). Used on Paho's receive thread only.
+/// a line of its own from line 2 on, overwritten by its next message: mosquitto 2.1.2's bytes, plus
+/// an erase of the line first (2.1.2 leaves what a longer earlier message wrote there). Used on
+/// Paho's receive thread only.
 class watch_screen {
 public:
     watch_screen(const sub_config& c, detail::stdout_writer& out) : on_(c.watch && ansi_terminal()) {
@@ -78,7 +106,7 @@ class message_printer {
 public:
     message_printer(const sub_config& c, session& s, detail::stdout_writer& out, detail::completion& done,
                     stats_view* stats)
-        : c_(c), session_(s), out_(out), done_(done), stats_(stats), watch_(c, out) {}
+        : c_(c), session_(s), out_(out), done_(done), stats_(stats), plan_(c.output), watch_(c, out) {}
 
     void on_message(const received_message& msg) {
         ++received_;  // --message-rate counts every message
@@ -115,15 +143,13 @@ public:
 
 private:
     void print(const received_message& msg) {
-        bool json_ok = true;
+        render_problems problems;
         bool ok = out_.write_with([&](std::string& o) {
             watch_.before(o, msg.topic);
-            json_ok = render_message(o, msg, c_.output);
+            problems = render_message(o, msg, plan_);
             watch_.after(o);
         });
-        if (!json_ok)
-            detail::warn(tool_name, fmt::format("the payload on topic '{}' is not valid JSON (%J)", msg.topic),
-                         c_.conn.quiet);
+        for (const auto& problem : problems.messages(msg.topic)) detail::warn(tool_name, problem, c_.conn.quiet);
         if (!ok) {
             done_.finish(0);  // stdout closed (e.g. `mqsub ... | head -n 1`): a quiet, clean end
             return;
@@ -140,6 +166,7 @@ private:
     detail::stdout_writer& out_;
     detail::completion& done_;
     stats_view* stats_;
+    const output_plan plan_;  // -F compiled once, not per message
     watch_screen watch_;
     std::mt19937_64 rng_{std::random_device{}()};
     long printed_ = 0;
@@ -202,8 +229,10 @@ void subscribe_all(const sub_config& c, session& s, detail::stdout_writer& out) 
 
 int subscribe_and_print(const sub_config& c) {
     detail::stdout_writer out;
-    session session(c.conn, detail::debug_trace(c.conn, out));
+    // What the handlers touch is declared before the session, which stops calling them first.
     detail::completion done;
+    link_end ended;
+    session session(c.conn, detail::debug_trace(c.conn, out));
     detail::stop_signal::on_signal([&done] { done.finish(static_cast<int>(detail::stop_signal::status())); });
     std::unique_ptr<stats_view> stats;
     if (c.stats.enabled) stats = make_stats_view(c, out);
@@ -220,9 +249,7 @@ int subscribe_and_print(const sub_config& c) {
             detail::warn(tool_name, e.what(), c.conn.quiet);
         }
     });
-    session.on_connection_lost([&](const std::string&) {
-        if (c.conn.debug) detail::warn(tool_name, "connection lost; reconnecting", c.conn.quiet);
-    });
+    ended.watch(session, done, c.conn);
 
     // -W counts from here, as mosquitto_sub's from its TCP connect: a broker that never answers
     // CONNECT or SUBSCRIBE cannot hold mqsub past it either.
@@ -241,8 +268,13 @@ int subscribe_and_print(const sub_config& c) {
     // is dropped once a signal came (the queue holds at most 2 x 8 MiB; see stdout_writer).
     const auto signalled = [] { return detail::stop_signal::received() != 0; };
     if (signalled()) out.flush_until(signalled);
+    const bool linked = session.is_connected();
     session.disconnect();
     const bool flushed = out.flush_until(signalled);
+    ended.throw_if_ended(done.status());
+    if (!finished && !linked)
+        throw error(exit_code::timeout, fmt::format("{}; the connection to {}:{} was lost and is not back", timed_out,
+                                                    c.conn.host, c.conn.port));
     if (!finished) throw error(exit_code::timeout, timed_out);
     if (!flushed)  // output was dropped: the signal's status, not success
         return static_cast<int>(detail::stop_signal::status());

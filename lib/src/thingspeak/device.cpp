@@ -95,11 +95,16 @@ error classify_connect_failure(const connection_config& c, const error& e) {
     if (rc == static_cast<int>(exit_code::timeout) || rc == static_cast<int>(exit_code::interrupted) ||
         rc == static_cast<int>(exit_code::terminated))
         return e;
-    if (rc == 2 || rc == 4 || rc == 5)
-        return tspub_error(tspub_exit::refused, e.what(),
-                           "check the MQTT device's client id, username and password, and that the device is "
-                           "authorised for the channel");
-    if (rc == 3) return tspub_error(tspub_exit::network, e.what());
+    if (dynamic_cast<const refused_error*>(&e)) {
+        // Identifier rejected, bad user name or password, not authorised: the credentials.
+        if (rc == 2 || rc == 4 || rc == 5 || rc == 133 || rc == 134 || rc == 135)
+            return tspub_error(tspub_exit::refused, e.what(),
+                               "check the MQTT device's client id, username and password, and that the device is "
+                               "authorised for the channel");
+        return tspub_error(tspub_exit::network, e.what(), e.hint());
+    }
+    // A broker that broke the MQTT protocol or closed the connection before CONNACK.
+    if (rc == static_cast<int>(exit_code::protocol)) return tspub_error(tspub_exit::network, e.what(), e.hint());
     // The session explains TLS failures (trust, host name, expiry, not a TLS port) with exit 8.
     if (rc == static_cast<int>(exit_code::tls)) return tspub_error(tspub_exit::tls, e.what(), e.hint());
 

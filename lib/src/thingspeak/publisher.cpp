@@ -152,9 +152,11 @@ bool publisher::publish(const outgoing& u) {
         if (detail::stop_signal::received()) return false;
         if (!session_->is_connected()) break;
     }
-    if (unfinished > 0 || session_->failed_publishes() > failed_before)
-        throw tspub_error(tspub_exit::network,
-                          fmt::format("the update was not sent: connection to {}:{} lost", conn_.host, conn_.port));
+    if (unfinished > 0 || session_->failed_publishes() > failed_before) {
+        std::string why = session_->link_failure();  // e.g. the broker broke the protocol
+        if (why.empty()) why = fmt::format("connection to {}:{} lost", conn_.host, conn_.port);
+        throw tspub_error(tspub_exit::network, "the update was not sent: " + why);
+    }
     return true;
 }
 

@@ -48,7 +48,10 @@ __attribute__((constructor)) void install() {
 #ifdef MQKIT_WORKAROUND_PROTOCOL_GUARD
     protocol_guard_on = on;
     registered.status.push_back(status("protocol guard", on, why_off));
-    if (on) registered.protocol_fault = protocol_fault;
+    if (on) {
+        registered.protocol_fault = protocol_fault;
+        registered.protocol_fault_trace = protocol_fault_trace;
+    }
 #endif
     detail::register_paho_workarounds(std::move(registered));
 }

@@ -14,5 +14,7 @@ extern std::atomic<bool> protocol_guard_on;
 
 /// The protocol guard's first finding ("the broker answered ..."), or "".
 std::string protocol_fault();
+/// The packet of that finding as mosquitto's -d shows it ("received PUBACK (Mid: 1, RC:0)"), or "".
+std::string protocol_fault_trace();
 
 }  // namespace mqkit::workarounds
