@@ -270,7 +270,7 @@ class E2eRun:
         null = os.open(os.devnull, os.O_RDWR)
         outfd = os.open(self.out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         port = str(broker.port)
-        sub_cmd = [sub, "-p", port, "-t", self.topic, "-q", qos, "-i", self.cid, "-C", str(lines), "-W", "120"]
+        sub_cmd = [sub, "-p", port, "-t", self.topic, "-q", qos, "-i", self.cid, "-C", str(lines), "-W", "60"]
         self.sub_pid = os.posix_spawn(shutil.which(sub) or sub, sub_cmd, os.environ, file_actions=[
             (os.POSIX_SPAWN_DUP2, null, 0), (os.POSIX_SPAWN_DUP2, outfd, 1), (os.POSIX_SPAWN_DUP2, null, 2)])
         os.close(outfd)
@@ -298,7 +298,7 @@ class E2eRun:
         self.result["pub_cpu"] = ru.ru_utime + ru.ru_stime
         self.result["pub_rc"] = os.waitstatus_to_exitcode(status)
 
-    def run(self, timeout=150):
+    def run(self, timeout=90):
         watchdog = threading.Timer(timeout, lambda: os.kill(self.sub_pid, signal.SIGKILL))
         watchdog.start()
         start = time.perf_counter()
@@ -315,7 +315,19 @@ class E2eRun:
         os.unlink(self.out)
         self.result["delivered"] = got.count(b"\n")
         self.result["identical"] = got == self.payload
+        if not self.result["identical"]:
+            self.result["missing"] = describe_missing(got, self.payload)
         return self.result
+
+
+def describe_missing(got, payload):
+    """Which input lines a failed run lacks, e.g. "lines 4200-4999 missing (one block)"."""
+    have = set(got.split(b"\n"))
+    missing = [i for i, line in enumerate(payload.split(b"\n")[:-1]) if line not in have]
+    if not missing:
+        return "every line arrived, but not in order or not once"
+    blocks = 1 + sum(1 for a, b in zip(missing, missing[1:]) if b != a + 1)
+    return f"lines {missing[0]}-{missing[-1]} missing ({len(missing)} in {blocks} block{'s' if blocks > 1 else ''})"
 
 
 def end_to_end(args, lines, runs, qos_levels):
@@ -347,7 +359,7 @@ def end_to_end(args, lines, runs, qos_levels):
                     r = E2eRun(broker, pub, sub, qos, payload, lines, f"{rep}-{pairs.index((name, pub, sub))}").run()
                     if r["sub_rc"] != 0 or r["pub_rc"] != 0 or not r["identical"]:
                         bad[name].append(f"exit {r['pub_rc']}/{r['sub_rc']}, {r['delivered']} lines"
-                                         f"{'' if r['identical'] else ', output differs'}")
+                                         f"{'' if r['identical'] else ', ' + r['missing']}")
                         continue
                     walls[name].append(r["wall"])
                     cpus[name][0].append(r["pub_cpu"])

@@ -887,7 +887,8 @@ bool session::impl::publish(const std::string& topic, std::string payload, int q
     while (true) {
         {
             std::unique_lock<std::mutex> lock(mutex_);
-            // QoS 1/2: one publish per freed slot, not bursts. Bursts first stalled because Paho's
+            // QoS 1/2 here (with -d; otherwise publish_queued) and in publish_queued's pump: one
+            // publish per freed slot, not bursts. Bursts first stalled because Paho's
             // send thread slept up to 1 s after skipping a command while a PUBREL was partly written
             // (before the socket guard completed every write). With the guard they still stall,
             // ~40 ms at a time: the broker's Nagle holds its next acknowledgements until our delayed
