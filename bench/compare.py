@@ -3,12 +3,22 @@
 local mosquitto (127.0.0.1, free port, stopped by PID). Prints a Markdown table with ratios.
 
   bench/compare.py [--bin build/apps] [--runs 40] [--lines 200000] [--quick]
+  bench/compare.py --only e2e [--bin build/apps [--bin build-off/apps]] [--e2e-runs 15]
+                   [--e2e-lines 50000] [--e2e-qos 1,2]
 
 Measures: one-shot publish (median wall, CPU, peak RSS per process), one 64 MiB message from a file
 (-f, QoS 1, median wall), `-l` streaming of N lines at
 QoS 0/1/2 (messages per second, every message confirmed by a subscriber, and the broker's CPU per
 message with the rate that bounds), and subscriber ingest
 (messages per second printed to /dev/null). Bounded: every child has a timeout.
+
+End to end (`e2e`): `-l` of N lines into a subscriber at the same QoS, timed from the publisher's
+start until the subscriber has received every line (-C N), for mqpub -> mqsub against
+mosquitto_pub -> mosquitto_sub, plus the two crossed pairs (which side costs what). The pairs take
+turns within each repetition, in a rotating order, so load on the machine weighs on all alike;
+medians are reported. Every run's output must equal the input byte for byte. Several --bin
+directories (e.g. the default build and one with -DMQKIT_PAHO_WORKAROUNDS=OFF) are measured in the
+same interleaved run, each against the same mosquitto pair.
 """
 import argparse
 import os
@@ -249,42 +259,192 @@ def ingest(args, broker, lines):
     return rows
 
 
+class E2eRun:
+    """One publisher -> subscriber run: -l of `payload` at `qos`, the subscriber at the same QoS
+    exiting after every line (-C). Times the subscriber's exit from the publisher's start."""
+
+    def __init__(self, broker, pub, sub, qos, payload, lines, tag):
+        self.cid = f"bench-e2e-{tag}"
+        self.topic = f"bench/e2e/{tag}"
+        self.out = os.path.join(broker.dir, f"e2e-{tag}")
+        null = os.open(os.devnull, os.O_RDWR)
+        outfd = os.open(self.out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        port = str(broker.port)
+        sub_cmd = [sub, "-p", port, "-t", self.topic, "-q", qos, "-i", self.cid, "-C", str(lines), "-W", "60"]
+        self.sub_pid = os.posix_spawn(shutil.which(sub) or sub, sub_cmd, os.environ, file_actions=[
+            (os.POSIX_SPAWN_DUP2, null, 0), (os.POSIX_SPAWN_DUP2, outfd, 1), (os.POSIX_SPAWN_DUP2, null, 2)])
+        os.close(outfd)
+        os.close(null)
+        wait_subscribed(broker, self.cid, qos, self.topic)
+        self.pub_cmd = [pub, "-p", port, "-t", self.topic, "-q", qos, "-l"]
+        self.payload = payload
+        self.result = {}
+
+    def _publisher(self, start):
+        null = os.open(os.devnull, os.O_RDWR)
+        rfd, wfd = os.pipe()
+        pid = os.posix_spawn(shutil.which(self.pub_cmd[0]) or self.pub_cmd[0], self.pub_cmd, os.environ, file_actions=[
+            (os.POSIX_SPAWN_DUP2, rfd, 0), (os.POSIX_SPAWN_DUP2, null, 1), (os.POSIX_SPAWN_DUP2, null, 2),
+            (os.POSIX_SPAWN_CLOSE, wfd)])
+        os.close(rfd)
+        os.close(null)
+        with os.fdopen(wfd, "wb") as w:
+            try:
+                w.write(self.payload)
+            except BrokenPipeError:
+                pass
+        _, status, ru = os.wait4(pid, 0)
+        self.result["pub_wall"] = time.perf_counter() - start
+        self.result["pub_cpu"] = ru.ru_utime + ru.ru_stime
+        self.result["pub_rc"] = os.waitstatus_to_exitcode(status)
+
+    def run(self, timeout=90):
+        watchdog = threading.Timer(timeout, lambda: os.kill(self.sub_pid, signal.SIGKILL))
+        watchdog.start()
+        start = time.perf_counter()
+        feeder = threading.Thread(target=self._publisher, args=(start,))
+        feeder.start()
+        _, status, ru = os.wait4(self.sub_pid, 0)
+        self.result["wall"] = time.perf_counter() - start
+        watchdog.cancel()
+        feeder.join(timeout)
+        self.result["sub_cpu"] = ru.ru_utime + ru.ru_stime
+        self.result["sub_rc"] = os.waitstatus_to_exitcode(status)
+        with open(self.out, "rb") as f:
+            got = f.read()
+        os.unlink(self.out)
+        self.result["delivered"] = got.count(b"\n")
+        self.result["identical"] = got == self.payload
+        if not self.result["identical"]:
+            self.result["missing"] = describe_missing(got, self.payload)
+        return self.result
+
+
+def describe_missing(got, payload):
+    """Which input lines a failed run lacks, e.g. "lines 4200-4999 missing (one block)"."""
+    have = set(got.split(b"\n"))
+    missing = [i for i, line in enumerate(payload.split(b"\n")[:-1]) if line not in have]
+    if not missing:
+        return "every line arrived, but not in order or not once"
+    blocks = 1 + sum(1 for a, b in zip(missing, missing[1:]) if b != a + 1)
+    return f"lines {missing[0]}-{missing[-1]} missing ({len(missing)} in {blocks} block{'s' if blocks > 1 else ''})"
+
+
+def end_to_end(args, lines, runs, qos_levels):
+    """-l into a subscriber, end to end: every --bin's mqpub -> mqsub, the crossed pairs, and
+    mosquitto_pub -> mosquitto_sub, interleaved. Returns table rows."""
+    payload = b"".join(b"reading %d\n" % i for i in range(lines))
+    pairs = [("mosquitto_pub -> mosquitto_sub", "mosquitto_pub", "mosquitto_sub")]
+    for label, bindir in args.builds:
+        pub, sub = os.path.join(bindir, "mqpub"), os.path.join(bindir, "mqsub")
+        pairs.append((f"mqpub -> mqsub{label}", pub, sub))
+        if not args.e2e_no_cross:
+            pairs.append((f"mqpub -> mosquitto_sub{label}", pub, "mosquitto_sub"))
+            pairs.append((f"mosquitto_pub -> mqsub{label}", "mosquitto_pub", sub))
+    rows = [f"End to end, -l {lines} lines into a subscriber at the same QoS, {runs} interleaved runs of each "
+            f"pair ({os.cpu_count()} cores, mosquitto {mosquitto_version()}, load average before: "
+            f"{os.getloadavg()[0]:.1f}):", "",
+            "| QoS | publisher -> subscriber | msg/s delivered (median) | msg/s quartiles 1-3 | "
+            "vs mosquitto_pub -> mosquitto_sub | median CPU s pub / sub |",
+            "| --- | --- | ---: | ---: | ---: | ---: |"]
+    broker = Broker()
+    try:
+        for qos in qos_levels:
+            walls = {name: [] for name, _, _ in pairs}
+            cpus = {name: ([], []) for name, _, _ in pairs}
+            bad = {name: [] for name, _, _ in pairs}
+            for rep in range(runs):
+                turn = rep % len(pairs)  # a rotating order: nobody always runs first
+                for name, pub, sub in pairs[turn:] + pairs[:turn]:
+                    r = E2eRun(broker, pub, sub, qos, payload, lines, f"{rep}-{pairs.index((name, pub, sub))}").run()
+                    if r["sub_rc"] != 0 or r["pub_rc"] != 0 or not r["identical"]:
+                        bad[name].append(f"exit {r['pub_rc']}/{r['sub_rc']}, {r['delivered']} lines"
+                                         f"{'' if r['identical'] else ', ' + r['missing']}")
+                        continue
+                    walls[name].append(r["wall"])
+                    cpus[name][0].append(r["pub_cpu"])
+                    cpus[name][1].append(r["sub_cpu"])
+            ref = statistics.median(walls[pairs[0][0]]) if walls[pairs[0][0]] else 0.0
+            for name, _, _ in pairs:
+                w = walls[name]
+                if not w:
+                    rows.append(f"| {qos} | {name} | failed: {'; '.join(bad[name][:2])} | | | |")
+                    continue
+                med = statistics.median(w)
+                rates = sorted(lines / x for x in w)
+                q = statistics.quantiles(rates, n=4) if len(rates) >= 2 else [rates[0]] * 3
+                note = f" ({len(bad[name])} failed: {bad[name][0]})" if bad[name] else ""
+                ratio = f"{ref / med:.2f}" if ref else ""
+                rows.append(f"| {qos} | {name}{note} | {lines / med:,.0f} | {q[0]:,.0f}-{q[2]:,.0f} | {ratio} | "
+                            f"{statistics.median(cpus[name][0]):.2f} / {statistics.median(cpus[name][1]):.2f} |")
+    finally:
+        broker.stop()
+    return rows
+
+
 def fmt(v):
     return f"{v:,.1f}" if isinstance(v, float) else str(v)
 
 
+def build_label(bindir):
+    """" (build-off)" for .../build-off/apps: which build a row is about."""
+    parent = os.path.basename(os.path.dirname(os.path.abspath(bindir)))
+    return f" ({parent})"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--bin", default=os.path.join(ROOT, "build", "apps"))
+    ap.add_argument("--bin", action="append", help="directory with mqpub and mqsub (default: build/apps); "
+                    "give it twice to compare two builds end to end (the other scenarios use the first)")
+    ap.add_argument("--only", choices=("all", "oneshot", "stream", "e2e"), default="all",
+                    help="run one scenario: one-shot and -f publish, -l streaming and ingest, or end to end")
     ap.add_argument("--runs", type=int, default=40)
     ap.add_argument("--lines", type=int, default=200000)
-    ap.add_argument("--quick", action="store_true", help="10 runs, 20,000 lines")
+    ap.add_argument("--quick", action="store_true", help="10 runs, 20,000 lines (and 5 end-to-end runs)")
+    ap.add_argument("--e2e-runs", type=int, default=15, help="end-to-end repetitions of each pair (default: 15)")
+    ap.add_argument("--e2e-lines", type=int, default=50000, help="end-to-end lines (default: 50000)")
+    ap.add_argument("--e2e-qos", default="1,2", help="end-to-end QoS levels, comma-separated (default: 1,2)")
+    ap.add_argument("--e2e-no-cross", action="store_true", help="leave out mqpub -> mosquitto_sub and "
+                    "mosquitto_pub -> mqsub")
     args = ap.parse_args()
     if args.quick:
-        args.runs, args.lines = 10, 20000
-    args.pub = os.path.join(args.bin, "mqpub")
-    args.sub = os.path.join(args.bin, "mqsub")
-    for exe in (args.pub, args.sub, shutil.which("mosquitto_pub"), shutil.which("mosquitto_sub")):
+        args.runs, args.lines, args.e2e_runs = 10, 20000, 5
+    bins = args.bin or [os.path.join(ROOT, "build", "apps")]
+    args.builds = [(build_label(b) if len(bins) > 1 else "", b) for b in bins]
+    args.pub = os.path.join(bins[0], "mqpub")
+    args.sub = os.path.join(bins[0], "mqsub")
+    for exe in [os.path.join(b, t) for b in bins for t in ("mqpub", "mqsub")] + [
+            shutil.which("mosquitto_pub"), shutil.which("mosquitto_sub")]:
         if not exe or not os.access(exe, os.X_OK):
             raise SystemExit(f"bench: missing {exe}; build first and install mosquitto-clients")
-    broker = Broker()
-    try:
-        rows = one_shot(args, broker, args.runs)
-        rows += large_message(args, broker)
-    finally:
-        broker.stop()
-    broker = Broker()
-    try:
-        rows += streaming(args, broker, args.lines)
-        rows += ingest(args, broker, args.lines)
-    finally:
-        broker.stop()
-    print(f"| measure ({os.cpu_count()} cores, mosquitto {mosquitto_version()}) | mqkit | mosquitto | mqkit / mosquitto |")
-    print("| --- | ---: | ---: | ---: |")
+    rows = []
+    if args.only in ("all", "oneshot"):
+        broker = Broker()
+        try:
+            rows += one_shot(args, broker, args.runs)
+            rows += large_message(args, broker)
+        finally:
+            broker.stop()
+    if args.only in ("all", "stream"):
+        broker = Broker()
+        try:
+            rows += streaming(args, broker, args.lines)
+            rows += ingest(args, broker, args.lines)
+        finally:
+            broker.stop()
+    if rows:
+        print(f"| measure ({os.cpu_count()} cores, mosquitto {mosquitto_version()}) | mqkit | mosquitto | mqkit / mosquitto |")
+        print("| --- | ---: | ---: | ---: |")
     for label, ours, ref in rows:
         numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (ours, ref))
         ratio = f"{ours / ref:.2f}" if numbers and ref else ""
         print(f"| {label} | {fmt(ours)} | {fmt(ref)} | {ratio} |")
+    if args.only in ("all", "e2e"):
+        if rows:
+            print()
+        levels = [q.strip() for q in args.e2e_qos.split(",") if q.strip()]
+        for line in end_to_end(args, args.e2e_lines, args.e2e_runs, levels):
+            print(line, flush=True)
 
 
 def mosquitto_version():

@@ -90,8 +90,11 @@ public:
 
     /// Queues one PUBLISH (with the configuration's -D publish properties), first waiting while
     /// `window` messages are unfinished (QoS 0: not yet written; QoS 1/2: not yet acknowledged)
-    /// or, when reconnecting, while the link is down. False without publishing once cancel() was
-    /// called. Throws exit_code::connection_lost (or protocol) once the link is gone for good.
+    /// or, when reconnecting, while the link is down. At QoS 1/2 (without a -d trace) the message
+    /// may instead wait in the session's own bounded queue, in order, and go out as soon as an
+    /// acknowledgement frees the window, from Paho's thread (see unsent_publishes()). False
+    /// without publishing once cancel() was called. Throws exit_code::connection_lost (or
+    /// protocol) once the link is gone for good.
     bool publish(const std::string& topic, std::string payload, int qos = 0, bool retain = false,
                  std::size_t window = 20);
     /// Wakes a blocked publish() and makes it return false; callable from any thread.
@@ -104,6 +107,10 @@ public:
     std::size_t failed_publishes() const;
     /// Publishes that completed (QoS 0: written; QoS 1/2: acknowledged).
     std::size_t completed_publishes() const;
+    /// QoS 1/2 publishes that publish() accepted into the session's own queue behind the window
+    /// but that were never sent (the stream stopped first: cancel(), or the link gone for good);
+    /// like lines not yet read, they were never attempted.
+    std::size_t unsent_publishes() const;
     /// Why unfinished publishes can no longer complete, or empty while they still can.
     std::string link_failure() const;
     /// The exit status that goes with link_failure(): exit_code::protocol when the broker broke

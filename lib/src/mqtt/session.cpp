@@ -26,12 +26,21 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <tuple>
 
 namespace mqkit::detail {
 namespace {
+
+/// A QoS 1/2 stream's queue (session::impl::queued_): messages at most, and the count it is refilled
+/// from once full; and bytes at most (refilled below half of that), whatever the count.
+constexpr std::size_t queue_limit = 256;
+constexpr std::size_t queue_low_water = 128;
+constexpr std::size_t queue_bytes_limit = 8u << 20;
+/// Windows above this publish straight to Paho, without the queue (no caller waits for room).
+constexpr std::size_t max_queued_window = 65535;
 
 /// Where Paho connects: the broker, or with a tunnel (`tunnel_port`) the tunnel, in plain MQTT.
 std::string server_uri(const connection_config& c, int tunnel_port) {
@@ -437,6 +446,7 @@ public:
     std::size_t wait_published(std::chrono::milliseconds timeout);
     std::size_t failed_publishes() const;
     std::size_t completed_publishes() const;
+    std::size_t unsent_publishes() const;
     std::string link_failure() const;
     int link_status() const;
     std::string first_failure() const;
@@ -477,6 +487,21 @@ private:
     /// Subscribes to `filters` in one SUBSCRIBE; see session::subscribe().
     std::vector<int> subscribe_once(const std::vector<std::string>& filters, const subscription_options& options,
                                     bool wait);
+    /// publish() for a QoS 1/2 stream: queues the message (see queued_) and hands what fits in the window to Paho.
+    bool publish_queued(mqtt::message_ptr msg, std::size_t window);
+    /// Waits (mutex_ held) until `ready()`, or throws once the link is gone for good (reconnect policy).
+    template <class Ready>
+    void wait_while_linked(std::unique_lock<std::mutex>& lock, Ready ready);
+    /// Hands queued messages to Paho while the window has room and nobody else is handing one;
+    /// mutex_ held, released around each hand-off. `on_paho_thread`: from a completion, where a
+    /// refused hand-off is left to the publisher's thread; otherwise a refusal throws (or waits and
+    /// retries while reconnecting, as publish()).
+    void pump(std::unique_lock<std::mutex>& lock, bool on_paho_thread);
+    /// Whether the publisher's thread must hand queued messages over itself (nobody else will).
+    bool pump_stalled() const;
+    /// Whether a completion must wake the publisher's thread waiting to refill the queue (and
+    /// clears the wish): once the queue drained to queue_low_water, one wake-up per burst.
+    bool refill_due();
 
     const connection_config config_;
     std::unique_ptr<packet_trace> trace_;  // -d; null without a trace sink
@@ -495,7 +520,19 @@ private:
 
     mutable std::mutex mutex_;
     std::condition_variable cv_;
-    std::size_t unfinished_ = 0;
+    std::size_t unfinished_ = 0;  // accepted by publish(), not yet finished: queued_ and those in Paho
+    std::size_t in_paho_ = 0;     // handed to Paho, not yet finished
+    /// QoS 1/2 streams: messages accepted by publish() and not yet handed to Paho, in order. Each
+    /// completion hands the next one to Paho from Paho's receive thread (pump), so that the next
+    /// PUBLISH does not wait for the publisher's thread to be scheduled (on a loaded machine that
+    /// hop doubled the round trip that bounds a window of 20); the publisher's thread refills the
+    /// queue in bursts. Bounded by queue_limit messages and queue_bytes_limit bytes.
+    std::deque<mqtt::message_ptr> queued_;
+    std::size_t queued_bytes_ = 0;
+    std::size_t window_ = 0;        // the window of the queued stream
+    bool handing_off_ = false;      // a thread is handing a queued message to Paho (keeps the order)
+    bool handoff_refused_ = false;  // Paho refused a hand-off from its own thread: the publisher's thread takes over
+    bool refill_wanted_ = false;    // the publisher's thread waits for the queue to drain to queue_low_water
     /// Completions wake a publisher waiting for room only below this many unfinished messages
     /// (publish() sets it; every completion wakes it by default).
     std::size_t wake_below_ = static_cast<std::size_t>(-1);
@@ -524,17 +561,21 @@ public:
     explicit publish_listener(impl& s) : s_(s) {}
     void on_success(const mqtt::token& tok) override {
         if (s_.trace_) s_.trace_->publish_done(tok.get_message_id(), static_cast<int>(tok.get_reason_code()));
-        std::lock_guard<std::mutex> lock(s_.mutex_);
+        std::unique_lock<std::mutex> lock(s_.mutex_);
         --s_.unfinished_;
+        --s_.in_paho_;
         ++s_.completed_;
-        if (s_.unfinished_ < s_.wake_below_ || s_.unfinished_ == 0) s_.cv_.notify_all();
+        if (!s_.queued_.empty()) s_.pump(lock, true);  // the next queued message takes the freed slot
+        if (s_.unfinished_ < s_.wake_below_ || s_.in_paho_ == 0 || s_.refill_due()) s_.cv_.notify_all();
     }
     void on_failure(const mqtt::token& tok) override {
         s_.trace_fault();
         if (s_.trace_) s_.trace_->publish_done(tok.get_message_id(), static_cast<int>(tok.get_reason_code()));
-        std::lock_guard<std::mutex> lock(s_.mutex_);
+        std::unique_lock<std::mutex> lock(s_.mutex_);
         --s_.unfinished_;
+        --s_.in_paho_;
         ++s_.failed_;
+        if (!s_.queued_.empty()) s_.pump(lock, true);  // a refusal (MQTT v5) frees its slot too
         if (s_.first_failure_.empty()) {
             int rc = tok.get_return_code();
             int reason = tok.get_reason_code();
@@ -959,11 +1000,16 @@ std::string session::impl::link_failure() const {
 
 bool session::impl::publish(const std::string& topic, std::string payload, int qos, bool retain, std::size_t window) {
     auto msg = mqtt::message::create(topic, std::move(payload), qos, retain, publish_props_);
+    // QoS 1/2 through the queue (see queued_). Not with -d, whose trace expects each PUBLISH from the
+    // publisher's thread, and not with an unbounded window (mqsub --remove-retained publishes from
+    // Paho's own thread, where nothing may wait).
+    if (qos > 0 && !trace_ && window <= max_queued_window) return publish_queued(std::move(msg), window);
     std::optional<std::chrono::steady_clock::time_point> refused_since;
     while (true) {
         {
             std::unique_lock<std::mutex> lock(mutex_);
-            // QoS 1/2: one publish per freed slot, not bursts. Bursts first stalled because Paho's
+            // QoS 1/2 here (with -d; otherwise publish_queued) and in publish_queued's pump: one
+            // publish per freed slot, not bursts. Bursts first stalled because Paho's
             // send thread slept up to 1 s after skipping a command while a PUBREL was partly written
             // (before the socket guard completed every write). With the guard they still stall,
             // ~40 ms at a time: the broker's Nagle holds its next acknowledgements until our delayed
@@ -974,19 +1020,10 @@ bool session::impl::publish(const std::string& topic, std::string payload, int q
             // QoS 0: refill the window in bursts of half of it, one wake-up per burst instead of one
             // per written message (the hand-off dominated the cost of a -l stream).
             wake_below_ = qos == 0 ? std::max<std::size_t>(1, window / 2) : window;
-            while (!ready()) {
-                if (!lost_) {
-                    cv_.wait(lock, [&] { return ready() || lost_; });
-                } else if (!auto_reconnect_ || !paho_protocol_fault().empty()) {
-                    throw error(link_status(), lost_text());
-                } else if (policy_.give_up.count() == 0) {
-                    cv_.wait(lock, [&] { return ready() || !lost_; });
-                } else if (!cv_.wait_until(lock, lost_since_ + policy_.give_up, [&] { return ready() || !lost_; })) {
-                    throw error(link_status(), lost_text());
-                }
-            }
+            wait_while_linked(lock, ready);
             if (cancelled_) return false;
             ++unfinished_;
+            ++in_paho_;
         }
         if (trace_) trace_->expect_publish(topic);
         try {
@@ -995,6 +1032,7 @@ bool session::impl::publish(const std::string& topic, std::string payload, int q
         } catch (const mqtt::exception& e) {
             std::unique_lock<std::mutex> lock(mutex_);
             --unfinished_;
+            --in_paho_;
             // Paho notices a dead link a moment before it reports it: with auto-reconnect, wait
             // for the report (or the reconnect) and try again, within the give-up time.
             auto now = std::chrono::steady_clock::now();
@@ -1008,15 +1046,137 @@ bool session::impl::publish(const std::string& topic, std::string payload, int q
     }
 }
 
+template <class Ready>
+void session::impl::wait_while_linked(std::unique_lock<std::mutex>& lock, Ready ready) {
+    while (!ready()) {
+        if (!lost_) {
+            cv_.wait(lock, [&] { return ready() || lost_; });
+        } else if (!auto_reconnect_ || !paho_protocol_fault().empty()) {
+            throw error(link_status(), lost_text());
+        } else if (policy_.give_up.count() == 0) {
+            cv_.wait(lock, [&] { return ready() || !lost_; });
+        } else if (!cv_.wait_until(lock, lost_since_ + policy_.give_up, [&] { return ready() || !lost_; })) {
+            throw error(link_status(), lost_text());
+        }
+    }
+}
+
+bool session::impl::publish_queued(mqtt::message_ptr msg, std::size_t window) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    window_ = window;
+    wake_below_ = 0;  // completions wake this thread only for a refill (refill_due) or at the end
+    bool waited = false;
+    while (!cancelled_) {
+        if (pump_stalled()) {
+            pump(lock, false);
+            continue;
+        }
+        // Once full, wait until the completions have drained the queue to its low-water mark: one
+        // wake-up of this thread per burst of messages instead of one per acknowledgement.
+        const bool room = waited ? queued_.size() < queue_low_water && queued_bytes_ < queue_bytes_limit / 2
+                                 : queued_.size() < queue_limit && queued_bytes_ < queue_bytes_limit;
+        if (room && !lost_) break;
+        waited = refill_wanted_ = true;
+        wait_while_linked(lock, [&] { return cancelled_ || !refill_wanted_ || pump_stalled(); });
+        refill_wanted_ = false;
+    }
+    if (cancelled_) return false;
+    const mqtt::message* mine = msg.get();
+    queued_bytes_ += msg->get_payload().size();
+    queued_.push_back(std::move(msg));
+    ++unfinished_;
+    try {
+        pump(lock, false);
+    } catch (const error&) {
+        // Not accepted after all (the caller counts only what returns true): out of the queue again.
+        if (!queued_.empty() && queued_.back().get() == mine) {
+            queued_bytes_ -= mine->get_payload().size();
+            queued_.pop_back();
+            --unfinished_;
+        }
+        throw;
+    }
+    return true;
+}
+
+void session::impl::pump(std::unique_lock<std::mutex>& lock, bool on_paho_thread) {
+    std::optional<std::chrono::steady_clock::time_point> refused_since;
+    while (!handing_off_ && !cancelled_ && !lost_ && !queued_.empty() && in_paho_ < window_) {
+        mqtt::message_ptr msg = std::move(queued_.front());
+        queued_.pop_front();
+        queued_bytes_ -= msg->get_payload().size();
+        ++in_paho_;
+        handing_off_ = true;  // until Paho has it: nobody else hands one over meanwhile, so the order holds
+        handoff_refused_ = false;
+        lock.unlock();
+        std::optional<mqtt::exception> refused;
+        try {
+            client_->publish(msg, nullptr, *listener_);
+        } catch (const mqtt::exception& e) {
+            refused = e;
+        }
+        lock.lock();
+        handing_off_ = false;
+        if (!refused) continue;
+        --in_paho_;
+        queued_bytes_ += msg->get_payload().size();
+        const std::string topic = msg->get_topic();
+        queued_.push_front(std::move(msg));
+        if (on_paho_thread) {  // never wait or throw on Paho's thread: the publisher's thread retries
+            handoff_refused_ = true;
+            cv_.notify_all();
+            return;
+        }
+        // As in publish(): Paho notices a dead link a moment before it reports it; with
+        // auto-reconnect, wait for the report (or the reconnect) and try again, within the give-up time.
+        auto now = std::chrono::steady_clock::now();
+        if (!refused_since) refused_since = now;
+        const bool retry = auto_reconnect_ && refused->get_return_code() == MQTTASYNC_DISCONNECTED &&
+                           (policy_.give_up.count() == 0 || now - *refused_since < policy_.give_up);
+        if (!retry)
+            throw error(exit_code::connection_lost, fmt::format("publish to '{}' failed: {}", topic, refused->what()));
+        cv_.wait_for(lock, std::chrono::milliseconds(100), [&] { return cancelled_ || lost_; });
+    }
+}
+
+bool session::impl::pump_stalled() const {
+    return !queued_.empty() && !handing_off_ && !cancelled_ && !lost_ && in_paho_ < window_ &&
+           (handoff_refused_ || in_paho_ == 0);
+}
+
+bool session::impl::refill_due() {
+    if (!refill_wanted_ || queued_.size() >= queue_low_water || queued_bytes_ >= queue_bytes_limit / 2) return false;
+    refill_wanted_ = false;
+    return true;
+}
+
 std::size_t session::impl::wait_published(std::chrono::milliseconds timeout) {
     std::unique_lock<std::mutex> lock(mutex_);
-    cv_.wait_for(lock, timeout, [&] { return unfinished_ == 0 || lost_; });
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    // After cancel(), what is still queued stays unsent: only what Paho has is waited for.
+    const auto done = [&] { return (in_paho_ == 0 && (queued_.empty() || cancelled_)) || lost_; };
+    while (!done()) {
+        if (pump_stalled()) {
+            try {
+                pump(lock, false);
+            } catch (const error&) {
+                break;  // the link is gone: the caller reports what did not arrive
+            }
+            continue;
+        }
+        if (!cv_.wait_until(lock, deadline, [&] { return done() || pump_stalled(); })) break;
+    }
     return unfinished_;
 }
 
 std::size_t session::impl::completed_publishes() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return completed_;
+}
+
+std::size_t session::impl::unsent_publishes() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return queued_.size();
 }
 
 std::size_t session::impl::failed_publishes() const {
@@ -1213,6 +1373,9 @@ std::size_t session::failed_publishes() const {
 }
 std::size_t session::completed_publishes() const {
     return impl_->completed_publishes();
+}
+std::size_t session::unsent_publishes() const {
+    return impl_->unsent_publishes();
 }
 std::string session::link_failure() const {
     return impl_->link_failure();

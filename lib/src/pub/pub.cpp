@@ -17,6 +17,7 @@
 #include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -171,6 +172,15 @@ int finish(const pub_config& c, session& s, detail::stdout_writer& out, const pa
     payloads.throw_if_failed();
     if (o.bad_line) throw *o.bad_line;
 
+    // Lines still queued behind the window when the stream stopped were never sent: as lines not
+    // yet read, they are not counted (the report is about what went out and was not acknowledged),
+    // but unless a signal stopped the stream, the link that kept them back is the error.
+    const std::size_t unsent = s.unsent_publishes();
+    o.accepted -= std::min(o.accepted, unsent);
+    if (unsent > 0 && !interrupted && o.link_error.empty()) {
+        o.link_error = s.link_failure();
+        if (o.link_error.empty()) o.link_error = fmt::format("{} messages were not sent: connection lost", unsent);
+    }
     const std::size_t completed = s.completed_publishes();
     if (completed < o.accepted) {
         if (o.link_error.empty()) o.link_error = s.link_failure();
