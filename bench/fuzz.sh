@@ -2,7 +2,7 @@
 # Builds the libFuzzer targets with clang (preset "fuzz", ./build-fuzz) and runs each one for N
 # seconds (default 60) from its seed corpus in fuzz/corpus/<target>/. New inputs go to a scratch
 # corpus, crashes to build-fuzz/artifacts/; the script fails if any target crashes.
-# Usage: bench/fuzz.sh [SECONDS] [TARGET...]   (needs: apt-get install clang libclang-rt-14-dev)
+# Usage: bench/fuzz.sh [SECONDS] [TARGET...]   (needs: scripts/deps.sh --fuzz: clang libclang-rt-dev)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages mqkit needs to build and test, only those that are missing
-# (--fuzz: also clang and its libFuzzer runtime, for bench/fuzz.sh; --suite: also what building
-# mosquitto 2.1.2 and running its client test suite need, for scripts/mosquitto-suite.sh;
-# --interop: Node.js and npm for aedes; --rabbitmq: rabbitmq-server, for scripts/test-interop.sh).
+# Installs the packages mqkit needs to build and test, only those that are missing: the same names
+# on Debian 12 (bookworm) and Debian 13 (trixie), also for arm64 and armhf (Raspberry Pi OS).
+# Options add what other scripts need (below): --fuzz, --suite, --interop, --rabbitmq, --cross,
+# --vm, --distro.
 set -euo pipefail
 
-packages=(cmake g++ make pkg-config libpaho-mqttpp-dev libpaho-mqtt-dev libfmt-dev libcjson-dev catch2 libssl-dev
+packages=(cmake g++ make pkg-config libpaho-mqttpp-dev libpaho-mqtt-dev libfmt-dev libcjson-dev catch2
+          # libmqkit uses OpenSSL itself, and Paho C++ 1.5's CMake package (Debian 13) requires it
+          libssl-dev
           mosquitto mosquitto-clients openssl groff-base
           # a SOCKS5 proxy for the e2e tests of --proxy socks5h:// (skipped without it)
           microsocks
@@ -14,10 +16,10 @@ packages=(cmake g++ make pkg-config libpaho-mqttpp-dev libpaho-mqtt-dev libfmt-d
           dpkg-dev file zsh fish)
 for option in "$@"; do
     case $option in
-        # bench/fuzz.sh only: clang with libFuzzer and the sanitizer runtimes.
-        --fuzz) packages+=(clang libclang-rt-14-dev) ;;
-        # scripts/mosquitto-suite.sh only: mosquitto 2.1.2's build (OpenSSL 3 and cJSON are required
-        # by 2.1; its CMake project needs a C++ compiler too) and its Python test suite (whose SOCKS5
+        # bench/fuzz.sh: clang with libFuzzer and the sanitizer runtimes.
+        --fuzz) packages+=(clang libclang-rt-dev) ;;
+        # scripts/mosquitto-suite.sh: mosquitto 2.1.2's build (OpenSSL 3 and cJSON are required by
+        # 2.1; its CMake project needs a C++ compiler too) and its Python test suite (whose SOCKS5
         # tests use microsocks, above).
         --suite) packages+=(gcc libcjson-dev python3) ;;
         # scripts/test-interop.sh aedes: Node.js and npm (aedes 1.2 needs Node.js 20; Debian 12's
@@ -31,7 +33,15 @@ for option in "$@"; do
                    fi ;;
         # scripts/test-interop.sh rabbitmq: the broker, started by the script, never as a service.
         --rabbitmq) packages+=(rabbitmq-server) ;;
-        *) echo "usage: $0 [--fuzz] [--suite] [--interop] [--rabbitmq]" >&2; exit 2 ;;
+        # scripts/cross-build.sh: the cross compilers, debootstrap for the sysroot, qemu-user to list
+        # the tests at build time.
+        --cross) packages+=(crossbuild-essential-arm64 crossbuild-essential-armhf debootstrap qemu-user-static) ;;
+        # scripts/test-arm.sh: --cross, and the full-system emulator and what makes its guest.
+        --vm) packages+=(crossbuild-essential-arm64 crossbuild-essential-armhf debootstrap qemu-user-static
+                         qemu-system-arm kmod cpio e2fsprogs) ;;
+        # scripts/test-distro.sh
+        --distro) packages+=(debootstrap) ;;
+        *) echo "usage: $0 [--fuzz] [--suite] [--interop] [--rabbitmq] [--cross] [--vm] [--distro]" >&2; exit 2 ;;
     esac
 done
 

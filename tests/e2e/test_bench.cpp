@@ -4,7 +4,7 @@
 
 #include "core/json.hpp"
 
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <csignal>
 #include <fstream>

@@ -4,7 +4,7 @@
 
 #include "mqkit/flags.hpp"
 
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <cctype>
 #include <fstream>
@@ -118,7 +118,14 @@ std::string fish_complete(const std::string& script, const std::string& line) {
     auto r = run_tool("fish", {"--no-config", "-c", "source $argv[1]; complete -C $argv[2]", script, line});
     INFO(describe(r));
     REQUIRE(r.exit_code == 0);
-    return r.out;
+    // fish 4 lists fuzzy matches (substrings, subsequences) after the candidates that start with the
+    // word being completed; fish 3 lists only those. Keep those, the same under both.
+    const std::string word = line.substr(line.rfind(' ') + 1);
+    std::string out;
+    for (const auto& candidate : lines_of(r.out)) {
+        if (candidate.rfind(word, 0) == 0) out += candidate + "\n";
+    }
+    return out;
 }
 
 /// The flags of the zsh _arguments specs: the part of each spec line before its '[description]'.

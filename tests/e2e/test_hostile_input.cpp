@@ -3,7 +3,7 @@
 #include "support/process.hpp"
 #include "support/tools.hpp"
 
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <fcntl.h>
 #include <sys/wait.h>

@@ -7,7 +7,7 @@
 #include "support/scripted_broker.hpp"
 #include "support/tools.hpp"
 
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <sys/socket.h>
 #include <unistd.h>

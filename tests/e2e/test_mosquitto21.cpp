@@ -5,7 +5,7 @@
 #include "support/process.hpp"
 #include "support/tools.hpp"
 
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>

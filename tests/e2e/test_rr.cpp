@@ -7,7 +7,7 @@
 
 #include "mqkit/session.hpp"
 
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <atomic>
 #include <csignal>

@@ -2,7 +2,7 @@
 #include "support/broker.hpp"
 #include "support/process.hpp"
 
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

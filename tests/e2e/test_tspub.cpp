@@ -4,7 +4,7 @@
 #include "support/process.hpp"
 #include "support/thingspeak_standin.hpp"
 
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <sys/stat.h>
 #include <chrono>

@@ -6,7 +6,7 @@
 #include "support/thingspeak_standin.hpp"
 #include "support/tools.hpp"
 
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <chrono>
 #include <csignal>

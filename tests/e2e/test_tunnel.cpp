@@ -4,7 +4,7 @@
 #include "support/process.hpp"
 #include "support/tools.hpp"
 
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -49,7 +49,7 @@ echo "Depends: $depends"
 lib=$(dpkg-deb --fsys-tarfile "$deb" | tar -t | grep -E '/libmqkit\.so\.[0-9]+\.[0-9]+\.[0-9]+$' | head -n 1)
 dpkg-deb --fsys-tarfile "$deb" | tar -xO "$lib" >"$tmp/libmqkit.so"
 if grep -qE ' FUNC +GLOBAL +DEFAULT +[0-9]+ MQTTAsync_create$' <<<"$(readelf --dyn-syms -W "$tmp/libmqkit.so")"; then
-    needed="libpaho-mqttpp3-1 libssl3"
+    needed="libpaho-mqttpp3-1 libssl3(t64)?"
 else
     needed="libpaho-mqttpp3-1 libpaho-mqtt1.3"
 fi

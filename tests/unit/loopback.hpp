@@ -2,7 +2,7 @@
 // set_nodelay): a listener on a free 127.0.0.1 port, and a blocking client connected to it.
 #pragma once
 
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

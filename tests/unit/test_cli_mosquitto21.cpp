@@ -5,7 +5,7 @@
 #include "mqkit/error.hpp"
 #include "mqkit/flags.hpp"
 
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -217,7 +217,8 @@ TEST_CASE("mqsub: -U without -t, and the order of errors", "[cli][sub]") {
     CHECK(u.unsubscribe == std::vector<std::string>{"old/#"});
     // Each value is checked before what is missing (mosquitto: "Invalid QoS given: 3").
     CHECK(sub_error({"-q", "3"}) == "-q/--qos: invalid QoS '3' (use 0, 1 or 2)");
-    CHECK(sub_error({"-C", "0"}) == "-C/--count: 0 is out of range (1-9223372036854775807)");
+    CHECK(sub_error({"-C", "0"}) ==
+          "-C/--count: 0 is out of range (1-" + std::to_string(std::numeric_limits<long>::max()) + ")");
     CHECK(sub_error({"-W", "0"}) == "-W/--timeout: 0 is out of range (1-31536000)");
     CHECK(sub_error({"-L", "mqtt://localhost"}) ==
           "no topic: the -L URL has none; give -t <filter> or mqtt://host/filter");

@@ -1,7 +1,7 @@
 // Unit tests for the flag tables: unique names, help text generated from them.
 #include "mqkit/flags.hpp"
 
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <set>
 #include <string>

@@ -3,7 +3,7 @@
 #include "mqkit/error.hpp"
 #include "mqkit/format.hpp"
 
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <cstdio>
 #include <cstdlib>

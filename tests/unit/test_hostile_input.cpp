@@ -6,7 +6,7 @@
 #include "mqkit/format.hpp"
 #include "mqkit/topic.hpp"
 
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <string>
 #include <vector>

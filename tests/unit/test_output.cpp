@@ -4,7 +4,7 @@
 // never reads.
 #include "core/output.hpp"
 
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>

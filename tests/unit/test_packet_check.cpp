@@ -3,7 +3,7 @@
 #ifdef MQKIT_HAS_PROTOCOL_GUARD
 #include "mqtt/workarounds/packet_check.hpp"
 
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <string>
 

@@ -8,7 +8,7 @@
 #include <dlfcn.h>
 #include <mqtt/async_client.h>
 
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 #include <cstddef>
 #include <string>
 

@@ -6,7 +6,7 @@
 
 #include "loopback.hpp"
 
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

@@ -3,7 +3,7 @@
 #include "mqkit/cli.hpp"
 #include "mqkit/error.hpp"
 
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <map>
 #include <string>

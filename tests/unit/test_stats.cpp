@@ -2,7 +2,7 @@
 // format and the table layout, all on fixed inputs and fixed times.
 #include "core/stats.hpp"
 
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <map>
 #include <sstream>

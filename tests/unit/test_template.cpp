@@ -3,7 +3,7 @@
 #include "core/template.hpp"
 #include "mqkit/error.hpp"
 
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <cstdlib>
 #include <set>

@@ -3,9 +3,10 @@
 #include "mqkit/flags.hpp"
 #include "thingspeak/thingspeak.hpp"
 
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <unistd.h>
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <fstream>

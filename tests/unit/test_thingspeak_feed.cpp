@@ -6,7 +6,7 @@
 #include "thingspeak/spool.hpp"
 #include "thingspeak/thingspeak.hpp"
 
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>

@@ -1,7 +1,7 @@
 // Unit tests for topic name/filter validation and matching (mqpub -t, mqsub -t/-T).
 #include "mqkit/topic.hpp"
 
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <string>
 

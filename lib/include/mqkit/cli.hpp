@@ -40,8 +40,9 @@ parse_result<sub_config> parse_sub(const std::vector<std::string>& args, env_loo
 parse_result<rr_config> parse_rr(const std::vector<std::string>& args, env_lookup env = nullptr,
                                  const process_identity& who = {});
 
-/// Parses a number for `flag_name`; throws usage_error naming the flag and range.
-long parse_integer(const std::string& text, long min, long max, const std::string& flag_name);
+/// Parses a number for `flag_name`; throws usage_error naming the flag and range. long long: the
+/// ranges go up to 4294967295 (MQTT's 32-bit properties), more than a 32-bit long holds.
+long long parse_integer(const std::string& text, long long min, long long max, const std::string& flag_name);
 
 /// Where `tool`'s config file lives: $XDG_CONFIG_HOME/<tool>, else $HOME/.config/<tool> (as
 /// mosquitto's clients look for $XDG_CONFIG_HOME/mosquitto_pub); empty if neither variable is set.

@@ -50,7 +50,7 @@ double seconds_flag(const raw_args& raw, std::string_view name, double fallback)
 
 long count_flag(const raw_args& raw, const tool_spec& spec, std::string_view name, long min, long max, long fallback) {
     const auto* v = raw.last(name);
-    return v ? parse_integer(*v, min, max, flag_label(spec, name)) : fallback;
+    return v ? static_cast<long>(parse_integer(*v, min, max, flag_label(spec, name))) : fallback;
 }
 
 }  // namespace

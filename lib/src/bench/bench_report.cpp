@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 namespace mqkit::bench {
 namespace {
@@ -15,13 +16,10 @@ namespace {
 json num(double v) {
     return json::number(v);
 }
-json num(std::uint64_t v) {
-    return json::number(static_cast<double>(v));
-}
-json num(std::int64_t v) {
-    return json::number(static_cast<double>(v));
-}
-json num(int v) {
+// Any integer type: int, long, int64_t and uint64_t are not the same set of types on 32-bit ARM
+// (int64_t is long long there), so overloads for some of them are ambiguous for the others.
+template <typename T, std::enable_if_t<std::is_integral_v<T>, int> = 0>
+json num(T v) {
     return json::number(static_cast<double>(v));
 }
 

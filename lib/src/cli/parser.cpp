@@ -27,8 +27,8 @@ std::vector<v5_property> connection_config::properties_for(const std::string& co
     return out;
 }
 
-long parse_integer(const std::string& text, long min, long max, const std::string& flag_name) {
-    long value = 0;
+long long parse_integer(const std::string& text, long long min, long long max, const std::string& flag_name) {
+    long long value = 0;
     const char* first = text.data();
     const char* last = text.data() + text.size();
     if (!text.empty() && text[0] == '+') ++first;
@@ -263,7 +263,7 @@ void check_property_value(const detail::property_info& info, const std::string& 
         return;
     }
     if (name == "maximum-packet-size") {
-        parse_integer(value, 1, 4294967295L, where);
+        parse_integer(value, 1, 4294967295LL, where);
         return;
     }
     switch (info.type) {
@@ -274,10 +274,10 @@ void check_property_value(const detail::property_info& info, const std::string& 
             parse_integer(value, 0, 65535, where);
             break;
         case property_type::u32:
-            parse_integer(value, 0, 4294967295L, where);
+            parse_integer(value, 0, 4294967295LL, where);
             break;
         case property_type::varint:
-            parse_integer(value, 1, 268435455L, where);
+            parse_integer(value, 1, 268435455LL, where);
             break;
         default:
             break;
@@ -467,7 +467,7 @@ mqtt_version build_version(const tool_spec& spec, const raw_args& raw, mqtt_vers
 // -x: seconds, or -1 / inf / ∞ for never.
 std::uint32_t parse_session_expiry(const std::string& v) {
     if (v == "-1" || v == "inf" || v == "\xE2\x88\x9E") return std::numeric_limits<std::uint32_t>::max();
-    return static_cast<std::uint32_t>(parse_integer(v, 0, 4294967295L, "-x/--session-expiry-interval"));
+    return static_cast<std::uint32_t>(parse_integer(v, 0, 4294967295LL, "-x/--session-expiry-interval"));
 }
 
 // Protocol and session: -k -V -c -x -i -I -d --quiet.

@@ -118,12 +118,12 @@ void pub_values(const raw_args& raw, pub_config& c) {
     c.max_inflight = parse_max_inflight(raw);
     c.topic_per_line = raw.has("topic-per-line");
     if (const auto* r = raw.last("repeat"))
-        c.repeat = parse_integer(*r, 0, std::numeric_limits<int>::max(), "--repeat");
+        c.repeat = static_cast<long>(parse_integer(*r, 0, std::numeric_limits<int>::max(), "--repeat"));
     if (const auto* d = raw.last("repeat-delay"))
         c.repeat_delay = parse_number(*d, 0.0, 86400.0 * 365, "--repeat-delay");
     c.use_template = raw.has("template");
     if (const auto* s = raw.last("seed"))
-        c.seed = static_cast<std::uint64_t>(parse_integer(*s, 0, std::numeric_limits<long>::max(), "--seed"));
+        c.seed = static_cast<std::uint64_t>(parse_integer(*s, 0, std::numeric_limits<std::int64_t>::max(), "--seed"));
     if (const auto* w = raw.last("max-reconnect-wait"))
         c.max_reconnect_wait = static_cast<int>(parse_integer(*w, 1, 3600, "--max-reconnect-wait"));
     if (const auto* t = raw.last("reconnect-timeout"))
@@ -154,8 +154,9 @@ void pub_rules(const raw_args& raw, bool source_given, pub_config& c) {
 void sub_values(const tool_spec& spec, const raw_args& raw, sub_config& c) {
     if (const auto* q = raw.last("qos")) c.qos = parse_qos(*q, "-q/--qos");
     if (const auto* v = raw.last("count"))
-        c.count = parse_integer(*v, 1, std::numeric_limits<long>::max(), "-C/--count");
-    if (const auto* v = raw.last("timeout")) c.timeout = parse_integer(*v, 1, 31536000L, "-W/--timeout");
+        c.count = static_cast<long>(parse_integer(*v, 1, std::numeric_limits<long>::max(), "-C/--count"));
+    if (const auto* v = raw.last("timeout"))
+        c.timeout = static_cast<long>(parse_integer(*v, 1, 31536000L, "-W/--timeout"));
     c.no_stale = raw.has("no-stale");
     c.exit_after_sub = raw.has("exit-after-sub");
     c.retained_only = raw.has("retained-only");
@@ -227,7 +228,8 @@ void sub_rules(const raw_args& raw, sub_config& c) {
 // mqrr's flags besides the topics and the message source.
 void rr_values(const tool_spec& spec, const raw_args& raw, rr_config& c) {
     if (const auto* q = raw.last("qos")) c.qos = parse_qos(*q, "-q/--qos");
-    if (const auto* v = raw.last("timeout")) c.timeout = parse_integer(*v, 1, 31536000L, flag_label(spec, "timeout"));
+    if (const auto* v = raw.last("timeout"))
+        c.timeout = static_cast<long>(parse_integer(*v, 1, 31536000L, flag_label(spec, "timeout")));
     c.latency = raw.has("latency");
     c.no_stale = raw.has("no-stale");
     c.retain_as_published = raw.has("retain-as-published");

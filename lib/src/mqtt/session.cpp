@@ -72,10 +72,13 @@ std::string os_ca_dir() {
 void fill_paho_ssl(mqtt::ssl_options& ssl, const tls_config& t, const std::string& key_password) {
     std::string cafile = t.cafile;
     std::string capath = t.capath;
-    if (t.use_os_certs && !cafile.empty())
-        capath = os_ca_dir();  // --cafile + the system store
-    else if (t.use_os_certs && !capath.empty())
-        cafile = os_ca_file();  // --capath + the system store
+    // The system store only where it exists: a system without ca-certificates has none (as with
+    // OpenSSL's default paths, which mosquitto's clients use, it is then simply empty).
+    if (t.use_os_certs && !cafile.empty()) {
+        if (::access(os_ca_dir().c_str(), R_OK) == 0) capath = os_ca_dir();  // --cafile + the system store
+    } else if (t.use_os_certs && !capath.empty()) {
+        if (::access(os_ca_file().c_str(), R_OK) == 0) cafile = os_ca_file();  // --capath + the system store
+    }
     if (!cafile.empty()) ssl.set_trust_store(cafile);
     if (!capath.empty()) ssl.ca_path(capath);
     if (!t.certfile.empty()) ssl.set_key_store(t.certfile);
@@ -898,8 +901,11 @@ void session::impl::connect_ended(const mqtt::token* v5_connected) {
     if (v5_connected) {
         const mqtt::connect_response response = v5_connected->get_connect_response();  // by value: keep it alive
         const mqtt::properties& props = response.get_properties();
-        if (props.contains(mqtt::property::ASSIGNED_CLIENT_IDENTIFER)) {
-            id = mqtt::get<std::string>(props, mqtt::property::ASSIGNED_CLIENT_IDENTIFER);
+        // Paho C++ 1.2 spells it ASSIGNED_CLIENT_IDENTIFER, 1.5 ASSIGNED_CLIENT_IDENTIFIER; Paho C's
+        // misspelt name is in 1.3.12 and 1.3.14 alike.
+        constexpr auto assigned_id = static_cast<mqtt::property::code>(MQTTPROPERTY_CODE_ASSIGNED_CLIENT_IDENTIFER);
+        if (props.contains(assigned_id)) {
+            id = mqtt::get<std::string>(props, assigned_id);
             trace_->show_client_id(id);
         }
     }

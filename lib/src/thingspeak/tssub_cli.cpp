@@ -27,8 +27,9 @@ void parse_output(const detail::raw_args& raw, tssub_config& c) {
             fmt::format("--field prints one field's raw values; {} needs the whole feed", csv ? "--csv" : "--json"),
             "leave out --field");
     if (const auto* v = raw.last("count"))
-        c.count = parse_integer(*v, 1, std::numeric_limits<long>::max(), "-C/--count");
-    if (const auto* v = raw.last("timeout")) c.timeout = parse_integer(*v, 1, 31536000L, "-W/--timeout");
+        c.count = static_cast<long>(parse_integer(*v, 1, std::numeric_limits<long>::max(), "-C/--count"));
+    if (const auto* v = raw.last("timeout"))
+        c.timeout = static_cast<long>(parse_integer(*v, 1, 31536000L, "-W/--timeout"));
 }
 
 void parse_stats(const tool_spec& spec, const detail::raw_args& raw, tssub_config& c) {

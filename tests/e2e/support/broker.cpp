@@ -15,7 +15,7 @@
 
 // The listener base classes are only declared with external interfaces enabled.
 #define CATCH_CONFIG_EXTERNAL_INTERFACES
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -154,9 +154,11 @@ void backoff(std::chrono::milliseconds& step, std::chrono::milliseconds limit) {
 }
 
 // Prints the logs of all brokers of a failed test case to stderr.
-class broker_log_listener : public Catch::TestEventListenerBase {
+// (Through Catch2 3's alias the base's injected name is EventListenerBase: name it by listener_base.)
+using listener_base = Catch::TestEventListenerBase;
+class broker_log_listener : public listener_base {
 public:
-    using TestEventListenerBase::TestEventListenerBase;
+    using listener_base::listener_base;
 
     void testCaseEnded(const Catch::TestCaseStats& stats) override {
         std::lock_guard<std::mutex> lock(registry_mutex());
@@ -170,14 +172,14 @@ public:
                            text.substr(text.size() - max_shown);
                 }
                 std::cerr << "==== mosquitto log, broker on port " << record->port << " (" << record->dir
-                          << "), test case \"" << stats.testInfo.name << "\" failed ====\n"
+                          << "), test case \"" << mqkit_catch::test_name(stats) << "\" failed ====\n"
                           << text << (text.empty() || text.back() == '\n' ? "" : "\n") << "==== end of log ====\n";
             }
             std::cerr.flush();
         }
         records.erase(std::remove_if(records.begin(), records.end(), [](const auto& r) { return !r->alive; }),
                       records.end());
-        TestEventListenerBase::testCaseEnded(stats);
+        listener_base::testCaseEnded(stats);
     }
 };
 
@@ -389,10 +391,20 @@ void broker::make_certificates() const {
     };
     int serial = 0;
     // Signs a request with the test CA; days < 0 gives a certificate that expired before it began.
+    // OpenSSL 3.5 refuses -days -1 ("end date before start date") but has -not_before/-not_after
+    // (since 3.4), which OpenSSL 3.0 lacks: an expired one gets dates in 2020 where they exist.
+    static const bool dated = [] {
+        const run_result help = run_tool("openssl", {"x509", "-help"});
+        return (help.out + help.err).find("-not_after") != std::string::npos;
+    }();
     auto sign = [&](const std::string& csr, const std::string& out, const std::string& days, const std::string& ext) {
         std::vector<std::string> args = {"x509",       "-req",   "-in",        d + csr,       "-CA",
                                          d + "ca.crt", "-CAkey", d + "ca.key", "-set_serial", std::to_string(++serial),
                                          "-out",       d + out,  "-days",      days};
+        if (days == "-1" && dated) {
+            args.erase(args.end() - 2, args.end());
+            args.insert(args.end(), {"-not_before", "20200101000000Z", "-not_after", "20200102000000Z"});
+        }
         if (!ext.empty()) {
             write_file(d + out + ".ext", ext);
             args.insert(args.end(), {"-extfile", d + out + ".ext"});

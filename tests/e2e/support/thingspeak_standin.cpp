@@ -6,7 +6,7 @@
 #include <mqkit/error.hpp>
 #include <mqkit/session.hpp>
 
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>

@@ -4,7 +4,7 @@
 #include "support/broker.hpp"
 #include "support/process.hpp"
 
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <unistd.h>
 
@@ -48,7 +48,7 @@ public:
         if (!data.empty())
             REQUIRE(::write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size()));
         else
-            REQUIRE(::ftruncate(fd, size) == 0);
+            REQUIRE(::ftruncate(fd, static_cast<off_t>(size)) == 0);
         ::close(fd);
     }
     ~temp_file() { ::unlink(path_.c_str()); }

@@ -13,8 +13,10 @@ if(MQKIT_PAHO_C_ARCHIVE)
 endif()
 if(NOT MQKIT_PAHO_C_ARCHIVE OR NOT mqkit_ar_result EQUAL 0 OR NOT "Heap.c.o" IN_LIST mqkit_paho_c_members
    OR NOT "StackTrace.c.o" IN_LIST mqkit_paho_c_members)
-  message(STATUS "mqkit: no usable libpaho-mqtt3as.a next to '${mqkit_paho_c_shared}': mqkit's programs use the "
-                 "shared Paho C with its debug trackers, and without the protocol guard")
+  # A warning, not a status line: the tests pass either way, so nothing else would show it is off.
+  message(WARNING "mqkit: Paho C is NOT linked in: no usable libpaho-mqtt3as.a next to '${mqkit_paho_c_shared}' "
+                  "(package libpaho-mqtt-dev ships it): mqkit's programs use the shared Paho C with its debug "
+                  "trackers, and without the protocol guard")
   return()
 endif()
 
@@ -41,14 +43,27 @@ if(NOT DEFINED MQKIT_PAHO_C_ARCHIVE_LINKS OR NOT MQKIT_PAHO_C_ARCHIVE_CHECKED ST
   set(MQKIT_PAHO_C_ARCHIVE_CHECKED "${MQKIT_PAHO_C_ARCHIVE}" CACHE INTERNAL "the archive that was checked")
 endif()
 if(NOT MQKIT_PAHO_C_ARCHIVE_LINKS)
-  message(STATUS "mqkit: ${MQKIT_PAHO_C_ARCHIVE} is not position-independent: mqkit's programs use the shared "
-                 "Paho C with its debug trackers, and without the protocol guard")
+  message(WARNING "mqkit: Paho C is NOT linked in: ${MQKIT_PAHO_C_ARCHIVE} is not position-independent: "
+                  "mqkit's programs use the shared Paho C with its debug trackers, and without the protocol guard")
   return()
 endif()
 
-# mqkit-paho-export runs on the build machine (through CMAKE_CROSSCOMPILING_EMULATOR when cross-building).
-add_executable(mqkit-paho-export ${CMAKE_CURRENT_LIST_DIR}/export_api.cpp)
-target_link_libraries(mqkit-paho-export PRIVATE mqkit_warnings)
+# mqkit-paho-export runs on the build machine. When cross-compiling it is built with the build
+# machine's own compiler (CMake 3.25 runs no emulator for custom commands); it reads ELF objects of
+# either word size and byte order, so the host build edits arm64 and armhf objects alike.
+if(CMAKE_CROSSCOMPILING)
+  find_program(MQKIT_HOST_CXX NAMES c++ g++ clang++ NO_CMAKE_FIND_ROOT_PATH REQUIRED)
+  set(mqkit_paho_export "${CMAKE_CURRENT_BINARY_DIR}/mqkit-paho-export-host")
+  add_custom_command(OUTPUT "${mqkit_paho_export}"
+    COMMAND "${MQKIT_HOST_CXX}" -std=c++17 -O2 -o "${mqkit_paho_export}" "${CMAKE_CURRENT_LIST_DIR}/export_api.cpp"
+    DEPENDS "${CMAKE_CURRENT_LIST_DIR}/export_api.cpp"
+    COMMENT "mqkit-paho-export for the build machine"
+    VERBATIM)
+else()
+  add_executable(mqkit-paho-export ${CMAKE_CURRENT_LIST_DIR}/export_api.cpp)
+  target_link_libraries(mqkit-paho-export PRIVATE mqkit_warnings)
+  set(mqkit_paho_export mqkit-paho-export)
+endif()
 set(dir "${CMAKE_CURRENT_BINARY_DIR}/paho-c")
 foreach(member IN LISTS mqkit_paho_c_members)
   if(NOT member STREQUAL "Heap.c.o" AND NOT member STREQUAL "StackTrace.c.o")
@@ -60,8 +75,8 @@ add_custom_command(
   COMMAND "${CMAKE_COMMAND}" -E rm -rf "${dir}"
   COMMAND "${CMAKE_COMMAND}" -E make_directory "${dir}"
   COMMAND "${CMAKE_COMMAND}" -E chdir "${dir}" "${CMAKE_AR}" x "${MQKIT_PAHO_C_ARCHIVE}"
-  COMMAND mqkit-paho-export "${mqkit_paho_c_shared}" ${mqkit_paho_c_objects}
-  DEPENDS "${MQKIT_PAHO_C_ARCHIVE}" "${mqkit_paho_c_shared}" mqkit-paho-export
+  COMMAND ${mqkit_paho_export} "${mqkit_paho_c_shared}" ${mqkit_paho_c_objects}
+  DEPENDS "${MQKIT_PAHO_C_ARCHIVE}" "${mqkit_paho_c_shared}" ${mqkit_paho_export}
   COMMENT "Paho C objects from ${MQKIT_PAHO_C_ARCHIVE}, API exported, without Heap and StackTrace"
   VERBATIM)
 set_source_files_properties(${mqkit_paho_c_objects} PROPERTIES EXTERNAL_OBJECT TRUE GENERATED TRUE)
