@@ -48,25 +48,31 @@ struct lookup {
 thread_local lookup pending;
 
 std::mutex ids_mutex;
-std::unordered_map<void*, std::unordered_set<int>> ids;  // Paho list -> ids that may be in it; guarded
+using id_sets = std::unordered_map<void*, std::unordered_set<int>>;  // Paho list -> ids that may be in it
+
+/// Guarded by ids_mutex. Never destroyed: Paho's receive thread can still run while the process exits.
+id_sets& ids() {
+    static id_sets* sets = new id_sets;
+    return *sets;
+}
 
 bool may_hold(void* list, int id) {
     std::lock_guard<std::mutex> lock(ids_mutex);
-    auto it = ids.find(list);
-    return it != ids.end() && it->second.count(id) != 0;
+    auto it = ids().find(list);
+    return it != ids().end() && it->second.count(id) != 0;
 }
 
 void add(void* list, int id) {
     std::lock_guard<std::mutex> lock(ids_mutex);
-    ids[list].insert(id);
+    ids()[list].insert(id);
 }
 
 void remove(void* list, int id) {
     std::lock_guard<std::mutex> lock(ids_mutex);
-    auto it = ids.find(list);
-    if (it == ids.end()) return;
+    auto it = ids().find(list);
+    if (it == ids().end()) return;
     it->second.erase(id);
-    if (it->second.empty()) ids.erase(it);
+    if (it->second.empty()) ids().erase(it);
 }
 
 }  // namespace
