@@ -125,6 +125,12 @@ TEST_CASE("mqsub -q 2 keeps up with 40000 QoS 2 messages in flight before their 
 TEST_CASE("50000 lines through mqpub -l -q 2 into mqsub -q 2 three times: none stalls", "[e2e][reliability]") {
     // bench/compare.py's end-to-end scenario, against mosquitto's default in-flight quota. Before
     // the receive index, mqsub stalled in ~1 of 10 such runs (3 of 10 with the workarounds off).
+#ifndef MQKIT_HAS_PROTOCOL_GUARD
+    // Without the receive index mqsub keeps Paho C's fault, and on mosquitto 2.0.11 stalls in some
+    // runs (README, Known Paho behaviour): the [paho-fault] test shows it where it can be compared.
+    WARN("skipped: no QoS 2 receive index in this build (workarounds off)");
+    return;
+#endif
     constexpr int n = 50000;
     std::string input;
     for (int i = 0; i < n; ++i) input += "reading " + std::to_string(i) + "\n";
