@@ -132,16 +132,27 @@ TEST_CASE("50000 lines through mqpub -l -q 2 into mqsub -q 2 three times: none s
     return;
 #endif
     constexpr int n = 50000;
+#if defined(__SANITIZE_ADDRESS__)
+    // Under AddressSanitizer mqsub takes 10-15 s for the 50,000: one round, with a wider limit.
+    constexpr int rounds = 1, limit = 45;
+#else
+    constexpr int rounds = 3, limit = 15;  // each takes ~3-6 s here
+#endif
     std::string input;
     for (int i = 0; i < n; ++i) input += "reading " + std::to_string(i) + "\n";
-    broker b;
-    for (int round = 1; round <= 3; ++round) {
+    // As bench/compare.py's broker: no limit on the messages queued for a client (mosquitto's
+    // default of 1,000 drops the rest when mqsub falls behind, and it waits for them until -W).
+    broker_options opts;
+    opts.extra_config = "max_queued_messages 0\n";
+    broker b(opts);
+    for (int round = 1; round <= rounds; ++round) {
         const std::string id = "stall-" + std::to_string(round);
-        auto sub = start_sub(b, id, {"-q", "2", "-t", "e2e/stall", "-C", std::to_string(n), "-W", "15"});
+        auto sub =
+            start_sub(b, id, {"-q", "2", "-t", "e2e/stall", "-C", std::to_string(n), "-W", std::to_string(limit)});
         auto pub = mqpub(b, {"-q", "2", "-t", "e2e/stall", "-l"}, input);
         INFO("round " << round << ": " << describe(pub));
         REQUIRE(pub.exit_code == 0);
-        auto r = sub->wait(20s);
+        auto r = sub->wait(std::chrono::seconds(limit + 5));
         INFO(describe(r));
         CHECK(r.exit_code == 0);
         CHECK(r.out == input);
@@ -151,16 +162,16 @@ TEST_CASE("50000 lines through mqpub -l -q 2 into mqsub -q 2 three times: none s
 #ifdef MQKIT_HAS_PROTOCOL_GUARD
 TEST_CASE("Paho fault: Paho C walks every QoS 2 message in flight for each new one (QoS 2 receive index)",
           "[e2e][paho-fault]") {
-    // The same 40,000 messages ahead of their PUBRELs, with and without the index: Paho C's
-    // lookup of each new packet id walks the whole list of those in flight (quadratic), so without
-    // the index the PUBRECs take many times longer (measured: 8 s against 0.15 s; 40,000: 21 s
-    // against 0.25 s).
+    // The flood of the test above (25,000 messages ahead of their PUBRELs), with and without the
+    // index: Paho C's lookup of each new packet id walks the whole list of those in flight
+    // (quadratic), so without the index the PUBRECs take many times longer (measured: 7.7 s
+    // against 0.28 s; under AddressSanitizer 3.9 s against 0.44 s).
     constexpr int n = 25000;
     auto on = run_flood(n);
     auto off = run_flood(n, {{"MQKIT_PAHO_WORKAROUNDS", "off"}});
     INFO("all PUBRECs after " << on.pubrec_seconds << " s with the index, " << off.pubrec_seconds << " s without");
     INFO(describe(off.sub));
     REQUIRE(on.pubrec_seconds >= 0);
-    CHECK((off.pubrec_seconds < 0 || off.pubrec_seconds > 8 * on.pubrec_seconds));
+    CHECK((off.pubrec_seconds < 0 || off.pubrec_seconds > 4 * on.pubrec_seconds));
 }
 #endif
