@@ -195,12 +195,17 @@ std::optional<feed_entry> publisher::await_confirmation(const outgoing& u) {
         if (auto e = take_match(u, others)) return e;
         if (detail::stop_signal::received()) return std::nullopt;
         if (std::chrono::steady_clock::now() >= deadline) break;
-        if (!session_->is_connected())
+        // Never into Paho while holding mutex_: Paho's thread takes it (the message handler) while
+        // holding its own, and is_connected() takes Paho's.
+        lock.unlock();
+        const bool connected = session_->is_connected();
+        lock.lock();
+        if (!connected)
             throw tspub_error(tspub_exit::network,
                               fmt::format("connection to {}:{} lost while waiting for the update on {}", conn_.host,
                                           conn_.port, feed_topic_));
         // Woken by each message; the 100 ms step notices a signal or a lost link.
-        arrived_.wait_for(lock, std::chrono::milliseconds(100));
+        if (feed_.empty()) arrived_.wait_for(lock, std::chrono::milliseconds(100));
     }
     throw not_confirmed(others);
 }
