@@ -225,7 +225,8 @@ run_result run_tool(const std::string& exe, const std::vector<std::string>& args
     }
     child.close_stdin();
     const auto remaining = std::max(clock_type::duration::zero(), deadline - clock_type::now());
-    return child.wait(std::chrono::duration_cast<std::chrono::milliseconds>(remaining));
+    // Rounded up: truncated, the wait could end a fraction of a millisecond before `timeout`.
+    return child.wait(std::chrono::ceil<std::chrono::milliseconds>(remaining));
 }
 
 background_process::background_process(const std::string& exe, const std::vector<std::string>& args,
