@@ -38,5 +38,6 @@ TEST_CASE("mosquitto's flags are all there", "[flags]") {
     for (char c : std::string("hpiIkVcxuPdtTqCWREUvNFD")) CHECK(mqsub_spec().find_short(c) != nullptr);
     for (const char* l : {"will-topic", "will-payload", "will-qos", "will-retain", "repeat", "repeat-delay", "quiet"})
         CHECK(mqpub_spec().find(l) != nullptr);
-    for (const char* l : {"pretty", "retained-only", "remove-retained", "random-filter", "quiet"}) CHECK(mqsub_spec().find(l) != nullptr);
+    for (const char* l : {"pretty", "retained-only", "remove-retained", "random-filter", "quiet"})
+        CHECK(mqsub_spec().find(l) != nullptr);
 }

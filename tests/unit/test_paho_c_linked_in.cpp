@@ -8,9 +8,9 @@
 #include <dlfcn.h>
 #include <mqtt/async_client.h>
 
-#include "catch_compat.hpp"
 #include <cstddef>
 #include <string>
+#include "catch_compat.hpp"
 
 namespace {
 

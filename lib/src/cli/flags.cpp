@@ -719,8 +719,8 @@ const tool_spec& mqbench_spec() {
 }
 
 const std::vector<const tool_spec*>& all_tool_specs() {
-    static const std::vector<const tool_spec*> specs{&mqpub_spec(), &mqsub_spec(), &mqrr_spec(), &mqbench_spec(),
-                                                     &tspub_spec(), &tssub_spec()};
+    static const std::vector<const tool_spec*> specs{&mqpub_spec(),   &mqsub_spec(), &mqrr_spec(),
+                                                     &mqbench_spec(), &tspub_spec(), &tssub_spec()};
     return specs;
 }
 

@@ -109,7 +109,9 @@ std::optional<double> numeric_value(std::string_view payload, std::string_view f
 
 rolling_window::rolling_window(double seconds)
     : seconds_(seconds),
-      width_(seconds < 10.0 ? seconds / 10.0 : seconds > 10.0 * 60 ? seconds / max_buckets : 1.0) {}
+      width_(seconds < 10.0        ? seconds / 10.0
+             : seconds > 10.0 * 60 ? seconds / max_buckets
+                                   : 1.0) {}
 
 void rolling_window::add(double t, std::optional<double> value) {
     const auto slot = static_cast<std::int64_t>(std::floor(t / width_));
