@@ -484,6 +484,9 @@ private:
     std::string link_cause() const;
     /// -d: once, the packet the protocol guard closed the connection for, as mosquitto shows it.
     void trace_fault();
+    /// The error for a PUBLISH that Paho refused: the protocol guard's fault when it closed the
+    /// link (the refusal may come before Paho reports the loss), else "publish to 'T' failed".
+    error publish_refused(const std::string& topic, const mqtt::exception& e);
     /// Subscribes to `filters` in one SUBSCRIBE; see session::subscribe().
     std::vector<int> subscribe_once(const std::vector<std::string>& filters, const subscription_options& options,
                                     bool wait);
@@ -956,6 +959,14 @@ void session::impl::trace_fault() {
     if (trace_) trace_->show_fault();
 }
 
+error session::impl::publish_refused(const std::string& topic, const mqtt::exception& e) {
+    if (std::string fault = paho_protocol_fault(); !fault.empty()) {
+        trace_fault();
+        return error(exit_code::protocol, "protocol error: " + fault);
+    }
+    return error(exit_code::connection_lost, fmt::format("publish to '{}' failed: {}", topic, e.what()));
+}
+
 std::string session::impl::link_cause() const {
     if (std::string fault = paho_protocol_fault(); !fault.empty()) return "protocol error: " + fault;
     const int rc = server_disconnect_;
@@ -1039,8 +1050,7 @@ bool session::impl::publish(const std::string& topic, std::string payload, int q
             if (!refused_since) refused_since = now;
             bool retry = auto_reconnect_ && e.get_return_code() == MQTTASYNC_DISCONNECTED &&
                          (policy_.give_up.count() == 0 || now - *refused_since < policy_.give_up);
-            if (!retry)
-                throw error(exit_code::connection_lost, fmt::format("publish to '{}' failed: {}", topic, e.what()));
+            if (!retry) throw publish_refused(topic, e);
             cv_.wait_for(lock, std::chrono::milliseconds(100), [&] { return cancelled_ || lost_; });
         }
     }
@@ -1133,8 +1143,7 @@ void session::impl::pump(std::unique_lock<std::mutex>& lock, bool on_paho_thread
         if (!refused_since) refused_since = now;
         const bool retry = auto_reconnect_ && refused->get_return_code() == MQTTASYNC_DISCONNECTED &&
                            (policy_.give_up.count() == 0 || now - *refused_since < policy_.give_up);
-        if (!retry)
-            throw error(exit_code::connection_lost, fmt::format("publish to '{}' failed: {}", topic, refused->what()));
+        if (!retry) throw publish_refused(topic, *refused);
         cv_.wait_for(lock, std::chrono::milliseconds(100), [&] { return cancelled_ || lost_; });
     }
 }
