@@ -7,6 +7,7 @@
 # tests need, nothing is pre-installed or cached. Needs root and debootstrap; the root is made
 # fresh in build-distro-SUITE/ (MQKIT_DISTRO_DIR elsewhere) and left there for a look afterwards.
 # Mounts (/proc, /sys, /dev) live in a private mount namespace and vanish with it.
+# MQKIT_TEST_STAGES is passed on to test.sh (CI: "plain interop", the whole suite once).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 suite=${1:-}
@@ -44,14 +45,14 @@ echo "test-distro.sh: $suite root ready in $(($(date +%s) - t0)) s; mqkit $(git 
 # In a private mount namespace: proc, sys and dev for the chroot, gone when it ends.
 status=0
 unshare --mount --propagation private bash -euo pipefail -c '
-    root=$1
+    root=$1 stages=$2
     mount -t proc proc "$root/proc"
     mount --rbind /sys "$root/sys"
     mount --bind /dev "$root/dev"
     mount --bind /dev/pts "$root/dev/pts"
     chroot "$root" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-        HOME=/root LANG=C.UTF-8 TERM=dumb bash -c "cd /root/mqkit && ./scripts/test.sh"
-' test-distro "$root" || status=$?
-echo "test-distro.sh: $suite: ./scripts/test.sh $([ $status -eq 0 ] && echo passed || echo "FAILED ($status)")" \
+        HOME=/root LANG=C.UTF-8 TERM=dumb ${stages:+MQKIT_TEST_STAGES="$stages"} bash -c "cd /root/mqkit && ./scripts/test.sh"
+' test-distro "$root" "${MQKIT_TEST_STAGES:-}" || status=$?
+echo "test-distro.sh: $suite: ${MQKIT_TEST_STAGES:+MQKIT_TEST_STAGES=\"$MQKIT_TEST_STAGES\" }./scripts/test.sh $([ $status -eq 0 ] && echo passed || echo "FAILED ($status)")" \
     "in $(($(date +%s) - t0)) s all told" >&2
 exit $status
