@@ -18,6 +18,16 @@ inline Matchers::StringContainsMatcher Contains(const std::string& s, CaseSensit
 }  // namespace Catch
 using Catch::Approx;
 
+namespace mqkit_catch {
+/// Registers `invoker` (owned by Catch from then on) as a test case named `name` at run time;
+/// `name` must live until the program ends (Catch2 2 keeps a reference to it).
+inline void register_test(Catch::ITestInvoker* invoker, const Catch::SourceLineInfo& where, const std::string& name,
+                          const char* tags) {
+    Catch::AutoReg(Catch::Detail::unique_ptr<Catch::ITestInvoker>(invoker), where, Catch::StringRef(),
+                   Catch::NameAndTags(name, tags));
+}
+}  // namespace mqkit_catch
+
 #ifdef CATCH_CONFIG_EXTERNAL_INTERFACES  // what Catch2 2 declares under this macro: test event listeners
 #include <catch2/catch_test_case_info.hpp>
 #include <catch2/reporters/catch_reporter_event_listener.hpp>
@@ -35,6 +45,17 @@ inline const std::string& test_name(const Catch::TestCaseStats& stats) {
 
 #else
 #include <catch2/catch.hpp>
+
+#include <string>
+
+namespace mqkit_catch {
+/// Registers `invoker` (owned by Catch from then on) as a test case named `name` at run time;
+/// `name` must live until the program ends (Catch2 2 keeps a reference to it).
+inline void register_test(Catch::ITestInvoker* invoker, const Catch::SourceLineInfo& where, const std::string& name,
+                          const char* tags) {
+    Catch::AutoReg(invoker, where, Catch::StringRef(), Catch::NameAndTags(name, tags));
+}
+}  // namespace mqkit_catch
 
 #ifdef CATCH_CONFIG_EXTERNAL_INTERFACES
 namespace mqkit_catch {

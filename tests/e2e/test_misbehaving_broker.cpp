@@ -850,8 +850,7 @@ private:
         if (all_cases()[i].needs_guard) continue;
 #endif
         names.push_back("misbehaving broker: " + all_cases()[i].name);
-        Catch::AutoReg(new case_test(i), CATCH_INTERNAL_LINEINFO, Catch::StringRef(),
-                       Catch::NameAndTags(names.back(), "[e2e][misbehaving]"));
+        mqkit_catch::register_test(new case_test(i), CATCH_INTERNAL_LINEINFO, names.back(), "[e2e][misbehaving]");
     }
     return true;
 }();

@@ -6,7 +6,7 @@
 #include "support/scripted_broker.hpp"
 #include "support/tools.hpp"
 
-#include <catch2/catch.hpp>
+#include "catch_compat.hpp"
 
 #include <atomic>
 #include <chrono>
