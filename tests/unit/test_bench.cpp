@@ -100,6 +100,36 @@ TEST_CASE("histogram: merging equals recording everything in one, and JSON round
     CHECK_THROWS_AS(histogram::from_json(*json::parse(R"({"count":1,"buckets":[["x",1]]})")), error);
 }
 
+TEST_CASE("histogram: values recorded high first then low, or merged from apart, land in their buckets",
+          "[bench][histogram]") {
+    // The histogram holds only the buckets between its lowest and highest value: recording below
+    // that range, or merging one that lies above or below it, must widen it without moving a count.
+    const std::vector<std::uint64_t> high = {50'000, 50'100, 61'000, 4'000'000};
+    const std::vector<std::uint64_t> low = {3, 127, 128, 900};
+    histogram h, all, up, down, hi, lo;
+    for (auto v : high) h.record(v), all.record(v), hi.record(v);
+    for (auto v : low) h.record(v), all.record(v, 1), lo.record(v);
+    up = lo;
+    up.merge(hi);
+    down = hi;
+    down.merge(lo);
+    for (const histogram* m : {&h, &up, &down}) {
+        CHECK(m->buckets() == all.buckets());
+        CHECK(m->count() == 8);
+        CHECK(m->min() == 3);
+        CHECK(m->max() == 4'000'000);
+        CHECK(m->percentile(50) == all.percentile(50));
+        CHECK(m->percentile(100) == 4'000'000);
+    }
+    CHECK(all.percentile(50) / 8 == 900 / 8);  // 900's bucket: 896-903
+    CHECK(all.buckets().front() == std::pair<std::uint64_t, std::uint64_t>{3, 1});
+    CHECK(histogram::from_json(down.to_json()).buckets() == all.buckets());
+    histogram empty;
+    empty.merge(histogram{});
+    CHECK(empty.count() == 0);
+    CHECK(empty.percentile(50) == 0);
+}
+
 TEST_CASE("pacer: events are evenly spaced, with a linear ramp first", "[bench][pacer]") {
     pacer flat(100, 0);
     CHECK(flat.due(0) == 0);

@@ -102,7 +102,14 @@ public:
     static histogram from_json(const json& j);
 
 private:
+    /// The count of bucket `index`, the range held widened to include it.
+    std::uint64_t& slot(std::size_t index);
+
+    /// Buckets first_ .. first_ + size - 1 only: a run's samples of one second (one histogram each,
+    /// kept for the whole run) hold the few hundred buckets their latencies span, not every bucket
+    /// from 0 up to their largest value.
     std::vector<std::uint64_t> counts_;
+    std::size_t first_ = 0;
     std::uint64_t count_ = 0;
     std::uint64_t min_ = 0;
     std::uint64_t max_ = 0;

@@ -67,19 +67,31 @@ std::uint64_t histogram::highest_of(std::size_t index) {
 void histogram::record(std::uint64_t value, std::uint64_t times) {
     if (times == 0) return;
     value = std::min(value, max_value);
-    std::size_t i = index_of(value);
-    if (counts_.size() <= i) counts_.resize(i + 1, 0);
-    counts_[i] += times;
+    slot(index_of(value)) += times;
     if (count_ == 0 || value < min_) min_ = value;
     max_ = std::max(max_, value);
     count_ += times;
     sum_ += static_cast<double>(value) * static_cast<double>(times);
 }
 
+std::uint64_t& histogram::slot(std::size_t index) {
+    if (counts_.empty()) {
+        first_ = index;
+        counts_.assign(1, 0);
+    } else if (index < first_) {
+        counts_.insert(counts_.begin(), first_ - index, 0);
+        first_ = index;
+    } else if (index - first_ >= counts_.size()) {
+        counts_.resize(index - first_ + 1, 0);
+    }
+    return counts_[index - first_];
+}
+
 void histogram::merge(const histogram& other) {
     if (other.count_ == 0) return;
-    if (counts_.size() < other.counts_.size()) counts_.resize(other.counts_.size(), 0);
-    for (std::size_t i = 0; i < other.counts_.size(); ++i) counts_[i] += other.counts_[i];
+    slot(other.first_);  // the lowest, then the highest: at most one move of the counts
+    slot(other.first_ + other.counts_.size() - 1);
+    for (std::size_t k = 0; k < other.counts_.size(); ++k) counts_[other.first_ + k - first_] += other.counts_[k];
     min_ = count_ == 0 ? other.min_ : std::min(min_, other.min_);
     max_ = std::max(max_, other.max_);
     count_ += other.count_;
@@ -96,17 +108,17 @@ std::uint64_t histogram::percentile(double q) const {
     auto rank = static_cast<std::uint64_t>(std::ceil(q / 100.0 * static_cast<double>(count_)));
     rank = std::clamp<std::uint64_t>(rank, 1, count_);
     std::uint64_t seen = 0;
-    for (std::size_t i = 0; i < counts_.size(); ++i) {
-        seen += counts_[i];
-        if (seen >= rank) return std::clamp(highest_of(i), min(), max_);
+    for (std::size_t k = 0; k < counts_.size(); ++k) {
+        seen += counts_[k];
+        if (seen >= rank) return std::clamp(highest_of(first_ + k), min(), max_);
     }
     return max_;
 }
 
 std::vector<std::pair<std::uint64_t, std::uint64_t>> histogram::buckets() const {
     std::vector<std::pair<std::uint64_t, std::uint64_t>> out;
-    for (std::size_t i = 0; i < counts_.size(); ++i)
-        if (counts_[i]) out.emplace_back(lowest_of(i), counts_[i]);
+    for (std::size_t k = 0; k < counts_.size(); ++k)
+        if (counts_[k]) out.emplace_back(lowest_of(first_ + k), counts_[k]);
     return out;
 }
 
@@ -139,9 +151,8 @@ histogram histogram::from_json(const json& j) {
             throw error(exit_code::failure, "histogram bucket is not [lowest, count]");
         auto low = static_cast<std::uint64_t>(pair.items()[0].as_number());
         auto n = static_cast<std::uint64_t>(pair.items()[1].as_number());
-        std::size_t i = index_of(low);
-        if (h.counts_.size() <= i) h.counts_.resize(i + 1, 0);
-        h.counts_[i] += n;
+        if (n == 0) continue;
+        h.slot(index_of(low)) += n;
         h.count_ += n;
     }
     if (h.count_ != static_cast<std::uint64_t>(j.number_or("count", -1)))
