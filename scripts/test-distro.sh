@@ -37,6 +37,13 @@ deb $mirror $suite-updates main
 deb $security $suite-security main
 SOURCES
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# The build machine's own trust anchors (an HTTPS proxy's CA, say: npm fetches aedes through it),
+# part of its network setup like resolv.conf; ca-certificates, once installed in the root by
+# deps.sh, adds them to the root's store.
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+    mkdir -p "$root/usr/local/share/ca-certificates"
+    cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+fi
 printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' >"$root/etc/hosts"
 git clone -q --no-hardlinks "$src" "$root/root/mqkit"
 git -C "$root/root/mqkit" checkout -q "$commit"
