@@ -76,4 +76,22 @@ std::string read_payload_stdin() {
     return payload;
 }
 
+std::string read_payload(pub_source source, const std::string& message, const std::string& file) {
+    switch (source) {
+        case pub_source::message:
+            if (message.size() > max_payload)
+                throw error(exit_code::failure,
+                            fmt::format("message is larger than MQTT's maximum payload of {} bytes", max_payload));
+            return message;
+        case pub_source::file:
+            return read_payload_file(file);
+        case pub_source::stdin_file:
+            return read_payload_stdin();
+        case pub_source::null_message:
+        case pub_source::stdin_line:
+            break;
+    }
+    return {};
+}
+
 }  // namespace mqkit::detail

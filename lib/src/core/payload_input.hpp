@@ -1,6 +1,8 @@
 // A payload from a file (-f) or from all of standard input (-s), for mqpub and mqrr.
 #pragma once
 
+#include "mqkit/options.hpp"
+
 #include <cstddef>
 #include <string>
 
@@ -18,5 +20,9 @@ std::string read_payload_file(const std::string& path);
 /// more likely a broken pipeline than a wish to send nothing, and with -r it would delete the
 /// retained message (-n sends an empty one on purpose).
 std::string read_payload_stdin();
+
+/// The -m, -f or -s payload of mqpub and mqrr (empty for -n and -l): `message` (error(1) above
+/// max_payload), read_payload_file(file) or read_payload_stdin().
+std::string read_payload(pub_source source, const std::string& message, const std::string& file);
 
 }  // namespace mqkit::detail

@@ -68,25 +68,6 @@ private:
     std::shared_ptr<state> state_;
 };
 
-/// The -m, -f or -s payload (empty for -n and -l).
-std::string initial_payload(const pub_config& c) {
-    switch (c.source) {
-        case pub_source::message:
-            if (c.message.size() > detail::max_payload)
-                throw error(exit_code::failure, fmt::format("message is larger than MQTT's maximum payload of {} bytes",
-                                                            detail::max_payload));
-            return c.message;
-        case pub_source::file:
-            return detail::read_payload_file(c.file);
-        case pub_source::stdin_file:
-            return detail::read_payload_stdin();
-        case pub_source::null_message:
-        case pub_source::stdin_line:
-            break;
-    }
-    return {};
-}
-
 /// What a run of publishes leaves to report.
 struct outcome {
     std::size_t accepted = 0;             // messages handed to the session: each one is acknowledged or reported
@@ -200,7 +181,8 @@ int finish(const pub_config& c, session& s, detail::stdout_writer& out, const pa
 }
 
 int publish_all(const pub_config& c) {
-    payload_generator payloads(c.use_template, initial_payload(c), c.seed, detail::current_identity().hostname);
+    payload_generator payloads(c.use_template, detail::read_payload(c.source, c.message, c.file), c.seed,
+                               detail::current_identity().hostname);
     detail::stdout_writer out;
     // Streams reconnect; a single message fails fast, as mosquitto_pub does.
     const bool streaming = c.source == pub_source::stdin_line || c.repeat != 1;

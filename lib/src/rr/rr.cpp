@@ -21,22 +21,6 @@ namespace {
 constexpr std::string_view tool_name = "mqrr";
 using steady = std::chrono::steady_clock;
 
-/// The -m, -f or -s payload (empty for -n).
-std::string request_payload(const rr_config& c) {
-    switch (c.source) {
-        case pub_source::message:
-            return c.message;
-        case pub_source::file:
-            return detail::read_payload_file(c.file);
-        case pub_source::stdin_file:
-            return detail::read_payload_stdin();
-        case pub_source::null_message:
-        case pub_source::stdin_line:
-            break;
-    }
-    return {};
-}
-
 /// --latency's line, as mosquitto_rr prints it: seconds and nanoseconds from 1 s on, else
 /// milliseconds, microseconds (6 decimals) or whole nanoseconds.
 std::string latency_line(std::chrono::nanoseconds took) {
@@ -118,7 +102,7 @@ void subscribe_response(const rr_config& c, session& s) {
 }
 
 int request_response(const rr_config& c) {
-    std::string payload = request_payload(c);
+    std::string payload = detail::read_payload(c.source, c.message, c.file);
     connection_config conn = c.conn;
     // Under MQTT v5 the request names where the answer goes (mosquitto_rr adds no correlation data).
     if (conn.version == mqtt_version::v5)
