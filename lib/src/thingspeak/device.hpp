@@ -46,6 +46,19 @@ error classify_connect_failure(const connection_config& c, const error& e);
 /// are thrown.
 bool subscription_refused(session& s, const std::string& topic);
 
+/// Returns parse(); a bad argument that the shared building blocks report with mosquitto's status 1
+/// becomes ThingSpeak's usage status (tspub_exit::usage, 2), as tspub and tssub document it.
+template <class Parse>
+auto with_usage_status(Parse parse) -> decltype(parse()) {
+    try {
+        return parse();
+    } catch (const error& e) {
+        if (e.status() == static_cast<int>(exit_code::failure))
+            throw tspub_error(tspub_exit::usage, e.what(), e.hint());
+        throw;
+    }
+}
+
 /// "MQTT over TLS, OS certificate store", "MQTT over WebSockets (ws, path /mqtt)", ...
 std::string transport_text(const connection_config& conn);
 

@@ -216,13 +216,7 @@ parse_result<tspub_config> parse(const std::vector<std::string>& args, env_looku
 
 parse_result<tspub_config> parse_tspub(const std::vector<std::string>& args, env_lookup env,
                                        const process_identity& who) {
-    try {
-        return parse(args, env, who);
-    } catch (const error& e) {
-        // The shared building blocks report bad arguments with mosquitto's status 1; tspub's is 2.
-        if (e.status() == static_cast<int>(exit_code::failure)) throw usage(e.what(), e.hint());
-        throw;
-    }
+    return thingspeak::with_usage_status([&] { return parse(args, env, who); });
 }
 
 }  // namespace mqkit
