@@ -56,8 +56,10 @@ TEST_CASE("mqbench pubsub at QoS 1 and 2: every message arrives once, counts add
     broker b(opts);
     for (const char* qos : {"1", "2"}) {
         std::string file = b.dir() + "/pubsub" + qos + ".json";
-        auto r = mqbench(b, {"pubsub", "-c", "3", "--subscribers", "2", "-q", qos, "-n", "200", "--rate", "3000",
-                             "--workers", "1", "--json", file});
+        // No --rate: a rate not reached on a loaded machine makes the run "degraded" (exit 3), which
+        // is not what this test is about (seen at 3000 msg/s: 2608 reached). Rates: the tests below.
+        auto r = mqbench(
+            b, {"pubsub", "-c", "3", "--subscribers", "2", "-q", qos, "-n", "200", "--workers", "1", "--json", file});
         INFO(describe(r));
         REQUIRE(r.exit_code == 0);
         CHECK(r.out.find("end to end") != std::string::npos);
@@ -84,8 +86,9 @@ TEST_CASE("mqbench pubsub with local workers merges their reports", "[e2e][bench
     std::string file = b.dir() + "/workers.json";
     std::string csv = b.dir() + "/workers.csv";
     std::string svg = b.dir() + "/workers.svg";
-    auto r = mqbench(b, {"-c", "4", "--subscribers", "2", "-q", "1", "-n", "100", "--rate", "2000", "--workers", "2",
-                         "--json", file, "--csv", csv, "--plot", svg});
+    // No --rate, as above: the merge is what this test is about.
+    auto r = mqbench(b, {"-c", "4", "--subscribers", "2", "-q", "1", "-n", "100", "--workers", "2", "--json", file,
+                         "--csv", csv, "--plot", svg});
     INFO(describe(r));
     REQUIRE(r.exit_code == 0);
     json j = read_json(file);
