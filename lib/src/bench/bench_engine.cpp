@@ -121,7 +121,8 @@ struct client {
     std::string topic;  // publish topic, or subscription filter
     std::int64_t connect_start_us = 0;
     std::atomic<bool> connected{false};
-    bool subscribing = false;  // a SUBSCRIBE awaits its SUBACK; guarded by engine::mutex_
+    bool subscribing = false;   // a SUBSCRIBE awaits its SUBACK; guarded by engine::mutex_
+    bool loss_unheard = false;  // a publish found the link gone before lost() came; engine::mutex_
 
     // publisher
     std::string payload;
@@ -181,6 +182,8 @@ private:
     /// The measured part: publishing (pub, pubsub) or holding (sub, conn), then the drain.
     void measure();
     void hold();
+    /// Waits (up to 5 s) for lost() of every link a publish found gone; counts those that never come.
+    void await_lost_links();
     report final_report();
 
     const bench_config& c_;
@@ -194,7 +197,8 @@ private:
     std::condition_variable cv_;
     report report_;
     second_sample second_;
-    long pending_ = 0;  // connects or subscribes in flight
+    long pending_ = 0;         // connects or subscribes in flight
+    long unheard_losses_ = 0;  // clients with loss_unheard set
     std::int64_t open_ = 0;
     std::int64_t last_connack_us_ = 0;
     std::int64_t measure_start_ = 0;
@@ -349,6 +353,10 @@ void engine::lost(lean_client& c, const std::string& why) {
         if (cl->subscribing) {  // Paho may never answer a SUBSCRIBE queued as the link went
             cl->subscribing = false;
             --pending_;
+        }
+        if (cl->loss_unheard) {
+            cl->loss_unheard = false;
+            --unheard_losses_;
         }
         ++report_.connection_lost;
         count_error(fmt::format("connection lost{}", why.empty() ? std::string{} : ": " + why));
@@ -568,9 +576,14 @@ bool engine::send(slot& s) {
     }
     std::lock_guard<std::mutex> lock(mutex_);
     if (sent == lean_client::send_result::disconnected) {
-        // The link is gone; lost() counts it. Not this publisher again (it used to be tried in a
-        // tight loop until lost() came, millions of times a second).
-        if (cl->connected.exchange(false)) --open_;
+        // The link is gone; lost() counts it, and the report waits for it (await_lost_links).
+        // Not this publisher again (it used to be tried in a tight loop until lost() came,
+        // millions of times a second).
+        if (cl->connected.exchange(false)) {
+            --open_;
+            cl->loss_unheard = true;
+            ++unheard_losses_;
+        }
         return false;
     }
     ++report_.publish_failures;
@@ -687,8 +700,26 @@ report engine::run() {
     cv_.notify_all();
     if (tick_thread.joinable()) tick_thread.join();
     if (pacemaker_.joinable()) pacemaker_.join();
+    await_lost_links();
     tick_now(unix_us() / 1000000);  // the last, partial second
     return final_report();
+}
+
+void engine::await_lost_links() {
+    // Paho C marks a client disconnected before it calls connectionLost, so a publish can see the
+    // link gone first: without this wait a run could end, exit 0, before it heard of the loss
+    // (seen under an emulator: a broker's DISCONNECT after the first of two QoS 1 publishes).
+    std::unique_lock<std::mutex> lock(mutex_);
+    // In slices: a SIGINT/SIGTERM sets stop_ without waking cv_.
+    for (int i = 0; i < 100 && unheard_losses_ > 0 && !stopped(); ++i)
+        cv_.wait_for(lock, std::chrono::milliseconds(50), [&] { return unheard_losses_ == 0; });
+    for (auto& cl : clients_)
+        if (cl->loss_unheard) {
+            cl->loss_unheard = false;
+            ++report_.connection_lost;
+            count_error("connection lost");
+        }
+    unheard_losses_ = 0;
 }
 
 bool engine::connect_everyone() {
