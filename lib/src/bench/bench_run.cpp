@@ -600,8 +600,11 @@ int run_bench(bench_config& c) {
         r = detail::run_engine(c, coord, stop);
     } else {
         r = worker_pool(c, workers, progress).run();
-        if (stop.load() != 0) {  // this process was signalled: its status, whatever the workers say
-            r.exit_status = stop.load();
+        // This process was signalled: its status, whatever the workers say (they were told "stop"
+        // and report 143). received(), not `stop`: the pool acts on received(), which the signal
+        // thread sets before it runs the callback that sets `stop`, so the pool can be done first.
+        if (mqkit::detail::stop_signal::received() != 0) {
+            r.exit_status = static_cast<int>(mqkit::detail::stop_signal::status());
             r.message = detail::stopped_word(r.exit_status);
         }
     }
