@@ -28,7 +28,9 @@ start_broker() {
         broker_pid=$!
         local waited
         for waited in $(seq 1 100); do
-            grep -q "listen socket on port $broker_port" "$tmp/mosquitto.log" && return 0
+            # "running" comes once every listener is bound ("Opening ... listen socket on port N"
+            # comes before the bind, and is followed by "Address already in use" when it fails).
+            grep -qE "^[0-9]+: mosquitto version .* running$" "$tmp/mosquitto.log" && return 0
             kill -0 "$broker_pid" 2>/dev/null || break
             sleep 0.05
         done
