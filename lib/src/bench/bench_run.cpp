@@ -343,8 +343,20 @@ private:
         if (!type) return;
         const std::string& t = type->as_string();
         if (t == "ready") {
+            // Its subscribers' filters and, below, its publishers' counts: what each worker's drain
+            // waits for ("drain N"). Without them every worker was told "drain 0" and stopped at
+            // once, and messages still on their way were counted as lost.
+            if (const json* f = j->find("filters"); f && f->type() == json::kind::array)
+                for (const auto& x : f->items())
+                    if (x.type() == json::kind::string) k.filters.push_back(x.as_string());
             k.ready = true;
         } else if (t == "published") {
+            if (const json* p = j->find("publishers"); p && p->type() == json::kind::array)
+                for (const auto& x : p->items())
+                    if (x.type() == json::kind::array && x.items().size() == 2 &&
+                        x.items()[0].type() == json::kind::string && x.items()[1].type() == json::kind::number)
+                        k.sent.emplace_back(x.items()[0].as_string(),
+                                            static_cast<std::uint64_t>(std::max(0.0, x.items()[1].as_number())));
             k.published = true;
         } else if (t == "tick") {
             if (const json* s = j->find("sample")) add_tick(sample_from_json(*s));
