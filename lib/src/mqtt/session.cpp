@@ -26,6 +26,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <deque>
 #include <mutex>
 #include <optional>
@@ -383,6 +384,16 @@ std::uint32_t paho_u32(std::uint32_t value) {
     return signed_writer && value > largest ? largest : value;
 }
 
+std::uint32_t paho_session_expiry(std::uint32_t value) {
+    const std::uint32_t sent = paho_u32(value);
+    if (sent == value) return value;
+    // The stand-in for "never" (or any larger value) is added to the broker's clock: a broker with
+    // a 32-bit time_t (mosquitto on Debian 12 armhf, a Raspberry Pi's 32-bit OS) wraps
+    // now + 2^31-1 to the past and expires the session at once. Stay a day short of 2038.
+    const std::int64_t room = std::int64_t{2147483647} - static_cast<std::int64_t>(std::time(nullptr)) - 86400;
+    return room > 0 && room < std::int64_t{sent} ? static_cast<std::uint32_t>(room) : sent;
+}
+
 mqtt::properties to_paho_properties(const std::vector<v5_property>& props) {
     mqtt::properties out;
     for (const auto& p : props) {
@@ -396,10 +407,13 @@ mqtt::properties to_paho_properties(const std::vector<v5_property>& props) {
             case property_type::u16:
                 out.add(mqtt::property(code, static_cast<uint16_t>(std::stoul(p.value))));
                 break;
-            case property_type::u32:
-                out.add(
-                    mqtt::property(code, static_cast<int32_t>(paho_u32(static_cast<uint32_t>(std::stoul(p.value))))));
+            case property_type::u32: {
+                const auto value = static_cast<uint32_t>(std::stoul(p.value));
+                out.add(mqtt::property(code, static_cast<int32_t>(code == mqtt::property::SESSION_EXPIRY_INTERVAL
+                                                                      ? paho_session_expiry(value)
+                                                                      : paho_u32(value))));
                 break;
+            }
             case property_type::varint:
                 out.add(mqtt::property(code, static_cast<int32_t>(std::stoul(p.value))));
                 break;
@@ -924,7 +938,8 @@ mqtt::properties session::impl::connect_properties() const {
     }
     // 0 is what no property means: mosquitto's clients send none then.
     if (expiry && *expiry > 0 && !props.contains(mqtt::property::SESSION_EXPIRY_INTERVAL))
-        props.add(mqtt::property(mqtt::property::SESSION_EXPIRY_INTERVAL, static_cast<int32_t>(paho_u32(*expiry))));
+        props.add(mqtt::property(mqtt::property::SESSION_EXPIRY_INTERVAL,
+                                 static_cast<int32_t>(paho_session_expiry(*expiry))));
     if (config_.receive_maximum && !props.contains(mqtt::property::RECEIVE_MAXIMUM))
         props.add(mqtt::property(mqtt::property::RECEIVE_MAXIMUM, static_cast<int32_t>(*config_.receive_maximum)));
     return props;

@@ -24,6 +24,11 @@ void init_paho();
 /// 1.3.13 (which writes them as signed ints) at most 2^31-1.
 std::uint32_t paho_u32(std::uint32_t value);
 
+/// A session expiry interval as paho_u32() sends it, except that where it has to stand in for a
+/// larger value ("never", 4294967295) it is also short enough for a broker with a 32-bit time_t
+/// to add to its clock without wrapping (2^31-1 - now - a day: 11 years in 2026).
+std::uint32_t paho_session_expiry(std::uint32_t value);
+
 /// Converts -D properties for one packet type into Paho properties.
 mqtt::properties to_paho_properties(const std::vector<v5_property>& props);
 
