@@ -173,6 +173,10 @@ private:
     void ticker();
     void tick_now(std::int64_t unix_s);
     void count_error(const std::string& reason);
+    /// A lost link in the report (mutex_ held): lost(), or await_lost_links() for one never reported.
+    void count_loss(const std::string& why);
+    /// True while a publisher's link was found gone and lost() has not come for it (mutex_ held).
+    bool loss_unheard() const;
     void finish(report& r);
     void sleep_for(double seconds);
     void wait_pending();
@@ -197,8 +201,7 @@ private:
     std::condition_variable cv_;
     report report_;
     second_sample second_;
-    long pending_ = 0;         // connects or subscribes in flight
-    long unheard_losses_ = 0;  // clients with loss_unheard set
+    long pending_ = 0;  // connects or subscribes in flight
     std::int64_t open_ = 0;
     std::int64_t last_connack_us_ = 0;
     std::int64_t measure_start_ = 0;
@@ -354,12 +357,8 @@ void engine::lost(lean_client& c, const std::string& why) {
             cl->subscribing = false;
             --pending_;
         }
-        if (cl->loss_unheard) {
-            cl->loss_unheard = false;
-            --unheard_losses_;
-        }
-        ++report_.connection_lost;
-        count_error(fmt::format("connection lost{}", why.empty() ? std::string{} : ": " + why));
+        cl->loss_unheard = false;
+        count_loss(why);
     }
     cv_.notify_all();
 }
@@ -582,7 +581,6 @@ bool engine::send(slot& s) {
         if (cl->connected.exchange(false)) {
             --open_;
             cl->loss_unheard = true;
-            ++unheard_losses_;
         }
         return false;
     }
@@ -711,15 +709,22 @@ void engine::await_lost_links() {
     // (seen under an emulator: a broker's DISCONNECT after the first of two QoS 1 publishes).
     std::unique_lock<std::mutex> lock(mutex_);
     // In slices: a SIGINT/SIGTERM sets stop_ without waking cv_.
-    for (int i = 0; i < 100 && unheard_losses_ > 0 && !stopped(); ++i)
-        cv_.wait_for(lock, std::chrono::milliseconds(50), [&] { return unheard_losses_ == 0; });
-    for (auto& cl : clients_)
+    for (int i = 0; i < 100 && loss_unheard() && !stopped(); ++i)
+        cv_.wait_for(lock, std::chrono::milliseconds(50), [&] { return !loss_unheard(); });
+    for (client* cl : pubs_)
         if (cl->loss_unheard) {
             cl->loss_unheard = false;
-            ++report_.connection_lost;
-            count_error("connection lost");
+            count_loss({});
         }
-    unheard_losses_ = 0;
+}
+
+bool engine::loss_unheard() const {
+    return std::any_of(pubs_.begin(), pubs_.end(), [](const client* cl) { return cl->loss_unheard; });
+}
+
+void engine::count_loss(const std::string& why) {
+    ++report_.connection_lost;
+    count_error(fmt::format("connection lost{}", why.empty() ? std::string{} : ": " + why));
 }
 
 bool engine::connect_everyone() {
